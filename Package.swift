@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "migfw",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "migfw", targets: ["migfw"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // libnftnl + libmnl, imported through one module map. Only `Netlink` may depend on it.
+        .systemLibrary(
+            name: "CNftnl",
+            pkgConfig: "libnftnl",
+            providers: [.apt(["libnftnl-dev", "libmnl-dev"])]
+        ),
+        // Addresses, prefixes, strict parsing, aggregation. Pure Swift, no dependencies.
+        .target(name: "Prefix"),
+        // Policy model, YAML decoding with source locations, validation and lints.
+        .target(name: "Policy", dependencies: ["Prefix", "Yams"], resources: []),
+        // Plain Hashable nftables model, policy -> ruleset compiler, nft text/JSON rendering.
+        .target(name: "Ruleset", dependencies: ["Prefix", "Policy"]),
+        // Desired vs actual ruleset diff.
+        .target(name: "Plan", dependencies: ["Ruleset", "Prefix"]),
+        // The only module that talks to the kernel (libnftnl/libmnl, setns, sockets).
+        .target(name: "Netlink", dependencies: ["CNftnl", "Ruleset", "Prefix"]),
+        // snapshot -> plan -> batch -> verify; locks, metrics, logging.
+        .target(name: "Engine", dependencies: [
+            "Policy", "Ruleset", "Plan", "Netlink", "Prefix",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Thin CLI: one file per subcommand.
+        .executableTarget(name: "migfw", dependencies: [
+            "Engine", "Policy", "Ruleset", "Plan", "Prefix",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "PrefixTests", dependencies: ["Prefix"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "Prefix"], resources: [.copy("Corpus")]),
+        .testTarget(name: "RulesetTests", dependencies: ["Ruleset", "Policy", "Prefix"]),
+        .testTarget(name: "PlanTests", dependencies: ["Plan", "Ruleset", "Prefix"]),
+        .testTarget(name: "KernelTests", dependencies: ["Engine", "Netlink", "Ruleset", "Policy", "Plan", "Prefix"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ]
+)

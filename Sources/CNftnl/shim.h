@@ -1,0 +1,27 @@
+#ifndef MIGFW_CNFTNL_SHIM_H
+#define MIGFW_CNFTNL_SHIM_H
+// Order matters: the socket and netinet headers must come before linux/netfilter.h,
+// which pulls linux/in.h and otherwise clashes with glibc's definitions.
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <errno.h>
+#include <time.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/table.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/set.h>
+#include <libnftnl/gen.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/common.h>
+#include <libnftnl/udata.h>
+#endif

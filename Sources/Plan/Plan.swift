@@ -1,0 +1,1 @@
+// The diff between a desired and an actual ruleset.

@@ -1,0 +1,193 @@
+import Prefix
+
+/// Where something came from: a file, a 1-based line and a 1-based column.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+    /// `file:line:column`, the compiler convention editors can jump to.
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// A value together with where it was written.
+public struct Located<Value: Hashable & Sendable>: Hashable, Sendable {
+    public var value: Value
+    public var location: SourceLocation
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// The transport protocol of a migration port.
+public enum TransportProtocol: String, Hashable, Sendable, CaseIterable {
+    case tcp
+    case udp
+}
+
+/// An inclusive port range, 1-65535; a single port has `lower == upper`.
+public struct PortRange: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var lower: UInt16
+    public var upper: UInt16
+    public init?(lower: UInt16, upper: UInt16) {
+        guard lower >= 1, lower <= upper else { return nil }
+        self.lower = lower
+        self.upper = upper
+    }
+    public static func < (lhs: PortRange, rhs: PortRange) -> Bool {
+        lhs.lower != rhs.lower ? lhs.lower < rhs.lower : lhs.upper < rhs.upper
+    }
+    public var description: String { lower == upper ? "\(lower)" : "\(lower)-\(upper)" }
+}
+
+/// One port or range of one protocol that migration uses.
+public struct MigrationPort: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var transport: TransportProtocol
+    public var range: PortRange
+    public init(_ transport: TransportProtocol, _ range: PortRange) {
+        self.transport = transport
+        self.range = range
+    }
+    public static func < (lhs: MigrationPort, rhs: MigrationPort) -> Bool {
+        lhs.transport != rhs.transport ? lhs.transport.rawValue < rhs.transport.rawValue : lhs.range < rhs.range
+    }
+    public var description: String { "\(transport.rawValue)/\(range)" }
+}
+
+/// A hypervisor profile: the ports its migration uses. Loaded from `templates/profiles/`.
+public struct Profile: Hashable, Sendable {
+    public var name: String
+    public var summary: String
+    public var ports: [MigrationPort]
+    public init(name: String, summary: String, ports: [MigrationPort]) {
+        self.name = name
+        self.summary = summary
+        self.ports = ports
+    }
+}
+
+/// How migration authenticates. Audited by `migfw check`, not enforced by the firewall.
+public enum Authentication: String, Hashable, Sendable, CaseIterable {
+    case kerberos
+    case credssp
+    case tls
+    case ssh
+    case none
+}
+
+/// A trusted hypervisor: an address with an optional name.
+public struct TrustedHost: Hashable, Sendable {
+    public var name: String?
+    public var address: Located<AnyCIDR>
+    public init(name: String?, address: Located<AnyCIDR>) {
+        self.name = name
+        self.address = address
+    }
+}
+
+/// The trusted sources of migration traffic.
+public struct TrustedSources: Hashable, Sendable {
+    public var networks: [Located<AnyCIDR>] = []
+    public var hosts: [TrustedHost] = []
+    /// The glob patterns as written.
+    public var files: [Located<String>] = []
+    /// Every prefix read from the files the globs matched, located in those files.
+    public var filePrefixes: [Located<AnyCIDR>] = []
+    public init() {}
+}
+
+/// A rate such as `10/second`.
+public struct RateLimit: Hashable, Sendable, CustomStringConvertible {
+    public enum Unit: String, Hashable, Sendable, CaseIterable {
+        case second, minute, hour, day
+        /// The unit in seconds, as nftables' limit expression wants it.
+        public var seconds: UInt64 {
+            switch self {
+            case .second: 1
+            case .minute: 60
+            case .hour: 3600
+            case .day: 86400
+            }
+        }
+    }
+    public var count: UInt32
+    public var unit: Unit
+    public init(count: UInt32, unit: Unit) {
+        self.count = count
+        self.unit = unit
+    }
+    public var description: String { "\(count)/\(unit.rawValue)" }
+}
+
+/// Logging of dropped packets.
+public struct LogOptions: Hashable, Sendable {
+    public var drops: Bool
+    public var rate: RateLimit
+    public init(drops: Bool = false, rate: RateLimit = RateLimit(count: 10, unit: .second)) {
+        self.drops = drops
+        self.rate = rate
+    }
+}
+
+/// A decoded, validated policy (format version 1).
+public struct Policy: Hashable, Sendable {
+    /// The file the policy was read from.
+    public var path: String
+    public var version: Int
+    /// The migration NIC.
+    public var interface: Located<String>
+    public var profile: Located<Profile>
+    /// Extra ports beyond the profile's (for `custom`, the only ports).
+    public var ports: [Located<MigrationPort>]
+    public var dedicated: Bool
+    public var egress: Bool
+    public var authentication: Located<Authentication>?
+    public var trusted: TrustedSources
+    public var exclude: [Located<AnyCIDR>]
+    public var log: LogOptions
+    /// The policy states that very broad trusted prefixes (/0, < /8, < /16) are intended.
+    public var allowBroad: Bool
+
+    public init(
+        path: String, version: Int, interface: Located<String>, profile: Located<Profile>,
+        ports: [Located<MigrationPort>] = [], dedicated: Bool = true, egress: Bool = false,
+        authentication: Located<Authentication>? = nil, trusted: TrustedSources = TrustedSources(),
+        exclude: [Located<AnyCIDR>] = [], log: LogOptions = LogOptions(), allowBroad: Bool = false
+    ) {
+        self.path = path
+        self.version = version
+        self.interface = interface
+        self.profile = profile
+        self.ports = ports
+        self.dedicated = dedicated
+        self.egress = egress
+        self.authentication = authentication
+        self.trusted = trusted
+        self.exclude = exclude
+        self.log = log
+        self.allowBroad = allowBroad
+    }
+
+    /// Every port migration uses: the profile's and the policy's own, sorted, duplicates removed.
+    public var migrationPorts: [MigrationPort] {
+        Array(Set(profile.value.ports + ports.map(\.value))).sorted()
+    }
+
+    /// Every trusted prefix (networks, hosts, files), in the order written.
+    public var allTrusted: [Located<AnyCIDR>] {
+        trusted.networks + trusted.hosts.map(\.address) + trusted.filePrefixes
+    }
+
+    /// The trusted set the firewall enforces: all trusted prefixes minus the exclusions.
+    public func trustedSet() -> AggregatedPrefixes {
+        var aggregator = PrefixAggregator()
+        for prefix in allTrusted { aggregator.include(prefix.value) }
+        for prefix in exclude { aggregator.exclude(prefix.value) }
+        return aggregator.aggregate()
+    }
+}

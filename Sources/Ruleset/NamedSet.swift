@@ -1,0 +1,76 @@
+import Prefix
+
+/// A named set in migfw's table.
+public struct NamedSet: Hashable, Sendable {
+    /// The IPv4 trusted set's name, fixed by the design.
+    public static let trusted4 = "trusted4"
+    /// The IPv6 trusted set's name, fixed by the design.
+    public static let trusted6 = "trusted6"
+
+    public var name: String
+    public var flags: SetFlags
+    /// The elements; their case fixes the key type.
+    public var elements: SetElements
+
+    public init(name: String, flags: SetFlags = [.interval], elements: SetElements) {
+        self.name = name
+        self.flags = flags
+        self.elements = elements
+    }
+
+    public var keyType: SetKeyType { elements.keyType }
+}
+
+/// Set key types (nft's datatype names in comments).
+public enum SetKeyType: String, Hashable, Sendable {
+    /// `ipv4_addr`
+    case ipv4Address = "ipv4_addr"
+    /// `ipv6_addr`
+    case ipv6Address = "ipv6_addr"
+    /// `inet_service` (a port)
+    case inetService = "inet_service"
+
+    /// The key length in bytes.
+    public var keyLength: Int {
+        switch self {
+        case .ipv4Address: 4
+        case .ipv6Address: 16
+        case .inetService: 2
+        }
+    }
+}
+
+/// `NFT_SET_*` flags migfw uses.
+public struct SetFlags: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// `NFT_SET_CONSTANT`
+    public static let constant = SetFlags(rawValue: 0x2)
+    /// `NFT_SET_INTERVAL`
+    public static let interval = SetFlags(rawValue: 0x4)
+}
+
+/// Set contents as sorted, disjoint, non-adjacent inclusive intervals (a single element is
+/// an interval of one). Typed per key so IPv4 and IPv6 can never be mixed up.
+public enum SetElements: Hashable, Sendable {
+    case ipv4([AddressRange<IPv4Address>])
+    case ipv6([AddressRange<IPv6Address>])
+    case ports([ClosedRange<UInt16>])
+
+    public var keyType: SetKeyType {
+        switch self {
+        case .ipv4: .ipv4Address
+        case .ipv6: .ipv6Address
+        case .ports: .inetService
+        }
+    }
+
+    /// How many intervals.
+    public var count: Int {
+        switch self {
+        case .ipv4(let r): r.count
+        case .ipv6(let r): r.count
+        case .ports(let r): r.count
+        }
+    }
+}
