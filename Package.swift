@@ -39,11 +39,13 @@ let package = Package(
             "Engine", "Policy", "Ruleset", "Plan", "Prefix",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Shared by the test targets: running commands, throwaway namespaces, the root gate.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PrefixTests", dependencies: ["Prefix"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Prefix"], resources: [.copy("Corpus")]),
         .testTarget(name: "RulesetTests", dependencies: ["Ruleset", "Policy", "Prefix"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Ruleset", "Prefix"]),
-        .testTarget(name: "KernelTests", dependencies: ["Engine", "Netlink", "Ruleset", "Policy", "Plan", "Prefix"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "KernelTests", dependencies: ["Engine", "Netlink", "Ruleset", "Policy", "Plan", "Prefix", "TestSupport", "migfw"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "migfw"]),
     ]
 )

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what migfw needs, builds it and runs every test, kernel tests included.
+# Run as root: the kernel tests create throwaway network namespaces. Under CI
+# (CI=true) a skipped kernel test is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config)
+if ! dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | grep -qv '^install ok installed$' \
+   && [ "$(dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | wc -l)" = "${#packages[@]}" ]; then
+  :
+else
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
+fi
+
+if [ "${CI:-}" = "true" ]; then
+  export MIGFW_REQUIRE_KERNEL_TESTS=1
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "WARNING: not root: kernel tests will be SKIPPED (run as root to include them)" >&2
+fi
+
+swift build --build-tests
+swift test --skip-build
