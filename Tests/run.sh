@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config)
-if ! dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | grep -qv '^install ok installed$' \
-   && [ "$(dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | wc -l)" = "${#packages[@]}" ]; then
-  :
-else
+missing=0
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing=1
+done
+if [ "$missing" = 1 ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
 fi
