@@ -91,3 +91,7 @@ extension Policy {
         "\(profile.value.name) dedicated=\(dedicated) egress=\(egress) log=\(log.drops)"
     }
 }
+
+extension Policy: @retroactive CustomTestStringConvertible {
+    public var testDescription: String { label }
+}
