@@ -10,33 +10,44 @@ public enum AggregateFormat: String, CaseIterable, Sendable {
 
 extension AggregatedPrefixes {
     /// The result as text in `format`: IPv4 first, ascending, then IPv6, ascending, one
-    /// item a line, each line ending in a newline. Built as bytes in one buffer because a
-    /// String per line was the slowest part of printing a million prefixes.
+    /// item a line, each line ending in a newline.
     public func rendered(as format: AggregateFormat) -> [UInt8] {
+        var all: [UInt8] = []
+        render(as: format) { all += $0 }
+        return all
+    }
+
+    /// ``rendered(as:)`` in pieces of about `chunkSize` bytes, handed to `emit` in order, so
+    /// that printing a million prefixes never holds the whole text. Built as bytes because a
+    /// String per line was the slowest part of printing.
+    public func render(as format: AggregateFormat, chunkSize: Int = 1 << 16, _ emit: ([UInt8]) -> Void) {
         var out: [UInt8] = []
+        out.reserveCapacity(chunkSize + 128)
+        @inline(__always) func endLine() {
+            out.append(0x0A)
+            if out.count >= chunkSize {
+                emit(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
         switch format {
         case .cidr:
-            out.reserveCapacity(ipv4.count * 20 + ipv6.count * 48)
-            for range in ipv4 { range.forEachCIDR { AddressText.append($0, to: &out); out.append(0x0A) } }
-            for range in ipv6 { range.forEachCIDR { AddressText.append($0, to: &out); out.append(0x0A) } }
+            for range in ipv4 { range.forEachCIDR { AddressText.append($0, to: &out); endLine() } }
+            for range in ipv6 { range.forEachCIDR { AddressText.append($0, to: &out); endLine() } }
         case .range:
-            out.reserveCapacity(ipv4.count * 32 + ipv6.count * 80)
-            appendRanges(ipv4, to: &out)
-            appendRanges(ipv6, to: &out)
+            for range in ipv4 { appendRange(range, to: &out); endLine() }
+            for range in ipv6 { appendRange(range, to: &out); endLine() }
         case .count:
             out += Array(countLine(ipv4).utf8)
             out += Array(countLine(ipv6).utf8)
         }
-        return out
+        if !out.isEmpty { emit(out) }
     }
 
-    private func appendRanges<A: IPAddress>(_ ranges: [AddressRange<A>], to out: inout [UInt8]) {
-        for range in ranges {
-            AddressText.append(range.lower, to: &out)
-            out.append(UInt8(ascii: "-"))
-            AddressText.append(range.upper, to: &out)
-            out.append(0x0A)
-        }
+    private func appendRange<A: IPAddress>(_ range: AddressRange<A>, to out: inout [UInt8]) {
+        AddressText.append(range.lower, to: &out)
+        out.append(UInt8(ascii: "-"))
+        AddressText.append(range.upper, to: &out)
     }
 
     private func countLine<A: IPAddress>(_ ranges: [AddressRange<A>]) -> String {

@@ -86,6 +86,15 @@ public struct PrefixListReader: Sendable {
         }
     }
 
+    /// Adds every prefix of `source` to `aggregator`, as included, or as excluded when `excluding`.
+    public func add(
+        _ source: Source, to aggregator: inout PrefixAggregator, excluding: Bool = false
+    ) throws(PrefixListError) {
+        try forEachPrefix(in: source) { prefix, _, _ in
+            if excluding { aggregator.exclude(prefix) } else { aggregator.include(prefix) }
+        }
+    }
+
     /// Scans `bytes` line by line; `source` names them in errors.
     public func scan(
         _ bytes: UnsafeBufferPointer<UInt8>, source: String,

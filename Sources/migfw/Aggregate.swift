@@ -32,17 +32,18 @@ struct Aggregate: ParsableCommand {
         var aggregator = PrefixAggregator()
         do {
             for source in (files.isEmpty ? ["-"] : files).map(Self.source) {
-                try reader.forEachPrefix(in: source) { prefix, _, _ in aggregator.include(prefix) }
+                try reader.add(source, to: &aggregator)
             }
             for source in exclusions.map(Self.source) {
-                try reader.forEachPrefix(in: source) { prefix, _, _ in aggregator.exclude(prefix) }
+                try reader.add(source, to: &aggregator, excluding: true)
             }
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
-        let text = aggregator.aggregate().rendered(as: format)
-        FileHandle.standardOutput.write(Data(text))
+        let output = FileHandle.standardOutput
+        // `consume`: the collected lists are then sorted in place rather than copied.
+        (consume aggregator).aggregate().render(as: format) { output.write(Data($0)) }
     }
 
     private static func source(_ argument: String) -> PrefixListReader.Source {
