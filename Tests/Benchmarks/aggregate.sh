@@ -31,11 +31,11 @@ if [ ! -s "$data/v4.txt" ] || [ ! -s "$data/v6.txt" ] || [ ! -s "$data/ex.txt" ]
 fi
 
 {
-  echo "# migfw aggregate benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)"
-  echo "# iprange $(iprange --version 2>&1 | head -1 | tr -d '\n'); aggregate6 $(aggregate6 -V 2>&1 | head -1);" \
+  echo "# migfw aggregate benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r), load average $(cut -d" " -f1-3 /proc/loadavg)"
+  echo "# $(iprange --version 2>&1 | head -1 | tr -d "\n"); aggregate6 $(aggregate6 -V 2>&1 | head -1);" \
        "netaddr $(python3 -c 'import netaddr; print(netaddr.__version__)'); $(python3 --version)"
   echo "# data: $(wc -l < "$data/v4.txt") IPv4 lines, $(wc -l < "$data/v6.txt") IPv6 lines, $(wc -l < "$data/ex.txt") exclusions"
   echo "# migfw and iprange: median of $runs runs; Python tools (aggregate6, netaddr, ipaddress): 1 run"
-  echo "# 'migfw faster' = peer median / migfw median; peak RSS = max over runs"
+  echo "# 'migfw faster' = peer median wall time / migfw median wall time; cpu s = median user+system; peak RSS = max over runs"
   python3 Tests/Benchmarks/aggregate_tools.py bench "$data" "$migfw" "$runs"
 } | tee "$results"

@@ -127,16 +127,20 @@ def same(paths):
 
 
 def measure(command, output, runs):
-    """Median wall seconds and the largest peak RSS (MiB) over `runs` runs; stdout to `output`."""
-    seconds, peaks = [], []
+    """Median wall seconds, median CPU seconds (user + system) and the largest peak RSS (MiB)
+    over `runs` runs, stdout to `output`. CPU time is printed too because the machine is
+    shared: other jobs stretch wall time, much less CPU time."""
+    seconds, cpu, peaks = [], [], []
     for _ in range(runs):
         with open(output, "w") as out:
             start = time.perf_counter()
-            subprocess.run(["/usr/bin/time", "-f", "%M", "-o", output + ".rss"] + command, stdout=out, check=True)
+            subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", output + ".rss"] + command, stdout=out, check=True)
             seconds.append(time.perf_counter() - start)
         with open(output + ".rss") as rss:
-            peaks.append(int(rss.read().split()[-1]) / 1024)
-    return statistics.median(seconds), max(peaks)
+            user, system, peak = rss.read().split()[-3:]
+            cpu.append(float(user) + float(system))
+            peaks.append(int(peak) / 1024)
+    return statistics.median(seconds), statistics.median(cpu), max(peaks)
 
 
 def bench(directory, migfw, runs):
@@ -158,20 +162,20 @@ def bench(directory, migfw, runs):
         ("1M - 10k IPv4", "iprange --except", ["iprange", data["v4.txt"], "--except", data["ex.txt"]], runs),
         ("1M - 10k IPv4", "ipaddress collapse", python + ["ipaddress", data["v4.txt"], "--exclude", data["ex.txt"]], 1),
     ]
-    print(f"{'data set':<15} {'tool':<20} {'runs':>4} {'median s':>9} {'peak RSS MiB':>13} {'migfw faster':>13}")
+    print(f"{'data set':<15} {'tool':<20} {'runs':>4} {'median s':>9} {'cpu s':>7} {'peak RSS MiB':>13} {'migfw faster':>13}")
     failures = 0
     for dataset in dict.fromkeys(entry[0] for entry in plan):
         outputs, mine = [], None
         for name, tool, command, count in (entry for entry in plan if entry[0] == dataset):
             output = os.path.join(directory, f"out-{len(outputs)}-{dataset.replace(' ', '')}.txt")
-            seconds, peak = measure(command, output, count)
+            seconds, cpu, peak = measure(command, output, count)
             outputs.append(output)
             if mine is None:
                 mine = seconds
                 ratio = "-"
             else:
                 ratio = f"{seconds / mine:.1f}x"
-            print(f"{dataset:<15} {tool:<20} {count:>4} {seconds:>9.3f} {peak:>13.1f} {ratio:>13}", flush=True)
+            print(f"{dataset:<15} {tool:<20} {count:>4} {seconds:>9.3f} {cpu:>7.2f} {peak:>13.1f} {ratio:>13}", flush=True)
         print(f"{dataset:<15} outputs: ", end="", flush=True)
         failures += same(outputs)
     return failures
