@@ -202,10 +202,21 @@ _migfw_check() {
 
 _migfw_aggregate() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=()
-    __migfw_offer_flags_options 0
+    non_repeating_flags=(--lenient --version -h --help)
+    repeating_options=(--exclude)
+    non_repeating_options=(--format)
+    __migfw_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--exclude')
+        return
+        ;;
+    '--format')
+        __migfw_add_completions -W 'cidr'$'\n''range'$'\n''count'
+        return
+        ;;
+    esac
 }
 
 _migfw_compile() {
