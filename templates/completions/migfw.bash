@@ -223,8 +223,20 @@ _migfw_compile() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(-c --config --format)
     __migfw_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        __migfw_add_completions -o plusdirs -fX '!*.@(yaml|yml)'
+        return
+        ;;
+    '--format')
+        __migfw_add_completions -W 'nft'$'\n''json'$'\n''cidr'
+        return
+        ;;
+    esac
 }
 
 _migfw_plan() {
@@ -239,8 +251,19 @@ _migfw_apply() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(-c --config --netns)
     __migfw_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        __migfw_add_completions -o plusdirs -fX '!*.@(yaml|yml)'
+        return
+        ;;
+    '--netns')
+        return
+        ;;
+    esac
 }
 
 _migfw_confirm() {
@@ -261,18 +284,32 @@ _migfw_reconcile() {
 
 _migfw_status() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--netns)
     __migfw_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--netns')
+        return
+        ;;
+    esac
 }
 
 _migfw_delete() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--netns)
     __migfw_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--netns')
+        return
+        ;;
+    esac
 }
 
 _migfw_help() {
