@@ -19,7 +19,10 @@ final class PolicyDecoder {
     var path: String { reader.source.path }
 
     func decode() -> Policy? {
-        guard let entries = reader.mapping(root, path: "", known: PolicyLoader.topLevelKeys) else { return nil }
+        let elsewhere = ["networks": "trusted", "hosts": "trusted", "files": "trusted", "drops": "log", "rate": "log"]
+        guard let entries = reader.mapping(root, path: "", known: PolicyLoader.topLevelKeys, elsewhere: elsewhere) else {
+            return nil
+        }
 
         // A missing or mistyped version is reported and the rest is still read as version 1,
         // so one run shows every problem; an unsupported version stops here, since the keys
