@@ -24,7 +24,12 @@ struct Apply: ParsableCommand {
     @Flag(help: "Skip reading the table back after the commit (the kernel's dump of a large set is slow: ~0.2 s at 100k intervals, minutes at 1M).")
     var noVerify = false
 
+    @Flag(help: "Print where the time went (policy load, lint, compile, encode, kernel, verify).")
+    var timings = false
+
     func run() throws {
+        let clock = ContinuousClock()
+        let started = clock.now
         let policy: Policy
         do {
             policy = try PolicyLoader.load(path: config.config)
@@ -32,6 +37,7 @@ struct Apply: ParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
+        let loaded = clock.now
         let findings = PolicyLinter.lint(policy)
         if PolicyLinter.hasErrors(findings) {
             for finding in findings where finding.severity == .error {
@@ -40,7 +46,9 @@ struct Apply: ParsableCommand {
             FileHandle.standardError.write(Data("migfw apply: the policy has errors (see `migfw check`); nothing applied\n".utf8))
             throw ExitCode(2)
         }
+        let linted = clock.now
         let table = RulesetCompiler.compile(policy)
+        let compiled = clock.now
         let report: ApplyReport
         do {
             report = try Applier.apply(table, namespace: namespace.netns,
@@ -56,6 +64,14 @@ struct Apply: ParsableCommand {
         }
         print("  \(report.chains) chains, \(report.rules) rules")
         let verified = report.verifySeconds.map { "verified by read-back in \(milliseconds($0))" } ?? "not verified (--no-verify)"
+        if timings {
+            func ms(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> String {
+                milliseconds(Double((to - from).components.attoseconds) / 1e18 + Double((to - from).components.seconds))
+            }
+            print("timings: load \(ms(started, loaded)), lint \(ms(loaded, linted)), compile \(ms(linted, compiled)), "
+                + "encode \(milliseconds(report.encodeSeconds)), kernel \(milliseconds(report.kernelSeconds)), "
+                + "netlink total \(milliseconds(report.applySeconds)), verify \(report.verifySeconds.map(milliseconds) ?? "skipped")")
+        }
         print("one transaction: \(report.messages) netlink messages, \(report.bytes) bytes, committed in \(milliseconds(report.applySeconds)) (kernel \(milliseconds(report.kernelSeconds))); \(verified)")
     }
 }
