@@ -249,7 +249,7 @@ _migfw_plan() {
 
 _migfw_apply() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--no-verify --timings --version -h --help)
     repeating_options=()
     non_repeating_options=(-c --config --netns)
     __migfw_offer_flags_options 0
