@@ -39,6 +39,7 @@ extension NetlinkSession {
                                 mnl_attr_put_strz(header, UInt16(NFTA_SET_ELEM_LIST_TABLE.rawValue), table)
                                 mnl_attr_put_strz(header, UInt16(NFTA_SET_ELEM_LIST_SET.rawValue), set.name)
                                 let list = mnl_attr_nest_start(header, UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue))!
+                                // Safety: `keys` is valid for the closure; `requestSize` covers every element.
                                 expected.keys.withUnsafeBytes { keys in
                                     for index in first..<last {
                                         let element = mnl_attr_nest_start(header, UInt16(NFTA_LIST_ELEM.rawValue))!

@@ -20,12 +20,20 @@ extension NetlinkSession {
             build(header)
             return Int(header.pointee.nlmsg_len)
         }
+        // Safety: `length` bytes were written by `build` inside the array.
         try request.withUnsafeBytes { try socket.send(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
 
         while true {
             guard let received = try socket.receive(into: receiveBuffer, wait: true) else { continue }
+            // Safety: recv wrote `received` bytes into the session-owned buffer.
             for message in Messages(bytes: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<received])) {
                 guard message.sequence == sequence else { continue }
+                // The kernel flags a dump that raced with a commit: its pieces may mix two
+                // generations, so it must not be trusted.
+                if message.flags & UInt16(NLM_F_DUMP_INTR) != 0 {
+                    throw NetlinkError.kernel(operation: operation, errno: EINTR,
+                                              extack: "dump interrupted by a concurrent ruleset change; read again")
+                }
                 switch message.type {
                 case UInt16(NLMSG_DONE):
                     return
