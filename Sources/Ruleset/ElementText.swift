@@ -45,6 +45,7 @@ extension SetElements {
         case .ipv4(let ranges): ranges.map { ElementForm($0).text }
         case .ipv6(let ranges): ranges.map { ElementForm($0).text }
         case .ports(let ranges): ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+        case .unknown(_, _, let keys): keys.map { "0x" + $0.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
         }
     }
 
@@ -54,6 +55,7 @@ extension SetElements {
         case .ipv4(let ranges): ranges.map { ElementForm($0).json }
         case .ipv6(let ranges): ranges.map { ElementForm($0).json }
         case .ports(let ranges): ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "{\"range\":[\($0.lowerBound),\($0.upperBound)]}" }
+        case .unknown(_, _, let keys): keys.map { "\"0x" + $0.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + "\"" }
         }
     }
 }

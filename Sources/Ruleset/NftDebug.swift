@@ -43,6 +43,8 @@ public enum NftDebug {
             return text
         case .verdict(let verdict):
             return "immediate reg 0 \(verdictText(verdict)) "
+        case .unknown(_, let detail):
+            return detail + " "
         }
     }
 
