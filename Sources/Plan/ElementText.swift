@@ -13,6 +13,7 @@ public enum ElementText {
         case .ipv4(let ranges): ranges[index].cidrs.map(\.description).joined(separator: ", ")
         case .ipv6(let ranges): ranges[index].cidrs.map(\.description).joined(separator: ", ")
         case .ports(let ranges): portText(ranges[index])
+        case .unknown(_, _, let keys): RuleText.hex(keys[index])
         }
     }
 
@@ -27,6 +28,7 @@ public enum ElementText {
         case .ipv4(let ranges): (ranges[index].lower.description, ranges[index].upper.description)
         case .ipv6(let ranges): (ranges[index].lower.description, ranges[index].upper.description)
         case .ports(let ranges): ("\(ranges[index].lowerBound)", "\(ranges[index].upperBound)")
+        case .unknown(_, _, let keys): (RuleText.hex(keys[index]), RuleText.hex(keys[index]))
         }
     }
 
@@ -35,7 +37,7 @@ public enum ElementText {
         switch elements {
         case .ipv4(let ranges): ranges[index].cidrs.map(\.description)
         case .ipv6(let ranges): ranges[index].cidrs.map(\.description)
-        case .ports: nil
+        case .ports, .unknown: nil
         }
     }
 

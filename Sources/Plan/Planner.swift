@@ -32,14 +32,15 @@ public enum Planner {
                 changes.append(.add(want))
                 continue
             }
-            if want.flags != have.flags || want.keyType != have.keyType {
+            if want.elements == have.elements && want.flags == have.flags { continue }
+            let delta = SortedDelta.delta(desired: want.elements, actual: have.elements)
+            if want.flags != have.flags || want.keyType != have.keyType || delta == nil {
                 changes.append(.replace(old: have, new: want))
                 replaced.insert(want.name)
                 if let extra = addressesOnlyIn(have.elements, notIn: want.elements) {
                     unexpected.append(UnexpectedAddresses(setName: want.name, addresses: extra))
                 }
-            } else if let (added, removed) = SortedDelta.delta(desired: want.elements, actual: have.elements),
-                      added.count + removed.count > 0 {
+            } else if let (added, removed) = delta, added.count + removed.count > 0 {
                 changes.append(.elements(ElementDelta(setName: want.name, removed: removed, added: added)))
                 // Every address the kernel matches and the policy does not lies in an element
                 // that is not desired, so only the removed elements need checking.

@@ -6,6 +6,11 @@ public enum RuleText {
     /// nft syntax come out in `nft --debug` form, so a diff never hides what the kernel holds).
     public static func describe(_ rule: Rule) -> String { NftText.render(rule: rule) }
 
+    /// Raw bytes as `0x...` (elements of sets migfw does not model).
+    public static func hex(_ bytes: [UInt8]) -> String {
+        "0x" + bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
     /// nft's spelling of a verdict.
     public static func verdictText(_ verdict: Verdict) -> String {
         switch verdict {
