@@ -6,8 +6,8 @@ public enum NftJSON {
 
     /// The table as one JSON document.
     ///
-    /// Throws ``RenderError/unrepresentable(chain:rule:)`` for a rule that is not one of
-    /// migfw's idioms (JSON has no raw-expression form); compiled tables always render.
+    /// Throws ``RenderError`` for a rule that is not one of migfw's idioms or a set of a key
+    /// type migfw does not model (JSON has no raw form for either); compiled tables always render.
     public static func render(_ table: Table) throws(RenderError) -> String {
         let family = ValueText.jsonString(table.family.rawValue)
         let tableName = ValueText.jsonString(table.name)
@@ -17,6 +17,7 @@ public enum NftJSON {
             "{\"table\":{\"family\":\(family),\"name\":\(tableName)}}",
         ]
         for set in table.sets {
+            guard set.keyType != .unknown else { throw .unrepresentableSet(name: set.name) }
             var object = "{\"set\":{\(owner),\"name\":\(ValueText.jsonString(set.name)),\"type\":\"\(set.keyType.rawValue)\""
             var flags: [String] = []
             if set.flags.contains(.constant) { flags.append("\"constant\"") }
@@ -51,9 +52,11 @@ public enum NftJSON {
     /// Why a table has no JSON form.
     public enum RenderError: Error, Hashable, Sendable, CustomStringConvertible {
         case unrepresentable(chain: String, rule: String)
+        case unrepresentableSet(name: String)
         public var description: String {
             switch self {
             case .unrepresentable(let chain, let rule): "chain \(chain): rule has no JSON form: \(rule)"
+            case .unrepresentableSet(let name): "set \(name): key type has no JSON form"
             }
         }
     }

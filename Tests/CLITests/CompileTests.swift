@@ -135,3 +135,34 @@ enum CompileFixture {
         try body(path)
     }
 }
+
+/// Every shipped sample compiles, and both output formats load into nftables.
+@Suite(.enabled(if: KernelGate.available))
+struct SampleCompileTests {
+    static var samples: [String] {
+        let directory = packageRoot.appendingPathComponent("samples").path
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.sorted().map { directory + "/" + $0 }
+    }
+
+    @Test func thereAreSamples() { #expect(Self.samples.count >= 6) }
+
+    @Test(arguments: samples)
+    func sampleLoadsAsTextAndJSON(path: String) throws {
+        var listings: [String] = []
+        for format in ["nft", "json"] {
+            let result = try migfw(["compile", "-c", path, "--format", format])
+            #expect(result.status == 0, "\(path): \(result.stderr)")
+            listings.append(try withNamespace(tag: "smp") { namespace in
+                let file = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("migfw-sample-\(UUID().uuidString)").path
+                try result.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+                defer { try? FileManager.default.removeItem(atPath: file) }
+                try namespace.exec(["nft"] + (format == "json" ? ["-j"] : []) + ["-f", file])
+                return try namespace.exec(["nft", "list", "ruleset"]).stdout
+            })
+        }
+        #expect(listings[0].hasPrefix("table inet migfw {"))
+        #expect(listings[0] == listings[1], "\(path): text and JSON list differently")
+    }
+}

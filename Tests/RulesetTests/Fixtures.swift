@@ -2,6 +2,7 @@ import Foundation
 import Policy
 import Prefix
 import Ruleset
+import Testing
 
 /// Policies built in code (the YAML loader lives on another branch), one per design profile.
 enum Fixtures {
@@ -92,6 +93,6 @@ extension Policy {
     }
 }
 
-extension Policy: @retroactive CustomTestStringConvertible {
+extension Policy: CustomTestStringConvertible {
     public var testDescription: String { label }
 }
