@@ -77,6 +77,10 @@ struct Reconcile: ParsableCommand {
             try fail(error.description)
         }
         defer { withExtendedLifetime(held) {} }
+        if let hold = ProcessInfo.processInfo.environment["MIGFW_TEST_HOLD_LOCK_SECONDS"].flatMap(Double.init) {
+            // Test hook: widen the locked section so a test can show two runs never overlap.
+            Thread.sleep(forTimeInterval: hold)
+        }
 
         do {
             let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)

@@ -4,7 +4,7 @@ import TestSupport
 /// A throwaway namespace with a migration NIC (`mig0`, one end of a veth pair) plus a
 /// private directory for the policy, migfw's state, lock and metrics, so kernel tests of
 /// plan/apply/reconcile never share files with each other or with the host's /run.
-final class PlanLab {
+final class PlanLab: @unchecked Sendable {
     let namespace: TestNamespace
     let directory: URL
     var policyPath: String { directory.appendingPathComponent("migfw.yaml").path }
