@@ -78,6 +78,8 @@ struct Apply: ParsableCommand {
             print(renderer.summaryLine(result.plan, applied: true))
             return
         }
+        let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
+        print("\(result.plan.tableMissing ? "created" : "updated") table \(desired.family.rawValue) \(desired.name)\(place)")
         print(renderer.render(result.plan).split(separator: "\n", omittingEmptySubsequences: false).dropLast(2)
                 .joined(separator: "\n"))
         let retries = result.attempts > 1 ? "; \(result.attempts - 1) retries after concurrent changes" : ""
