@@ -48,6 +48,9 @@ public final class PlannedApplier {
 
     // MARK: - Reading
 
+    /// Whether the kernel holds migfw's table.
+    public func tableExists() throws -> Bool { try netlink { try session.tableExists() } }
+
     /// The kernel's ruleset generation id.
     public func generation() throws -> UInt32 { try netlink { try session.generation() } }
 
