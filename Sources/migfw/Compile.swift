@@ -22,7 +22,7 @@ struct Compile: ParsableCommand {
 
     @OptionGroup var config: ConfigOptions
 
-    @Option(help: "Output format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Output format.")
     var format: Format = .nft
 
     func run() throws {

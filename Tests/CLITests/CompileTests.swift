@@ -166,3 +166,21 @@ struct SampleCompileTests {
         #expect(listings[0] == listings[1], "\(path): text and JSON list differently")
     }
 }
+
+/// The README's example ruleset is what `migfw compile` prints for the policy it describes.
+@Suite struct ReadmeRulesetTests {
+    @Test func readmeExampleIsCurrent() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let section = readme.range(of: "## The ruleset"),
+              let open = readme.range(of: "```\n", range: section.upperBound..<readme.endIndex),
+              let close = readme.range(of: "```\n", range: open.upperBound..<readme.endIndex) else {
+            Issue.record("README has no example in \"## The ruleset\"")
+            return
+        }
+        try CompileFixture.withPolicy(CompileTests.policy) { path in
+            let result = try migfw(["compile", "-c", path])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(String(readme[open.upperBound..<close.lowerBound]) == result.stdout)
+        }
+    }
+}

@@ -34,6 +34,11 @@ import Testing
         }
     }
 
+    @Test func expressionsMigfwDoesNotModelRenderRaw() {
+        let rule = Rule([.unknown(name: "quota", detail: "quota bytes 100 flags 0"), .verdict(.drop)])
+        #expect(NftText.render(rule: rule) == "[ quota bytes 100 flags 0 ] [ immediate reg 0 drop ]")
+    }
+
     @Test func aMissingDependencyIsNotHiddenByTheIdiomaticForm() {
         // `ip saddr` without its nfproto guard would print the same text but is another rule.
         let bare = Rule([.payload(.network, offset: 12, length: 4, dreg: .reg1),
