@@ -32,7 +32,7 @@ struct ApplyInputTests {
             let result = try migfw(["apply", "-c", path, "--netns", namespace.name])
             #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
             #expect(result.stderr.contains("broad.yaml:6:"), "\(result.stderr)")
-            #expect(result.stderr.contains("nothing applied"))
+            #expect(result.stderr.contains("the policy has errors"))
             #expect(try namespace.ruleset().isEmpty)
         }
     }

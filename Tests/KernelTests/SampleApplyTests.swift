@@ -42,10 +42,14 @@ struct SampleApplyTests {
                 let theirs = try #require(try NetlinkSession(namespace: viaNft.name).readTable())
                 #expect(theirs.table.sameContent(as: compiled))
 
-                // Re-applying replaces the table and still verifies.
+                // Re-applying the same policy changes nothing (apply is plan-based) ...
                 let again = try migfw(["apply", "-c", path, "--netns", viaMigfw.name])
                 #expect(again.status == 0, "\(again.stderr)")
-                #expect(again.stdout.contains("replaced table inet migfw"))
+                #expect(again.stdout.contains("already matched the policy"))
+                // ... and --rebuild replaces the table and still verifies.
+                let rebuilt = try migfw(["apply", "--rebuild", "-c", path, "--netns", viaMigfw.name])
+                #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+                #expect(rebuilt.stdout.contains("replaced table inet migfw"))
             }
         }
     }
