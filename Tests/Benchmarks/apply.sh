@@ -79,7 +79,7 @@ for spec in "ipv4 10000 10k" "ipv4 100000 100k" "ipv4 1000000 1M" "ipv6 100000 1
   line "| $label $family | $runs | $nft_m | $fast_m | $kernel_m | $verified_m | $(ratio "$nft_m" "$fast_m")x | $(ratio "$nft_m" "$verified_m")x | $(ratio "$fast_m" "$kernel_m")x |"
 done
 line ""
-line "# where the time goes (migfw apply --timings; load and lint are the policy layer, 'netlink"
+line "# where the time goes (migfw apply --timings; 'policy load+lint+compile' is the policy layer, 'netlink"
 line "# total' is generation id + existence check + encode + the one sendmsg + ACK walk)"
 for breakdown in "${breakdowns[@]}"; do line "- $breakdown"; done
 
