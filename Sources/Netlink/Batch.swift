@@ -19,7 +19,8 @@ public struct Batch: Hashable, Sendable {
         case deleteElements(set: String, SetElements)
         /// `NFT_MSG_DELSETELEM` without elements: empties the set.
         case flushSet(String)
-        /// `NFT_MSG_NEWCHAIN`, then `NFT_MSG_NEWRULE` for each of its rules in order.
+        /// `NFT_MSG_NEWCHAIN` (NLM_F_EXCL: an existing chain is an error, not an update), then
+        /// `NFT_MSG_NEWRULE` for each of its rules in order.
         case addChain(Chain)
         /// `NFT_MSG_DELCHAIN` (the chain must be empty and unreferenced).
         case deleteChain(String)
@@ -45,13 +46,21 @@ public struct Batch: Hashable, Sendable {
     public mutating func append(_ operation: Operation) { operations.append(operation) }
 
     /// Creates `table` from scratch: deletes it first when `replacing` (the kernel holds one),
-    /// then adds the table, its sets with their elements, its chains with their rules.
+    /// then adds the table, its sets with their elements, every chain, then the rules (all
+    /// chains first, so a rule may jump to a chain that comes later, as with nft).
     public static func create(_ table: Table, replacing: Bool) -> Batch {
         var batch = Batch(family: table.family, table: table.name)
         if replacing { batch.append(.deleteTable) }
         batch.append(.addTable(userdata: table.userdata))
         for set in table.sets { batch.append(.addSet(set)) }
-        for chain in table.chains { batch.append(.addChain(chain)) }
+        for chain in table.chains {
+            var empty = chain
+            empty.rules = []
+            batch.append(.addChain(empty))
+        }
+        for chain in table.chains {
+            for rule in chain.rules { batch.append(.addRule(chain: chain.name, rule)) }
+        }
         return batch
     }
 

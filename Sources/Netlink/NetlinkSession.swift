@@ -33,6 +33,11 @@ public final class NetlinkSession {
         public var messages: Int
         /// Bytes in the one sendmsg.
         public var bytes: Int
+        /// Time spent encoding the batch (user space).
+        public var encodeSeconds: Double
+        /// Time inside the one sendmsg: nfnetlink processes the whole batch, insert and
+        /// commit, before it returns, so this is the kernel's own cost of the transaction.
+        public var kernelSeconds: Double
     }
 
     /// Sends `batch` in one `sendmsg` and walks every ACK by sequence number.
@@ -42,14 +47,18 @@ public final class NetlinkSession {
     /// reported no error for any message and ACKed BATCH_END, which it does only on commit.
     @discardableResult
     public func send(_ batch: Batch, expectedGeneration: UInt32? = nil) throws -> Receipt {
+        let clock = ContinuousClock()
+        let start = clock.now
         let buffer = try BatchEncoder.encode(batch, generation: expectedGeneration, firstSequence: nextSequence)
         nextSequence &+= UInt32(buffer.messageCount)
-        let receipt = Receipt(messages: buffer.messageCount, bytes: buffer.count)
         // Every ACK is its own skb (~1 KiB of receive buffer each with extack).
         try socket.reserve(sendBytes: buffer.count + 64 * 1024, receiveBytes: max(buffer.messageCount * 2048, 512 * 1024))
+        let encoded = clock.now
         try socket.send(buffer.bytes)
+        let sent = clock.now
         try walkAcknowledgements(buffer)
-        return receipt
+        return Receipt(messages: buffer.messageCount, bytes: buffer.count,
+                       encodeSeconds: (encoded - start).seconds, kernelSeconds: (sent - encoded).seconds)
     }
 
     private func walkAcknowledgements(_ buffer: MessageBuffer) throws {
@@ -61,13 +70,21 @@ public final class NetlinkSession {
         // nfnetlink processes the batch inside sendmsg, so every reply is already queued;
         // wait briefly once only if the outcome is still unknown.
         while !committed {
-            guard let length = try socket.receive(into: receiveBuffer, wait: false) else {
+            let received: Int?
+            do {
+                received = try socket.receive(into: receiveBuffer, wait: false)
+            } catch NetlinkError.system(_, let code) where code == ENOBUFS {
+                // ACKs were dropped: the outcome of the batch is unknown; say so plainly.
+                throw NetlinkError.system(call: "receiving the batch's ACKs (receive buffer overrun: whether the batch committed is unknown; read the table to find out)", errno: ENOBUFS)
+            }
+            guard let length = received else {
                 if !failures.isEmpty || waited { break }
                 waited = true
                 var descriptor = pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0)
                 _ = poll(&descriptor, 1, 1000)
                 continue
             }
+            // Safety: recv wrote `length` bytes into the session-owned buffer; parsed before the next recv.
             for message in Messages(bytes: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length])) {
                 guard message.type == UInt16(NLMSG_ERROR), let ack = message.acknowledgement else { continue }
                 guard ack.sequence >= begin && ack.sequence <= end else { continue }
@@ -103,14 +120,18 @@ struct Messages: Sequence {
         /// The payload after the netlink header and the 4-byte nfgenmsg.
         var attributes: Attributes {
             let start = Swift.min(raw.count, 16 + 4)
+            // Safety: a slice of `raw`, clamped to its end.
             return Attributes(bytes: UnsafeRawBufferPointer(rebasing: raw[start...]))
         }
+        /// Safety: `raw` starts with a complete nlmsghdr (the iterator checked 16 bytes) at
+        /// 4-byte alignment (netlink aligns messages; the receive buffer is 8-aligned).
         var header: UnsafePointer<nlmsghdr> { raw.baseAddress!.assumingMemoryBound(to: nlmsghdr.self) }
 
         /// For NLMSG_ERROR: the ACKed sequence, the errno (0 = success) and the extack text.
         var acknowledgement: (sequence: UInt32, errno: Int32, extack: String?)? {
             // struct nlmsgerr: int error; struct nlmsghdr msg; then (capped ACK) TLVs.
             guard raw.count >= 16 + 4 + 16 else { return nil }
+            // Safety: header, error code and the original header are inside `raw` (checked).
             let error = raw.loadUnaligned(fromByteOffset: 16, as: Int32.self)
             let original = raw.loadUnaligned(fromByteOffset: 20 + 8, as: UInt32.self)
             var extack: String?
@@ -118,6 +139,7 @@ struct Messages: Sequence {
                 let originalLength = Int(raw.loadUnaligned(fromByteOffset: 20, as: UInt32.self))
                 let tlvStart = flags & UInt16(NLM_F_CAPPED) != 0 ? 36 : 20 + ((originalLength + 3) & ~3)
                 if tlvStart < raw.count {
+                    // Safety: a slice of `raw` from an offset inside it.
                     extack = Attributes(bytes: UnsafeRawBufferPointer(rebasing: raw[tlvStart...]))
                         .first(UInt16(NLMSGERR_ATTR_MSG.rawValue))?.string
                 }
@@ -133,6 +155,7 @@ struct Messages: Sequence {
             guard offset + 16 <= bytes.count else { return nil }
             let length = Int(bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
             guard length >= 16, offset + length <= bytes.count else { return nil }
+            // Safety: the whole message lies inside `bytes` (both checks above).
             let message = Message(
                 type: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self),
                 flags: bytes.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self),
@@ -145,4 +168,12 @@ struct Messages: Sequence {
     }
 
     func makeIterator() -> Iterator { Iterator(bytes: bytes) }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) / 1e18
+    }
 }
