@@ -12,6 +12,7 @@ struct Attributes: Sequence {
         var nested: Attributes { Attributes(bytes: payload) }
         var bigEndianU32: UInt32? {
             guard payload.count >= 4 else { return nil }
+            // Safety: four bytes are there (checked); unaligned load of plain bytes.
             return UInt32(bigEndian: payload.loadUnaligned(as: UInt32.self))
         }
         var string: String { String(decoding: payload.prefix { $0 != 0 }, as: UTF8.self) }
@@ -22,6 +23,7 @@ struct Attributes: Sequence {
         var offset = 0
         mutating func next() -> Attribute? {
             guard offset + 4 <= bytes.count else { return nil }
+            // Safety: the 4-byte attribute header lies inside `bytes` (checked just above).
             let length = Int(bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
             let type = bytes.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self) & 0x3fff
             guard length >= 4, offset + length <= bytes.count else { return nil }

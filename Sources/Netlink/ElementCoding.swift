@@ -122,6 +122,7 @@ enum ElementMessages {
                 guard elements.count > 0 else { return header }
                 let list = mnl_attr_nest_start(header, UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue))!
                 let listStart = Int(header.pointee.nlmsg_len)
+                // Safety: `keys` is valid for the closure; each key read is inside it (next < count).
                 elements.keys.withUnsafeBytes { keys in
                     while next < elements.count, Int(header.pointee.nlmsg_len) - listStart < payloadLimit {
                         let element = mnl_attr_nest_start(header, UInt16(NFTA_LIST_ELEM.rawValue))!

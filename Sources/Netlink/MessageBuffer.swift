@@ -70,5 +70,6 @@ final class MessageBuffer {
     }
 
     /// The bytes built so far.
+    /// Safety: valid until the next `append` (which may move the storage) or deinit.
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage, count: count) }
 }

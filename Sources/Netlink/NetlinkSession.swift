@@ -70,13 +70,21 @@ public final class NetlinkSession {
         // nfnetlink processes the batch inside sendmsg, so every reply is already queued;
         // wait briefly once only if the outcome is still unknown.
         while !committed {
-            guard let length = try socket.receive(into: receiveBuffer, wait: false) else {
+            let received: Int?
+            do {
+                received = try socket.receive(into: receiveBuffer, wait: false)
+            } catch NetlinkError.system(_, let code) where code == ENOBUFS {
+                // ACKs were dropped: the outcome of the batch is unknown; say so plainly.
+                throw NetlinkError.system(call: "receiving the batch's ACKs (receive buffer overrun: whether the batch committed is unknown; read the table to find out)", errno: ENOBUFS)
+            }
+            guard let length = received else {
                 if !failures.isEmpty || waited { break }
                 waited = true
                 var descriptor = pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0)
                 _ = poll(&descriptor, 1, 1000)
                 continue
             }
+            // Safety: recv wrote `length` bytes into the session-owned buffer; parsed before the next recv.
             for message in Messages(bytes: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length])) {
                 guard message.type == UInt16(NLMSG_ERROR), let ack = message.acknowledgement else { continue }
                 guard ack.sequence >= begin && ack.sequence <= end else { continue }
@@ -112,14 +120,18 @@ struct Messages: Sequence {
         /// The payload after the netlink header and the 4-byte nfgenmsg.
         var attributes: Attributes {
             let start = Swift.min(raw.count, 16 + 4)
+            // Safety: a slice of `raw`, clamped to its end.
             return Attributes(bytes: UnsafeRawBufferPointer(rebasing: raw[start...]))
         }
+        /// Safety: `raw` starts with a complete nlmsghdr (the iterator checked 16 bytes) at
+        /// 4-byte alignment (netlink aligns messages; the receive buffer is 8-aligned).
         var header: UnsafePointer<nlmsghdr> { raw.baseAddress!.assumingMemoryBound(to: nlmsghdr.self) }
 
         /// For NLMSG_ERROR: the ACKed sequence, the errno (0 = success) and the extack text.
         var acknowledgement: (sequence: UInt32, errno: Int32, extack: String?)? {
             // struct nlmsgerr: int error; struct nlmsghdr msg; then (capped ACK) TLVs.
             guard raw.count >= 16 + 4 + 16 else { return nil }
+            // Safety: header, error code and the original header are inside `raw` (checked).
             let error = raw.loadUnaligned(fromByteOffset: 16, as: Int32.self)
             let original = raw.loadUnaligned(fromByteOffset: 20 + 8, as: UInt32.self)
             var extack: String?
@@ -127,6 +139,7 @@ struct Messages: Sequence {
                 let originalLength = Int(raw.loadUnaligned(fromByteOffset: 20, as: UInt32.self))
                 let tlvStart = flags & UInt16(NLM_F_CAPPED) != 0 ? 36 : 20 + ((originalLength + 3) & ~3)
                 if tlvStart < raw.count {
+                    // Safety: a slice of `raw` from an offset inside it.
                     extack = Attributes(bytes: UnsafeRawBufferPointer(rebasing: raw[tlvStart...]))
                         .first(UInt16(NLMSGERR_ATTR_MSG.rawValue))?.string
                 }
@@ -142,6 +155,7 @@ struct Messages: Sequence {
             guard offset + 16 <= bytes.count else { return nil }
             let length = Int(bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
             guard length >= 16, offset + length <= bytes.count else { return nil }
+            // Safety: the whole message lies inside `bytes` (both checks above).
             let message = Message(
                 type: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self),
                 flags: bytes.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self),

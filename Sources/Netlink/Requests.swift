@@ -6,25 +6,34 @@ extension NetlinkSession {
     /// to `body` until the kernel says done (NLMSG_DONE, or the ACK of a non-dump request).
     func request(
         _ type: nf_tables_msg_types, family: UInt16, dump: Bool, operation: String,
-        build: (UnsafeMutablePointer<nlmsghdr>) -> Void = { _ in },
+        build: (UnsafeMutablePointer<nlmsghdr>) -> Void = { _ in }, requestSize: Int = 4096,
         _ body: (Messages.Message) throws -> Void
     ) throws {
         let sequence = nextSequence
         nextSequence &+= 1
-        var request = [UInt8](repeating: 0, count: 4096)
+        var request = [UInt8](repeating: 0, count: max(requestSize, 4096))
         let length = request.withUnsafeMutableBytes { raw -> Int in
-            // Safety: 4 KiB of zeroed memory; GET requests carry only a few names.
+            // Safety: zeroed memory of at least `requestSize` bytes, which the caller sizes
+            // for what `build` writes (4 KiB for requests that carry only a few names).
             let header = nftnl_nlmsg_build_hdr(raw.baseAddress!.assumingMemoryBound(to: CChar.self), type.code, family,
                                                dump ? HeaderFlag.dump : HeaderFlag.ack, sequence)!
             build(header)
             return Int(header.pointee.nlmsg_len)
         }
+        // Safety: `length` bytes were written by `build` inside the array.
         try request.withUnsafeBytes { try socket.send(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
 
         while true {
             guard let received = try socket.receive(into: receiveBuffer, wait: true) else { continue }
+            // Safety: recv wrote `received` bytes into the session-owned buffer.
             for message in Messages(bytes: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<received])) {
                 guard message.sequence == sequence else { continue }
+                // The kernel flags a dump that raced with a commit: its pieces may mix two
+                // generations, so it must not be trusted.
+                if message.flags & UInt16(NLM_F_DUMP_INTR) != 0 {
+                    throw NetlinkError.kernel(operation: operation, errno: EINTR,
+                                              extack: "dump interrupted by a concurrent ruleset change; read again")
+                }
                 switch message.type {
                 case UInt16(NLMSG_DONE):
                     return

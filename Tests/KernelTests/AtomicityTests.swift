@@ -73,6 +73,24 @@ struct AtomicityTests {
         }
     }
 
+    @Test func kernelExtackTextIsPartOfTheError() throws {
+        try withMigrationNamespace(tag: "extack") { namespace in
+            let session = try NetlinkSession(namespace: namespace.name)
+            var batch = Batch.create(Table(), replacing: false)
+            // Longer than NFT_NAME_MAXLEN: the kernel's attribute policy rejects it and says why.
+            batch.append(.addChain(Chain(name: String(repeating: "c", count: 300))))
+            do {
+                try session.send(batch)
+                Issue.record("an over-long chain name was accepted")
+            } catch let NetlinkError.kernel(operation, errno, extack) {
+                #expect(operation.hasPrefix("add chain ccc"))
+                #expect(errno == ERANGE || errno == EINVAL)
+                #expect(extack?.isEmpty == false, "no extack text")
+            }
+            #expect(try namespace.ruleset().isEmpty)
+        }
+    }
+
     @Test func staleGenerationIsRefusedAndNothingApplied() throws {
         let table = RulesetCompiler.compile(try PolicyLoader.load(path: Self.sample))
         try withMigrationNamespace(tag: "cas") { namespace in
