@@ -17,8 +17,11 @@ import Ruleset
 /// apply writes into the table's userdata goes stale after an element-only apply; this file
 /// is what the fast path trusts.
 public struct ApplyState: Equatable, Sendable {
-    /// The default state directory.
-    public static let defaultDirectory = "/run/migfw"
+    /// The default state directory: `$MIGFW_STATE_DIR`, else `/run/migfw` (the test runner
+    /// sets the variable so tests never write into the host's /run).
+    public static var defaultDirectory: String {
+        ProcessInfo.processInfo.environment["MIGFW_STATE_DIR"] ?? "/run/migfw"
+    }
 
     /// The namespace's nsfs inode: a recreated namespace with the same name is another one.
     public var namespaceID: UInt64

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Netlink
 import Plan
 import Ruleset
@@ -73,15 +76,24 @@ public final class PlannedApplier {
                 return Snapshot(table: table, generation: light.generation, fromState: true)
             }
             var last: Snapshot?
+            var interrupted: NetlinkError?
             for _ in 0..<maxAttempts {
-                let before = try session.generation()
-                let full = try session.readTable()
-                let snapshot = Snapshot(table: full?.table, generation: full?.generation ?? before, fromState: false)
-                if try session.generation() == snapshot.generation { return snapshot }
-                last = snapshot
+                do {
+                    let before = try session.generation()
+                    let full = try session.readTable()
+                    let snapshot = Snapshot(table: full?.table, generation: full?.generation ?? before, fromState: false)
+                    if try session.generation() == snapshot.generation { return snapshot }
+                    last = snapshot
+                } catch let error as NetlinkError {
+                    // A dump the kernel flags as interrupted by a commit (EINTR): read again.
+                    guard case .kernel(_, let code, _) = error, code == EINTR else { throw error }
+                    interrupted = error
+                }
             }
-            // Still moving: plan on the last read; the batch's generation id rejects it if stale.
-            return last!
+            // Still moving: plan on the last complete read (the batch's generation id rejects
+            // it if stale), or give up if no read completed.
+            if let last { return last }
+            throw interrupted!
         }
     }
 

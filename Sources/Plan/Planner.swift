@@ -62,14 +62,45 @@ public enum Planner {
     private static func addressesOnlyIn(_ actual: SetElements, notIn desired: SetElements) -> SetElements? {
         switch (actual, desired) {
         case (.ipv4(let have), .ipv4(let want)):
-            let extra = Intervals.subtract(Intervals.union(have), Intervals.union(want))
+            let extra = uncovered(have, by: want)
             return extra.isEmpty ? nil : .ipv4(extra)
         case (.ipv6(let have), .ipv6(let want)):
-            let extra = Intervals.subtract(Intervals.union(have), Intervals.union(want))
+            let extra = uncovered(have, by: want)
             return extra.isEmpty ? nil : .ipv6(extra)
         default:
             return nil
         }
+    }
+
+    /// The addresses of `ranges` that no range of `cover` contains. `ranges` is usually a
+    /// handful of removed elements and `cover` a 100k-element set: when `cover` is sorted and
+    /// disjoint (as compiled sets are), only its ranges near each of `ranges` are looked at
+    /// (binary search), instead of normalising all of it.
+    static func uncovered<A: IPAddress>(_ ranges: [AddressRange<A>], by cover: [AddressRange<A>]) -> [AddressRange<A>] {
+        let holes = Intervals.union(ranges)
+        guard isSortedAndDisjoint(cover) else { return Intervals.subtract(holes, Intervals.union(cover)) }
+        var relevant: [AddressRange<A>] = []
+        for hole in holes {
+            var low = 0, high = cover.count
+            while low < high {   // the first cover range that ends at or after the hole's start
+                let middle = (low + high) / 2
+                if cover[middle].upper < hole.lower { low = middle + 1 } else { high = middle }
+            }
+            while low < cover.count && cover[low].lower <= hole.upper {
+                relevant.append(cover[low])
+                low += 1
+            }
+        }
+        return Intervals.subtract(holes, Intervals.union(relevant))
+    }
+
+    private static func isSortedAndDisjoint<A: IPAddress>(_ ranges: [AddressRange<A>]) -> Bool {
+        var index = 1
+        while index < ranges.count {
+            if ranges[index].lower <= ranges[index - 1].upper { return false }
+            index += 1
+        }
+        return true
     }
 
     private static func planChains(desired: [Chain], actual: [Chain], replacedSets: Set<String>) -> [ChainChange] {

@@ -42,6 +42,25 @@ struct PlanDriftTests {
         #expect(log.contains("possible intrusion: set trusted4 trusted addresses the policy does not: 10.66.0.7/32"))
     }
 
+    @Test func jsonPlanOfDriftAndInSync() throws {
+        try withPlanLab(tag: "json") { lab in
+            #expect(try lab.run("apply").status == 0)
+            var plan = try lab.run("plan", ["--json"])
+            #expect(plan.status == 0)
+            #expect(plan.stdout.contains("\"in_sync\":true"))
+            try lab.nft("add", "element", "inet", "migfw", "trusted4", "{ 10.66.0.7 }")
+            plan = try lab.run("plan", ["--json"])
+            #expect(plan.status == 2)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])
+            #expect(document["in_sync"] as? Bool == false)
+            let sets = try #require(document["sets"] as? [[String: Any]])
+            let removed = try #require(sets.first?["remove"] as? [[String: Any]])
+            #expect(removed.first?["cidrs"] as? [String] == ["10.66.0.7/32"])
+            let unexpected = try #require(document["unexpected_addresses"] as? [[String: Any]])
+            #expect(unexpected.first?["set"] as? String == "trusted4")
+        }
+    }
+
     @Test func elementRemoved() throws {
         let log = try scenario("elrm", drift: { try $0.nft("delete", "element", "inet", "migfw", "trusted4", "{ 192.168.20.11 }") },
                                expected: ["~ set trusted4: 1 element to add", "    + 192.168.20.11/32"])

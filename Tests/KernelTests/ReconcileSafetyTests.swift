@@ -228,9 +228,9 @@ struct ReconcileSafetyTests {
 
     @Test func statusStillMatchesAfterAnElementOnlyApply() throws {
         try withPlanLab(tag: "stat") { lab in
-            // Default state directory, as status reads it; the file is removed afterwards.
+            // The default state directory (status has no option for it): the test runner's.
             let name = lab.namespace.name
-            defer { ApplyState.forget(path: ApplyState.path(directory: ApplyState.defaultDirectory, namespace: name)) }
+            defer { ApplyState.forget(path: ApplyState.path(directory: migfwTestStateDirectory, namespace: name)) }
             let apply = { try migfw(["apply", "-c", lab.policyPath, "--netns", name, "--lock-file", lab.lockFile]) }
             #expect(try apply().status == 0)
             try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])

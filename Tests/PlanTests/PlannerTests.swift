@@ -168,3 +168,18 @@ import Testing
         #expect(plan.summary.elementsAdded == 2 && plan.summary.elementsRemoved == 1)
     }
 }
+
+@Suite struct UncoveredAddressTests {
+    @Test func matchesTheFullComputationOnSortedAndUnsortedCovers() {
+        let cover = Fixtures.hosts(1000)   // every other address from 10.0.0.0
+        let ranges = [
+            AddressRange(lower: IPv4Address(bits: 0x0A00_0000), upper: IPv4Address(bits: 0x0A00_0004))!,   // 3 covered, 2 not
+            AddressRange(lower: IPv4Address(bits: 0x0B00_0000), upper: IPv4Address(bits: 0x0B00_0000))!,   // far outside
+            AddressRange(lower: IPv4Address(bits: 0x0A00_07CE), upper: IPv4Address(bits: 0x0A00_07D5))!,   // the cover's end
+        ]
+        let expected = Intervals.subtract(Intervals.union(ranges), Intervals.union(cover))
+        #expect(Planner.uncovered(ranges, by: cover) == expected)
+        #expect(Planner.uncovered(ranges, by: cover.reversed()) == expected)
+        #expect(expected.count == 2 + 1 + 1)   // 1 and 3; 11.0.0.0; 1999-2005 after the last host
+    }
+}

@@ -78,5 +78,11 @@ public let migfwBinary: String = {
 /// Runs the built `migfw` with `arguments`.
 @discardableResult
 public func migfw(_ arguments: [String], input: String? = nil, environment: [String: String]? = nil) throws -> CommandResult {
-    try run([migfwBinary] + arguments, input: input, environment: environment)
+    // migfw's state files (plan/reconcile fast path) go to a test directory, not the host's /run.
+    let isolated = ["MIGFW_STATE_DIR": migfwTestStateDirectory].merging(environment ?? [:]) { $1 }
+    return try run([migfwBinary] + arguments, input: input, environment: isolated)
 }
+
+/// Where `migfw(...)` runs keep migfw's state files (`MIGFW_STATE_DIR`).
+public let migfwTestStateDirectory = FileManager.default.temporaryDirectory
+    .appendingPathComponent("migfw-test-state").path
