@@ -42,6 +42,15 @@ def listen(ports):
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    # Whatever else we inherited (a parent's pipes, the socket Foundation's Process uses to
+    # see its child exit) must close too, or our caller waits for us forever.
+    keep = {s.fileno() for s in sockets} | {0, 1, 2}
+    for name in os.listdir("/proc/self/fd"):
+        if int(name) not in keep:
+            try:
+                os.close(int(name))
+            except OSError:
+                pass
     poller = select.poll()
     by_fd = {s.fileno(): s for s in sockets}
     for fd in by_fd:
