@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PrefixTests", dependencies: ["Prefix"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Prefix"], resources: [.copy("Corpus")]),
-        .testTarget(name: "RulesetTests", dependencies: ["Ruleset", "Policy", "Prefix"]),
+        .testTarget(name: "RulesetTests", dependencies: ["Ruleset", "Policy", "Prefix", "TestSupport"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Ruleset", "Prefix"]),
         .testTarget(name: "KernelTests", dependencies: ["Engine", "Netlink", "Ruleset", "Policy", "Plan", "Prefix", "TestSupport", "migfw"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "migfw"]),

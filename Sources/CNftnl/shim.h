@@ -4,12 +4,15 @@
 // which pulls linux/in.h and otherwise clashes with glibc's definitions.
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <net/if.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <poll.h>
 #include <errno.h>
 #include <time.h>
+#include <string.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
@@ -24,4 +27,14 @@
 #include <libnftnl/batch.h>
 #include <libnftnl/common.h>
 #include <libnftnl/udata.h>
+#include <sys/syscall.h>
+
+// setns(2) is only declared under _GNU_SOURCE, and open(2) is variadic (not importable):
+// two thin wrappers keep both out of Swift's way.
+static inline int migfw_setns_net(int fd) {
+    return (int)syscall(SYS_setns, fd, 0x40000000 /* CLONE_NEWNET */);
+}
+static inline int migfw_open_readonly(const char *path) {
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
 #endif

@@ -98,6 +98,10 @@ public struct TrustedSources: Hashable, Sendable {
     public var files: [Located<String>] = []
     /// Every prefix read from the files the globs matched, located in those files.
     public var filePrefixes: [Located<AnyCIDR>] = []
+    /// The glob patterns of `files` that matched no file (a lint, not an error).
+    public var unmatchedFiles: [Located<String>] = []
+    /// Where the `trusted` key was written, when it was.
+    public var location: SourceLocation?
     public init() {}
 }
 
@@ -152,6 +156,9 @@ public struct Policy: Hashable, Sendable {
     public var log: LogOptions
     /// The policy states that very broad trusted prefixes (/0, < /8, < /16) are intended.
     public var allowBroad: Bool
+    /// The profile's performance option when it has some (Hyper-V: `tcpip`, `compression`,
+    /// `smb`); its extra ports are already part of `profile`.
+    public var performance: Located<String>? = nil
 
     public init(
         path: String, version: Int, interface: Located<String>, profile: Located<Profile>,

@@ -26,6 +26,10 @@ public enum Expression: Hashable, Sendable {
     case log(prefix: String?, level: LogLevel?)
     /// `immediate reg 0 VERDICT`
     case verdict(Verdict)
+    /// An expression migfw does not model (decoded from a table someone else changed): the
+    /// kernel's expression name and a short description of its attributes. Never compiled;
+    /// its presence makes a decoded rule differ from every compiled one.
+    case unknown(name: String, detail: String)
 }
 
 /// nf_tables registers. nft uses the 16-byte `reg 1` for nearly everything.

@@ -29,6 +29,8 @@ public enum SetKeyType: String, Hashable, Sendable {
     case ipv6Address = "ipv6_addr"
     /// `inet_service` (a port)
     case inetService = "inet_service"
+    /// A key type migfw does not model (decoded from a set someone else added).
+    case unknown = "unknown"
 
     /// The key length in bytes.
     public var keyLength: Int {
@@ -36,6 +38,7 @@ public enum SetKeyType: String, Hashable, Sendable {
         case .ipv4Address: 4
         case .ipv6Address: 16
         case .inetService: 2
+        case .unknown: 0
         }
     }
 }
@@ -56,12 +59,17 @@ public enum SetElements: Hashable, Sendable {
     case ipv4([AddressRange<IPv4Address>])
     case ipv6([AddressRange<IPv6Address>])
     case ports([ClosedRange<UInt16>])
+    /// Elements of a set whose key type migfw does not model (decoded from a set someone
+    /// else added): the kernel's key type and length, and each element's raw key bytes with
+    /// its flags, in the kernel's order. Never compiled.
+    case unknown(keyType: UInt32, keyLength: UInt32, elements: [[UInt8]])
 
     public var keyType: SetKeyType {
         switch self {
         case .ipv4: .ipv4Address
         case .ipv6: .ipv6Address
         case .ports: .inetService
+        case .unknown: .unknown
         }
     }
 
@@ -71,6 +79,7 @@ public enum SetElements: Hashable, Sendable {
         case .ipv4(let r): r.count
         case .ipv6(let r): r.count
         case .ports(let r): r.count
+        case .unknown(_, _, let e): e.count
         }
     }
 }

@@ -1,7 +1,95 @@
 import ArgumentParser
+import Foundation
+import Policy
 
-// Placeholder until its issue lands.
+/// `migfw check`: validate and lint a policy. Exit 0 clean or warnings only, 1 lint errors,
+/// 2 an invalid file or invalid arguments.
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "(not yet implemented)")
-    func run() throws { throw ExitCode(1) }
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a policy file and lint it for security problems.",
+        discussion: """
+            Reports every problem of the file at once, compiler style (FILE:LINE:COLUMN: \
+            severity: message [id], then a note with the fix), or as JSON with --json. \
+            Exit status: 0 clean or only warnings, 1 a lint error, 2 the file or the arguments \
+            are invalid.
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Flag(name: .customLong("json"), help: "Print the findings as JSON for programs.")
+    var json = false
+
+    func run() throws {
+        let findings: [Finding]
+        let valid: Bool
+        do {
+            let policy = try PolicyLoader.load(path: options.config)
+            findings = PolicyLinter.lint(policy)
+            valid = true
+        } catch {
+            findings = error.findings
+            valid = false
+        }
+        if json {
+            print(CheckReport(file: options.config, valid: valid, findings: findings).json())
+        } else {
+            for finding in findings {
+                print("\(finding.location): \(finding.severity.rawValue): \(finding.message) [\(finding.id)]")
+                if let hint = finding.hint { print("\(finding.location): note: \(hint)") }
+            }
+            print(Self.summary(file: options.config, valid: valid, findings: findings))
+        }
+        if !valid { throw ExitCode(2) }
+        if PolicyLinter.hasErrors(findings) { throw ExitCode(1) }
+    }
+
+    static func summary(file: String, valid: Bool, findings: [Finding]) -> String {
+        func count(_ severity: Severity, _ noun: String) -> String {
+            let n = findings.filter { $0.severity == severity }.count
+            return "\(n) \(noun)\(n == 1 ? "" : "s")"
+        }
+        if !valid { return "\(file): invalid policy, \(count(.error, "error"))" }
+        if findings.isEmpty { return "\(file): ok" }
+        return "\(file): \(count(.error, "error")), \(count(.warning, "warning")), \(count(.info, "note"))"
+    }
+}
+
+/// The `--json` output of `check`.
+struct CheckReport: Encodable {
+    struct Item: Encodable {
+        var id: String
+        var severity: String
+        var file: String
+        var line: Int
+        var column: Int
+        var message: String
+        var hint: String?
+    }
+    var file: String
+    /// False when the file could not be read as a policy (exit 2).
+    var valid: Bool
+    var errors: Int
+    var warnings: Int
+    var infos: Int
+    var findings: [Item]
+
+    init(file: String, valid: Bool, findings: [Finding]) {
+        self.file = file
+        self.valid = valid
+        errors = findings.filter { $0.severity == .error }.count
+        warnings = findings.filter { $0.severity == .warning }.count
+        infos = findings.filter { $0.severity == .info }.count
+        self.findings = findings.map {
+            Item(id: $0.id, severity: $0.severity.rawValue, file: $0.location.file, line: $0.location.line,
+                 column: $0.location.column, message: $0.message, hint: $0.hint)
+        }
+    }
+
+    func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
 }

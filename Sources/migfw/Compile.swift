@@ -1,7 +1,54 @@
 import ArgumentParser
+import Foundation
+import Policy
+import Ruleset
 
-// Placeholder until its issue lands.
+/// `migfw compile`: the policy's ruleset as `nft -f` text, libnftables JSON, or the trusted
+/// sets' minimal CIDR cover. Reads only the policy; needs no privileges.
 struct Compile: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "compile", abstract: "(not yet implemented)")
-    func run() throws { throw ExitCode(1) }
+    static let configuration = CommandConfiguration(
+        commandName: "compile",
+        abstract: "Print the policy's ruleset (nft text, JSON, or the trusted CIDRs). Needs no privileges.",
+        discussion: """
+            nft: text that `nft -f` loads (table inet migfw). json: the libnftables JSON schema, \
+            for `nft -j -f`. cidr: the trusted set as its minimal list of prefixes, IPv4 then \
+            IPv6, one a line. Exit 0 ok, 2 invalid policy or arguments.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case nft, json, cidr
+    }
+
+    @OptionGroup var config: ConfigOptions
+
+    @Option(help: "Output format.")
+    var format: Format = .nft
+
+    func run() throws {
+        let policy: Policy
+        do {
+            policy = try PolicyLoader.load(path: config.config)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let output: String
+        switch format {
+        case .nft:
+            output = NftText.render(RulesetCompiler.compile(policy))
+        case .json:
+            do {
+                output = try NftJSON.render(RulesetCompiler.compile(policy))
+            } catch {
+                FileHandle.standardError.write(Data("migfw: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        case .cidr:
+            let trusted = policy.trustedSet()
+            let lines = trusted.ipv4CIDRs.map(\.description) + trusted.ipv6CIDRs.map(\.description)
+            output = lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
+    }
 }

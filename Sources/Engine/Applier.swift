@@ -1,0 +1,118 @@
+import Netlink
+import Ruleset
+
+/// What `apply` did.
+public struct ApplyReport: Sendable {
+    /// Whether a migfw table was there before (and was replaced).
+    public var replaced: Bool
+    /// Intervals per set, as read back from the kernel, in table order.
+    public var setSizes: [(name: String, intervals: Int)]
+    public var chains: Int
+    public var rules: Int
+    /// Netlink messages and bytes in the one batch.
+    public var messages: Int
+    public var bytes: Int
+    /// Time from the first netlink request to the kernel's commit ACK.
+    public var applySeconds: Double
+    /// Time to read everything back and compare it.
+    public var verifySeconds: Double
+    /// The digest stored in the table's userdata.
+    public var digest: UInt64
+}
+
+/// Puts a ruleset into the kernel.
+public enum Applier {
+    /// Compare-and-swap attempts before giving up on a ruleset that keeps changing.
+    public static let maxAttempts = 3
+
+    /// Replaces (or creates) `table` in `namespace` in ONE netlink transaction: delete the
+    /// old table if there is one, add everything, all or nothing, guarded by the generation
+    /// id. Then reads the table back and checks that the kernel holds exactly `table`.
+    ///
+    /// `interface` (name and where the policy wrote it) is checked first: a NIC that does
+    /// not exist in the namespace is invalid input, and nothing is sent.
+    public static func apply(_ table: Table, namespace: String?, interface: (name: String, location: String)? = nil,
+                             extraOperations: [Batch.Operation] = []) throws -> ApplyReport {
+        if let interface {
+            let exists = try netlink { try NetworkNamespace.run(in: namespace) { NetworkNamespace.interfaceIndex(interface.name) != nil } }
+            guard exists else { throw EngineError.interfaceMissing(name: interface.name, location: interface.location, namespace: namespace) }
+        }
+        var desired = table
+        desired.userdata = RulesetDigest.userdata(for: table)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let session = try netlink { try NetlinkSession(namespace: namespace) }
+        var replaced = false
+        var receipt: NetlinkSession.Receipt?
+        for _ in 0..<maxAttempts {
+            do {
+                try netlink {
+                    let generation = try session.generation()
+                    replaced = try session.tableExists(family: table.family, name: table.name)
+                    var batch = Batch.create(desired, replacing: replaced)
+                    batch.operations += extraOperations
+                    receipt = try session.send(batch, expectedGeneration: generation)
+                }
+                break
+            } catch EngineError.netlink(.generationChanged) {
+                continue
+            }
+        }
+        guard let receipt else { throw EngineError.concurrentChanges(attempts: maxAttempts) }
+        let applied = clock.now
+        let snapshot = try netlink { try session.readTable(family: table.family, name: table.name) }
+        guard let snapshot else { throw EngineError.verificationFailed("table \(table.family.rawValue) \(table.name) is missing after commit") }
+        if let difference = Verifier.difference(expected: desired, actual: snapshot.table) {
+            throw EngineError.verificationFailed(difference)
+        }
+        let verified = clock.now
+        return ApplyReport(
+            replaced: replaced,
+            setSizes: snapshot.table.sets.map { ($0.name, $0.elements.count) },
+            chains: snapshot.table.chains.count,
+            rules: snapshot.table.chains.reduce(0) { $0 + $1.rules.count },
+            messages: receipt.messages, bytes: receipt.bytes,
+            applySeconds: (applied - start).seconds, verifySeconds: (verified - applied).seconds,
+            digest: RulesetDigest.digest(table))
+    }
+}
+
+/// Compares what was sent with what was read back and says where they differ.
+public enum Verifier {
+    /// Nil when `actual` equals `expected` (userdata included); else a short description.
+    public static func difference(expected: Table, actual: Table) -> String? {
+        guard expected != actual else { return nil }
+        var notes: [String] = []
+        if expected.userdata != actual.userdata { notes.append("table userdata differs") }
+        let expectedSets = expected.sets.map(\.name), actualSets = actual.sets.map(\.name)
+        if expectedSets != actualSets { notes.append("sets \(actualSets), expected \(expectedSets)") }
+        for set in expected.sets {
+            guard let other = actual.set(named: set.name), other != set else { continue }
+            if other.flags != set.flags { notes.append("set \(set.name): flags \(other.flags.rawValue), expected \(set.flags.rawValue)") }
+            if other.elements.count != set.elements.count {
+                notes.append("set \(set.name): \(other.elements.count) intervals, expected \(set.elements.count)")
+            } else if other.elements != set.elements {
+                notes.append("set \(set.name): same count (\(set.elements.count)) but different elements")
+            }
+        }
+        let expectedChains = expected.chains.map(\.name), actualChains = actual.chains.map(\.name)
+        if expectedChains != actualChains { notes.append("chains \(actualChains), expected \(expectedChains)") }
+        for chain in expected.chains {
+            guard let other = actual.chain(named: chain.name), other != chain else { continue }
+            if other.base != chain.base { notes.append("chain \(chain.name): hook/priority/policy differ") }
+            if other.rules.count != chain.rules.count {
+                notes.append("chain \(chain.name): \(other.rules.count) rules, expected \(chain.rules.count)")
+            } else if let index = chain.rules.indices.first(where: { chain.rules[$0] != other.rules[$0] }) {
+                notes.append("chain \(chain.name): rule \(index + 1) differs: got \(other.rules[index]), expected \(chain.rules[index])")
+            }
+        }
+        return notes.isEmpty ? "tables differ" : notes.joined(separator: "; ")
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) / 1e18
+    }
+}

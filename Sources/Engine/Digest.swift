@@ -1,0 +1,88 @@
+import Ruleset
+
+/// A stable 64-bit FNV-1a digest of a table's content (userdata excluded), stored in the
+/// table's userdata at apply so a later reconcile can tell "unchanged" without dumping large
+/// sets. Stable across processes and builds (Swift's `Hasher` is seeded per process).
+public enum RulesetDigest {
+    /// The nftnl_udata TLV type migfw uses in the table userdata. nft's own table udata type
+    /// is 0 (comment); nft ignores types it does not know, so listings are unaffected.
+    public static let userdataType: UInt8 = 0x6d  // "m"
+
+    public static func digest(_ table: Table) -> UInt64 {
+        var hash = FNV1a()
+        hash.add(table.family.rawValue)
+        hash.add(table.name)
+        for set in table.sets {
+            hash.add("set")
+            hash.add(set.name)
+            hash.add(UInt64(set.flags.rawValue))
+            hash.add(set.keyType.rawValue)
+            switch set.elements {
+            case .ipv4(let ranges):
+                for range in ranges { hash.add(UInt64(range.lower.bits)); hash.add(UInt64(range.upper.bits)) }
+            case .ipv6(let ranges):
+                for range in ranges {
+                    hash.add(UInt64(truncatingIfNeeded: range.lower.bits >> 64)); hash.add(UInt64(truncatingIfNeeded: range.lower.bits))
+                    hash.add(UInt64(truncatingIfNeeded: range.upper.bits >> 64)); hash.add(UInt64(truncatingIfNeeded: range.upper.bits))
+                }
+            case .ports(let ranges):
+                for range in ranges { hash.add(UInt64(range.lowerBound)); hash.add(UInt64(range.upperBound)) }
+            case .unknown(let type, let length, let keys):
+                hash.add(UInt64(type)); hash.add(UInt64(length))
+                for key in keys { hash.add(key) }
+            }
+        }
+        for chain in table.chains {
+            hash.add("chain")
+            hash.add(chain.name)
+            hash.add(String(describing: chain.base))
+            for rule in chain.rules { hash.add(String(describing: rule)) }
+        }
+        return hash.value
+    }
+
+    /// The userdata TLV holding `digest(table)`.
+    public static func userdata(for table: Table) -> [UInt8] {
+        var value = digest(table).bigEndian
+        return [userdataType, 8] + withUnsafeBytes(of: &value) { Array($0) }
+    }
+
+    /// The digest stored in a table's userdata, if migfw wrote one.
+    public static func stored(in userdata: [UInt8]?) -> UInt64? {
+        guard let userdata else { return nil }
+        var index = 0
+        while index + 2 <= userdata.count {
+            let type = userdata[index], length = Int(userdata[index + 1])
+            guard index + 2 + length <= userdata.count else { return nil }
+            if type == userdataType && length == 8 {
+                return userdata[(index + 2)..<(index + 10)].reduce(0) { $0 << 8 | UInt64($1) }
+            }
+            index += 2 + length
+        }
+        return nil
+    }
+}
+
+struct FNV1a {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func addByte(_ byte: UInt8) {
+        value ^= UInt64(byte)
+        value = value &* 0x100_0000_01b3
+    }
+
+    mutating func add(_ bytes: some Sequence<UInt8>) {
+        for byte in bytes { addByte(byte) }
+        addByte(0xff)  // separator: "ab","c" differs from "a","bc"
+    }
+
+    mutating func add(_ text: String) { add(text.utf8) }
+
+    mutating func add(_ number: UInt64) {
+        var shift = 56
+        while shift >= 0 {
+            addByte(UInt8(truncatingIfNeeded: number >> UInt64(shift)))
+            shift -= 8
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// snapshot -> plan -> batch -> verify.

@@ -1,0 +1,42 @@
+import Netlink
+
+/// Why an engine command failed. The CLI maps these to exit codes.
+public enum EngineError: Error, CustomStringConvertible {
+    /// Talking to the kernel failed (includes missing privileges).
+    case netlink(NetlinkError)
+    /// The policy's interface does not exist in the target namespace (invalid input).
+    case interfaceMissing(name: String, location: String, namespace: String?)
+    /// The kernel committed the batch but does not hold exactly the model.
+    case verificationFailed(String)
+    /// The ruleset kept changing under migfw (compare-and-swap lost every retry).
+    case concurrentChanges(attempts: Int)
+
+    public var description: String {
+        switch self {
+        case .netlink(let error):
+            return error.description
+        case .interfaceMissing(let name, let location, let namespace):
+            let place = namespace.map { "network namespace \($0)" } ?? "this network namespace"
+            return "\(location): error: interface \"\(name)\" does not exist in \(place); nothing applied"
+        case .verificationFailed(let detail):
+            return "read-back verification failed: the kernel does not hold the applied ruleset: \(detail)"
+        case .concurrentChanges(let attempts):
+            return "the ruleset changed during each of \(attempts) attempts (another nft user?); nothing applied"
+        }
+    }
+
+    /// Whether the failure is a missing privilege (a clearer message, same exit code).
+    public var isPermissionDenied: Bool {
+        if case .netlink(.permissionDenied) = self { return true }
+        return false
+    }
+}
+
+/// Runs `body`, wrapping netlink errors.
+func netlink<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as NetlinkError {
+        throw EngineError.netlink(error)
+    }
+}

@@ -1,0 +1,76 @@
+import Netlink
+import Ruleset
+
+/// What the kernel holds for migfw now.
+public struct StatusReport: Sendable {
+    public struct SetStatus: Sendable {
+        public var name: String
+        public var keyType: SetKeyType
+        /// Intervals (or single elements) as migfw models them.
+        public var intervals: Int
+        /// Kernel elements (start and end elements both count).
+        public var kernelElements: Int
+    }
+    public struct RuleStatus: Sendable {
+        public var chain: String
+        public var handle: UInt64
+        public var text: String
+        public var counter: RuleCounter?
+    }
+    public var sets: [SetStatus]
+    public var chains: [String]
+    public var rules: [RuleStatus]
+    /// The digest migfw stored at apply, if the table carries one.
+    public var storedDigest: UInt64?
+    /// Whether the content still matches that digest (nil: no digest stored).
+    public var digestMatches: Bool?
+    public var generation: UInt32
+}
+
+/// Reads migfw's table.
+public enum StatusReader {
+    /// The table's status in `namespace`, nil when migfw's table is not loaded.
+    public static func status(namespace: String?) throws -> StatusReport? {
+        let session = try netlink { try NetlinkSession(namespace: namespace) }
+        guard let snapshot = try netlink({ try session.readTable() }) else { return nil }
+        let table = snapshot.table
+        var rules: [StatusReport.RuleStatus] = []
+        for chain in table.chains {
+            let handles = snapshot.ruleHandles[chain.name] ?? []
+            let counters = snapshot.counters[chain.name] ?? []
+            for (index, rule) in chain.rules.enumerated() {
+                rules.append(.init(chain: chain.name, handle: index < handles.count ? handles[index] : 0,
+                                   text: NftText.render(rule: rule),
+                                   counter: index < counters.count ? counters[index] : nil))
+            }
+        }
+        let stored = RulesetDigest.stored(in: table.userdata)
+        return StatusReport(
+            sets: table.sets.map { .init(name: $0.name, keyType: $0.keyType, intervals: $0.elements.count,
+                                         kernelElements: snapshot.kernelElementCounts[$0.name] ?? 0) },
+            chains: table.chains.map(\.name), rules: rules, storedDigest: stored,
+            digestMatches: stored.map { $0 == RulesetDigest.digest(table) }, generation: snapshot.generation)
+    }
+}
+
+/// Removes migfw's table.
+public enum Deleter {
+    /// Deletes `inet migfw` (and nothing else) in `namespace`. Returns false when there was
+    /// no such table, which is not an error.
+    public static func delete(namespace: String?) throws -> Bool {
+        try netlink {
+            let session = try NetlinkSession(namespace: namespace)
+            for _ in 0..<Applier.maxAttempts {
+                let generation = try session.generation()
+                guard try session.tableExists() else { return false }
+                do {
+                    try session.send(.delete(), expectedGeneration: generation)
+                    return true
+                } catch NetlinkError.generationChanged {
+                    continue
+                }
+            }
+            throw NetlinkError.generationChanged
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import Prefix
+import Yams
+
+/// Turns a composed policy document into a `Policy`, reporting into its `NodeReader`.
+final class PolicyDecoder {
+    let reader: NodeReader
+    let profiles: ProfileCatalog
+    let root: Node
+    /// Problems found in other files (profile, prefix lists).
+    private(set) var extraFindings: [Finding] = []
+
+    init(reader: NodeReader, profiles: ProfileCatalog, root: Node) {
+        self.reader = reader
+        self.profiles = profiles
+        self.root = root
+    }
+
+    var path: String { reader.source.path }
+
+    func decode() -> Policy? {
+        guard let entries = reader.mapping(root, path: "", known: PolicyLoader.topLevelKeys) else { return nil }
+
+        guard let (_, versionNode) = entries["version"] else {
+            reader.missing("version", in: root, path: "", hint: "start the policy with 'version: \(PolicyLoader.supportedVersion)'")
+            return nil
+        }
+        guard let version = reader.integer(versionNode, path: "version") else { return nil }
+        guard version == PolicyLoader.supportedVersion else {
+            // Keys of another format version would only produce noise: stop here.
+            reader.error("version", versionNode, "version: unsupported policy format version \(version)",
+                         hint: "this migfw reads version \(PolicyLoader.supportedVersion)")
+            return nil
+        }
+
+        let interface = decodeInterface(entries["interface"])
+        var ports: [Located<MigrationPort>] = []
+        if let (_, node) = entries["ports"] { ports = reader.ports(node, path: "ports") }
+        let profile = decodeProfile(entries["profile"], performance: entries["performance"], ports: ports)
+
+        let dedicated = entries["dedicated"].flatMap { reader.bool($0.value, path: "dedicated") } ?? true
+        let egress = entries["egress"].flatMap { reader.bool($0.value, path: "egress") } ?? false
+        let allowBroad = entries["allow_broad"].flatMap { reader.bool($0.value, path: "allow_broad") } ?? false
+        let authentication: Located<Authentication>? = entries["authentication"].flatMap { entry in
+            reader.choice(entry.value, path: "authentication", allowed: Authentication.allCases.map(\.rawValue))
+                .flatMap(Authentication.init(rawValue:))
+                .map { Located($0, at: reader.location(entry.value)) }
+        }
+        let trusted = entries["trusted"].map { decodeTrusted($0.key, $0.value) } ?? TrustedSources()
+        let exclude = entries["exclude"].map { reader.prefixes($0.value, path: "exclude") } ?? []
+        let log = entries["log"].map { decodeLog($0.value) } ?? LogOptions()
+
+        guard let interface, let profile else { return nil }
+        var policy = Policy(
+            path: path, version: version, interface: interface, profile: profile.profile, ports: ports,
+            dedicated: dedicated, egress: egress, authentication: authentication, trusted: trusted,
+            exclude: exclude, log: log, allowBroad: allowBroad)
+        policy.performance = profile.performance
+        return policy
+    }
+
+    private func decodeInterface(_ entry: (key: Node, value: Node)?) -> Located<String>? {
+        guard let (_, node) = entry else {
+            reader.missing("interface", in: root, path: "", hint: "name the migration NIC, e.g. 'interface: mig0'")
+            return nil
+        }
+        guard let name = reader.string(node, path: "interface") else { return nil }
+        if let problem = InterfaceName.problem(name) {
+            reader.error("interface", node, "interface: \(problem)",
+                         hint: "a Linux interface name has 1-15 bytes, no '/', ':' or whitespace, and is not '.' or '..'")
+            return nil
+        }
+        return Located(name, at: reader.location(node))
+    }
+
+    private func decodeProfile(
+        _ entry: (key: Node, value: Node)?, performance: (key: Node, value: Node)?, ports: [Located<MigrationPort>]
+    ) -> (profile: Located<Profile>, performance: Located<String>?)? {
+        guard let (_, node) = entry else {
+            reader.missing("profile", in: root, path: "",
+                           hint: "one of \(profiles.names.joined(separator: ", "))")
+            return nil
+        }
+        guard let name = reader.string(node, path: "profile") else { return nil }
+        let known = profiles.names
+        guard let file = profiles.path(for: name) else {
+            let list = known.isEmpty ? "none found in \(profiles.directories.joined(separator: ", "))" : known.joined(separator: ", ")
+            let hint = Suggestion.closest(to: name, among: known).map { "did you mean '\($0)'? (known profiles: \(list))" }
+                ?? "known profiles: \(list)"
+            reader.error("profile", node, "profile: unknown profile '\(name)'", hint: hint)
+            return nil
+        }
+        let definition: ProfileDefinition
+        do {
+            definition = try ProfileCatalog.read(name: name, path: file)
+        } catch {
+            reader.error("profile", node, "profile: the profile file \(file) is invalid")
+            extraFindings += error.findings
+            return nil
+        }
+        var profile = definition.profile
+        if definition.profile.ports.isEmpty && ports.isEmpty {
+            reader.error("ports", node, "profile: profile '\(name)' has no ports of its own, so the policy must list them in 'ports'",
+                         hint: "add e.g. 'ports: [6600, udp/5000]'")
+        }
+        var chosen: Located<String>? = nil
+        if let (_, optionNode) = performance {
+            let options = definition.performanceOptions.keys.sorted()
+            if options.isEmpty {
+                reader.error("performance", optionNode, "performance: profile '\(name)' has no performance options",
+                             hint: "remove 'performance'")
+            } else if let option = reader.choice(optionNode, path: "performance", allowed: options) {
+                profile.ports += definition.performanceOptions[option] ?? []
+                chosen = Located(option, at: reader.location(optionNode))
+            }
+        }
+        return (Located(profile, at: reader.location(node)), chosen)
+    }
+
+    private func decodeTrusted(_ key: Node, _ node: Node) -> TrustedSources {
+        var trusted = TrustedSources()
+        trusted.location = reader.location(key)
+        guard let entries = reader.mapping(node, path: "trusted", known: ["networks", "hosts", "files"]) else { return trusted }
+        if let (_, value) = entries["networks"] { trusted.networks = reader.prefixes(value, path: "trusted.networks") }
+        if let (_, value) = entries["hosts"], let items = reader.sequence(value, path: "trusted.hosts") {
+            for (index, item) in items.enumerated() {
+                if let host = decodeHost(item, path: "trusted.hosts[\(index)]") { trusted.hosts.append(host) }
+            }
+        }
+        if let (_, value) = entries["files"], let items = reader.sequence(value, path: "trusted.files") {
+            for (index, item) in items.enumerated() {
+                guard let pattern = reader.string(item, path: "trusted.files[\(index)]") else { continue }
+                let located = Located(pattern, at: reader.location(item))
+                trusted.files.append(located)
+                readFiles(located, into: &trusted)
+            }
+        }
+        return trusted
+    }
+
+    private func decodeHost(_ node: Node, path: String) -> TrustedHost? {
+        var name: String? = nil
+        let addressNode: Node
+        let addressPath: String
+        if case .mapping = node {
+            guard let entries = reader.mapping(node, path: path, known: ["name", "address"]) else { return nil }
+            if let (_, value) = entries["name"] { name = reader.string(value, path: "\(path).name") }
+            guard let (_, value) = entries["address"] else {
+                reader.missing("address", in: node, path: path)
+                return nil
+            }
+            addressNode = value
+            addressPath = "\(path).address"
+        } else {
+            addressNode = node
+            addressPath = path
+        }
+        guard let address = reader.prefix(addressNode, path: addressPath) else { return nil }
+        guard address.value.isHost else {
+            reader.error("host", addressNode, "\(addressPath): '\(address.value)' is a network, not a single host",
+                         hint: "move it to trusted.networks, or write the host's own address")
+            return nil
+        }
+        return TrustedHost(name: name, address: address)
+    }
+
+    private func readFiles(_ pattern: Located<String>, into trusted: inout TrustedSources) {
+        let base = (path as NSString).deletingLastPathComponent
+        let matches = PathGlob.expand(pattern.value, relativeTo: base.isEmpty ? "." : base,
+                                      limit: PolicyLoader.maximumPrefixFiles)
+        if matches.count > PolicyLoader.maximumPrefixFiles {
+            reader.error("files", at: pattern.location,
+                         "trusted.files: '\(pattern.value)' matches more than \(PolicyLoader.maximumPrefixFiles) files")
+            return
+        }
+        if matches.isEmpty { trusted.unmatchedFiles.append(pattern) }
+        for file in matches {
+            let (prefixes, findings) = PrefixListFile.read(path: file)
+            trusted.filePrefixes += prefixes
+            extraFindings += findings
+        }
+    }
+
+    private func decodeLog(_ node: Node) -> LogOptions {
+        var options = LogOptions()
+        guard let entries = reader.mapping(node, path: "log", known: ["drops", "rate"]) else { return options }
+        if let (_, value) = entries["drops"], let drops = reader.bool(value, path: "log.drops") { options.drops = drops }
+        if let (_, value) = entries["rate"], let text = reader.string(value, path: "log.rate") {
+            if let rate = Self.rate(text) {
+                options.rate = rate
+            } else {
+                reader.error("rate", value, "log.rate: '\(text)' is not a rate",
+                             hint: "write COUNT/UNIT with a count of at least 1 and a unit of second, minute, hour or day, e.g. 10/second")
+            }
+        }
+        return options
+    }
+
+    static func rate(_ text: String) -> RateLimit? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let count = NodeReader.decimal(String(parts[0])), count >= 1, count <= Int(UInt32.max),
+              let unit = RateLimit.Unit(rawValue: String(parts[1]))
+        else { return nil }
+        return RateLimit(count: UInt32(count), unit: unit)
+    }
+}

@@ -1,0 +1,139 @@
+import Prefix
+
+/// The security lints of `migfw check`, as a library so that `apply` can refuse a policy
+/// with error-level findings.
+public enum PolicyLinter {
+    /// Above this many findings of one id, the rest are summed up in one line: a 100k-line
+    /// prefix feed must not drown the output.
+    public static let maximumFindingsPerID = 50
+
+    /// Every lint finding for `policy`, errors first is not implied: ordered by location.
+    public static func lint(_ policy: Policy) -> [Finding] {
+        var findings: [Finding] = []
+        findings += authentication(policy)
+        findings += broadAndPublic(policy)
+        findings += hostsOutsideNetworks(policy)
+        findings += emptyTrustedSet(policy)
+        findings += unusedExclusions(policy)
+        findings += unmatchedFiles(policy)
+        findings += PrefixOverlaps.findings(policy)
+        return PolicyLoader.sorted(capped(findings))
+    }
+
+    /// Whether `findings` hold an error-level finding (what makes `check` exit 1).
+    public static func hasErrors(_ findings: [Finding]) -> Bool {
+        findings.contains { $0.severity == .error }
+    }
+
+    static func authentication(_ policy: Policy) -> [Finding] {
+        guard let authentication = policy.authentication else { return [] }
+        switch authentication.value {
+        case .credssp:
+            return [Finding(
+                id: "credssp", severity: .warning, location: authentication.location,
+                message: "authentication: CredSSP hands the user's credentials to the remote host, so a compromised host then holds them",
+                hint: "use Kerberos with constrained delegation (authentication: kerberos)")]
+        case .none where !policy.dedicated:
+            return [Finding(
+                id: "unencrypted-transport", severity: .warning, location: authentication.location,
+                message: "authentication: none on a shared (not dedicated) network: VM memory, keys and secrets included, crosses it unencrypted",
+                hint: "move migration to a dedicated network (dedicated: true) or use tls, ssh or kerberos")]
+        default:
+            return []
+        }
+    }
+
+    static func broadAndPublic(_ policy: Policy) -> [Finding] {
+        var findings: [Finding] = []
+        for prefix in policy.allTrusted {
+            let family = prefix.value.family
+            let shortest = family == .ipv4 ? 8 : 16
+            if prefix.value.length < shortest {
+                guard !policy.allowBroad else { continue }
+                let what = prefix.value.length == 0
+                    ? "'\(prefix.value)' trusts every \(family == .ipv4 ? "IPv4" : "IPv6") address"
+                    : "'\(prefix.value)' is very broad (\(family == .ipv4 ? "IPv4" : "IPv6") prefixes shorter than /\(shortest) are)"
+                findings.append(Finding(
+                    id: "broad-prefix", severity: policy.dedicated ? .error : .warning, location: prefix.location,
+                    message: "\(what) in a \(policy.dedicated ? "dedicated" : "shared") migration network",
+                    hint: "trust the migration subnets themselves; if this is intended, set 'allow_broad: true'"))
+            } else if policy.dedicated && AddressSpace.isPublic(prefix.value) {
+                findings.append(Finding(
+                    id: "public-prefix", severity: .warning, location: prefix.location,
+                    message: "'\(prefix.value)' is public address space in a dedicated migration network",
+                    hint: "a dedicated migration network normally uses private (RFC 1918) or unique local (fc00::/7) addresses; check the prefix"))
+            }
+        }
+        return findings
+    }
+
+    static func hostsOutsideNetworks(_ policy: Policy) -> [Finding] {
+        let networks = policy.trusted.networks
+        guard !networks.isEmpty else { return [] }
+        return policy.trusted.hosts.compactMap { host in
+            guard !networks.contains(where: { AddressSpace.contains($0.value, host.address.value) }) else { return nil }
+            let label = host.name.map { "trusted host '\($0)' (\(host.address.value))" } ?? "trusted host \(host.address.value)"
+            return Finding(
+                id: "host-outside-networks", severity: .warning, location: host.address.location,
+                message: "\(label) is outside every trusted network",
+                hint: "check the address for a typo, or add the host's migration network to trusted.networks")
+        }
+    }
+
+    static func emptyTrustedSet(_ policy: Policy) -> [Finding] {
+        guard policy.trustedSet().isEmpty else { return [] }
+        let location = policy.trusted.location ?? policy.interface.location
+        if policy.allTrusted.isEmpty {
+            return [Finding(
+                id: "empty-trusted-set", severity: .error, location: location,
+                message: "no trusted sources: the firewall would block all migration",
+                hint: "list the migration networks or hosts under trusted.networks, trusted.hosts or trusted.files")]
+        }
+        return [Finding(
+            id: "empty-trusted-set", severity: .error, location: location,
+            message: "the exclusions remove every trusted address: the firewall would block all migration",
+            hint: "narrow the exclusions in 'exclude'")]
+    }
+
+    static func unusedExclusions(_ policy: Policy) -> [Finding] {
+        var aggregator = PrefixAggregator()
+        for prefix in policy.allTrusted { aggregator.include(prefix.value) }
+        let trusted = aggregator.aggregate()
+        return policy.exclude.enumerated().compactMap { index, exclusion in
+            guard !AddressSpace.intersects(trusted, exclusion.value) else { return nil }
+            return Finding(
+                id: "exclusion-unused", severity: .warning, location: exclusion.location,
+                message: "exclude[\(index)]: '\(exclusion.value)' excludes nothing: no trusted prefix contains it",
+                hint: "remove it, or check the address for a typo")
+        }
+    }
+
+    static func unmatchedFiles(_ policy: Policy) -> [Finding] {
+        policy.trusted.unmatchedFiles.map { pattern in
+            Finding(
+                id: "files-unmatched", severity: .warning, location: pattern.location,
+                message: "trusted.files: '\(pattern.value)' matches no file",
+                hint: "check the path; a relative pattern is relative to the policy file's directory")
+        }
+    }
+
+    static func capped(_ findings: [Finding]) -> [Finding] {
+        var counts: [String: Int] = [:]
+        var kept: [Finding] = []
+        var firstDropped: [String: Finding] = [:]
+        for finding in findings {
+            counts[finding.id, default: 0] += 1
+            if counts[finding.id]! <= maximumFindingsPerID {
+                kept.append(finding)
+            } else if firstDropped[finding.id] == nil {
+                firstDropped[finding.id] = finding
+            }
+        }
+        for (id, first) in firstDropped.sorted(by: { $0.key < $1.key }) {
+            let more = counts[id]! - maximumFindingsPerID
+            kept.append(Finding(id: id, severity: first.severity, location: first.location,
+                                message: "\(more) more '\(id)' findings not shown"))
+        }
+        return kept
+    }
+}

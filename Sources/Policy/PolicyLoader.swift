@@ -1,0 +1,50 @@
+import Foundation
+import Prefix
+import Yams
+
+/// Reads a policy file (format version 1) strictly and completely: every problem in the file,
+/// in its prefix-list files and in its profile is collected, and the load fails with all of
+/// them at once.
+public enum PolicyLoader {
+    /// The only policy format this migfw reads.
+    public static let supportedVersion = 1
+    /// A policy is a short hand-written file; anything larger is a mistake or an attack.
+    public static let maximumPolicyBytes = 1024 * 1024
+    /// Bound on the number of files `trusted.files` may expand to, over all patterns.
+    public static let maximumPrefixFiles = 10_000
+
+    static let topLevelKeys = [
+        "version", "interface", "profile", "performance", "ports", "dedicated", "egress",
+        "authentication", "trusted", "exclude", "log", "allow_broad",
+    ]
+
+    /// Reads the policy at `path`, finding profiles through ``ProfileCatalog/standard``.
+    public static func load(path: String) throws(PolicyError) -> Policy {
+        try load(path: path, profiles: .standard)
+    }
+
+    /// Reads the policy at `path`, finding profiles in `profiles`.
+    public static func load(path: String, profiles: ProfileCatalog) throws(PolicyError) -> Policy {
+        let source = try SourceText.read(path: path, limit: maximumPolicyBytes, what: "the policy file")
+        let document = try YAMLDocument.compose(source)
+        let reader = NodeReader(document: document)
+        let decoder = PolicyDecoder(reader: reader, profiles: profiles, root: document.root)
+        let policy = decoder.decode()
+        let findings = reader.findings + decoder.extraFindings
+        if let policy, findings.isEmpty { return policy }
+        throw PolicyError(sorted(findings))
+    }
+
+    /// Policy file problems in line order, then those of other files (profile, prefix lists).
+    static func sorted(_ findings: [Finding]) -> [Finding] {
+        guard let primary = findings.first?.location.file else { return findings }
+        return findings.enumerated().sorted { lhs, rhs in
+            let l = lhs.element.location, r = rhs.element.location
+            if (l.file == primary) != (r.file == primary) { return l.file == primary }
+            if l.file != r.file { return lhs.offset < rhs.offset }
+            if l.line != r.line { return l.line < r.line }
+            if l.column != r.column { return l.column < r.column }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
+    }
+}

@@ -1,0 +1,50 @@
+/// A lexical pass over the text before Yams composes it.
+///
+/// Anchors and aliases are refused: Yams shares aliased nodes, but hashing a mapping key or
+/// walking the tree visits every expansion, so a kilobyte "billion laughs" file would take
+/// exponential time. Explicit tags are refused so that a value's type is what it looks like.
+/// The scan only has to be right for files a policy author writes: it follows quoted scalars
+/// and comments; an indicator inside a block scalar (`|`, `>`) is reported too, which a
+/// policy never needs.
+enum YAMLPrescan {
+    static func firstForbiddenToken(in source: SourceText) -> Finding? {
+        var inDouble = false
+        var inSingle = false
+        for (lineIndex, line) in source.lines.enumerated() {
+            var index = 0
+            var previous: Unicode.Scalar? = nil
+            while index < line.count {
+                let scalar = line[index]
+                defer { previous = scalar; index += 1 }
+                if inDouble {
+                    if scalar == "\\" { index += 1 } else if scalar == "\"" { inDouble = false }
+                    continue
+                }
+                if inSingle {
+                    if scalar == "'" {
+                        if index + 1 < line.count && line[index + 1] == "'" { index += 1 } else { inSingle = false }
+                    }
+                    continue
+                }
+                let atTokenStart = previous.map { " \t[{,".unicodeScalars.contains($0) } ?? true
+                guard atTokenStart else { continue }
+                switch scalar {
+                case "#": index = line.count
+                case "\"": inDouble = true
+                case "'": inSingle = true
+                case "&", "*", "!":
+                    guard index + 1 < line.count, !" \t".unicodeScalars.contains(line[index + 1]) else { continue }
+                    let what = scalar == "!" ? "YAML tags are" : "YAML anchors and aliases are"
+                    let hint = scalar == "!"
+                        ? "remove the tag; migfw reads each value's type from the key"
+                        : "write the values out; aliases could make a small file expand without bound"
+                    return Finding(id: scalar == "!" ? "yaml-tag" : "yaml-alias", severity: .error,
+                                   location: source.location(line: lineIndex + 1, column: index + 1),
+                                   message: "\(what) not supported in a policy", hint: hint)
+                default: break
+                }
+            }
+        }
+        return nil
+    }
+}

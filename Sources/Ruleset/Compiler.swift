@@ -1,0 +1,128 @@
+import Policy
+import Prefix
+
+/// Compiles a policy into migfw's nftables table (see the README, "The ruleset").
+///
+/// Everything the rules refer to is a named set, so a change of trusted prefixes or ports is
+/// an element delta on a set, never a rule rewrite, and a plan can show it element by element.
+/// The table's shape (sets, chains, rules) depends only on the interface, the port protocols
+/// and the mode flags, not on the addresses.
+public enum RulesetCompiler {
+    /// The named port set for TCP migration ports.
+    public static let tcpPortsSet = "tcp_ports"
+    /// The named port set for UDP migration ports (only when the policy has any).
+    public static let udpPortsSet = "udp_ports"
+    /// The prefix of every log line migfw's rules write.
+    public static let logPrefix = "migfw drop: "
+    /// The base chains' hook priority (`priority filter`).
+    public static let priority: Int32 = 0
+
+    /// The table for `policy`.
+    public static func compile(_ policy: Policy) -> Table {
+        let trusted = policy.trustedSet()
+        let ports = portSets(policy.migrationPorts)
+        var sets = [
+            NamedSet(name: NamedSet.trusted4, elements: .ipv4(trusted.ipv4)),
+            NamedSet(name: NamedSet.trusted6, elements: .ipv6(trusted.ipv6)),
+        ]
+        sets += ports.map { NamedSet(name: $0.set, elements: .ports($0.ranges)) }
+        var chains = [inputChain(policy, ports: ports)]
+        if policy.egress { chains.append(outputChain(policy, ports: ports)) }
+        return Table(sets: sets, chains: chains)
+    }
+
+    /// One transport's migration ports: the set that holds them and the field they match.
+    struct PortSet {
+        var set: String
+        var destination: MatchField
+        var ranges: [ClosedRange<UInt16>]
+    }
+
+    /// Migration ports per protocol, merged into sorted, disjoint, non-adjacent ranges.
+    static func portSets(_ ports: [MigrationPort]) -> [PortSet] {
+        let layout: [(TransportProtocol, String, MatchField)] = [
+            (.tcp, tcpPortsSet, .tcpDport), (.udp, udpPortsSet, .udpDport),
+        ]
+        return layout.compactMap { transport, set, field in
+            let ranges = mergedRanges(ports.filter { $0.transport == transport }.map { $0.range.lower...$0.range.upper })
+            return ranges.isEmpty ? nil : PortSet(set: set, destination: field, ranges: ranges)
+        }
+    }
+
+    static func mergedRanges(_ ranges: [ClosedRange<UInt16>]) -> [ClosedRange<UInt16>] {
+        var merged: [ClosedRange<UInt16>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, Int(range.lowerBound) <= Int(last.upperBound) + 1 {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        return merged
+    }
+
+    static func inputChain(_ policy: Policy, ports: [PortSet]) -> Chain {
+        var rules = [
+            rule(.match(Match(.iifname, .interface(policy.interface.value), negated: true)), .verdict(.return)),
+            rule(.match(Match(.ctState, .ctState([.established, .related]))), .verdict(.accept)),
+            rule(.match(Match(.ctState, .ctState(.invalid))), .counter, .verdict(.drop)),
+        ]
+        rules += icmpRules
+        for port in ports {
+            rules.append(rule(.match(Match(.ipSaddr, .set(NamedSet.trusted4))),
+                              .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)))
+            rules.append(rule(.match(Match(.ip6Saddr, .set(NamedSet.trusted6))),
+                              .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)))
+        }
+        if policy.dedicated {
+            rules += dropRules(policy, condition: [])
+        } else {
+            for port in ports {
+                rules += dropRules(policy, condition: [.match(Match(port.destination, .set(port.set)))])
+            }
+        }
+        return Chain(name: "input", base: BaseChain(hook: .input, priority: priority), rules: rules)
+    }
+
+    static func outputChain(_ policy: Policy, ports: [PortSet]) -> Chain {
+        var rules = [
+            rule(.match(Match(.oifname, .interface(policy.interface.value), negated: true)), .verdict(.return)),
+            // Replies of accepted inbound flows may go to ephemeral ports inside a migration range.
+            rule(.match(Match(.ctState, .ctState([.established, .related]))), .verdict(.accept)),
+        ]
+        for port in ports {
+            rules.append(rule(.match(Match(.ipDaddr, .set(NamedSet.trusted4))),
+                              .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)))
+            rules.append(rule(.match(Match(.ip6Daddr, .set(NamedSet.trusted6))),
+                              .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)))
+        }
+        for port in ports {
+            rules += dropRules(policy, condition: [.match(Match(port.destination, .set(port.set)))])
+        }
+        return Chain(name: "output", base: BaseChain(hook: .output, priority: priority), rules: rules)
+    }
+
+    /// ICMP errors (path MTU discovery needs them) and IPv6 neighbour discovery, from anyone:
+    /// without them a dedicated IPv6 link cannot even resolve its neighbours.
+    static let icmpRules: [Rule] = [
+        rule(.match(Match(.icmpType, .value([3]))), .verdict(.accept)),                 // destination-unreachable
+        rule(.match(Match(.icmpType, .range(from: [11], to: [12]))), .verdict(.accept)),  // time-exceeded, parameter-problem
+        rule(.match(Match(.icmpv6Type, .range(from: [1], to: [4]))), .verdict(.accept)),  // unreachable .. parameter-problem
+        rule(.match(Match(.icmpv6Type, .range(from: [133], to: [136]))), .verdict(.accept)), // router/neighbour sol/adv
+    ]
+
+    /// `[CONDITION] limit ... log ...` when logging, then `[CONDITION] counter drop`.
+    static func dropRules(_ policy: Policy, condition: [Statement]) -> [Rule] {
+        var rules: [Rule] = []
+        if policy.log.drops {
+            let rate = RateSpec(count: UInt64(policy.log.rate.count), unitSeconds: policy.log.rate.unit.seconds)
+            rules.append(Rule(Statement.lowered(condition + [.limit(rate), .log(prefix: logPrefix, level: nil)])))
+        }
+        rules.append(Rule(Statement.lowered(condition + [.counter, .verdict(.drop)])))
+        return rules
+    }
+
+    static func rule(_ statements: Statement...) -> Rule {
+        Rule(Statement.lowered(statements))
+    }
+}

@@ -1,0 +1,136 @@
+/// Where a field lives in the packet and which protocol dependencies nft puts before it.
+struct PayloadField: Hashable, Sendable {
+    var base: PayloadBase
+    var offset: UInt32
+    var length: UInt32
+    /// `meta nfproto` value nft requires first in an `inet` table (NFPROTO_IPV4 = 2, IPV6 = 10).
+    var nfproto: UInt8?
+    /// `meta l4proto` value nft requires first (IPPROTO_*).
+    var l4proto: UInt8?
+}
+
+extension MatchField {
+    /// The payload location; nil for the fields that are not in the packet (meta, ct).
+    var payload: PayloadField? {
+        switch self {
+        case .iifname, .oifname, .ctState: nil
+        case .ipSaddr: PayloadField(base: .network, offset: 12, length: 4, nfproto: 2)
+        case .ipDaddr: PayloadField(base: .network, offset: 16, length: 4, nfproto: 2)
+        case .ip6Saddr: PayloadField(base: .network, offset: 8, length: 16, nfproto: 10)
+        case .ip6Daddr: PayloadField(base: .network, offset: 24, length: 16, nfproto: 10)
+        case .tcpSport: PayloadField(base: .transport, offset: 0, length: 2, l4proto: 6)
+        case .tcpDport: PayloadField(base: .transport, offset: 2, length: 2, l4proto: 6)
+        case .udpSport: PayloadField(base: .transport, offset: 0, length: 2, l4proto: 17)
+        case .udpDport: PayloadField(base: .transport, offset: 2, length: 2, l4proto: 17)
+        // nft adds both dependencies for ICMP in an inet table (measured with --debug=netlink).
+        case .icmpType: PayloadField(base: .transport, offset: 0, length: 1, nfproto: 2, l4proto: 1)
+        case .icmpv6Type: PayloadField(base: .transport, offset: 0, length: 1, nfproto: 10, l4proto: 58)
+        }
+    }
+
+    /// The field's width in bytes.
+    var width: Int {
+        switch self {
+        case .iifname, .oifname: Match.interfaceNameSize
+        case .ctState: 4
+        default: Int(payload!.length)
+        }
+    }
+
+    /// The field with this payload location and transport dependency.
+    static func field(base: PayloadBase, offset: UInt32, length: UInt32, l4proto: UInt8?) -> MatchField? {
+        allCases.first { field in
+            guard let p = field.payload else { return false }
+            return p.base == base && p.offset == offset && p.length == length && p.l4proto == l4proto
+        }
+    }
+}
+
+extension Match {
+    /// IFNAMSIZ: nft compares interface names as this many bytes, NUL-padded.
+    public static let interfaceNameSize = 16
+
+    /// The kernel expressions nft generates for this match.
+    public var lowered: [Expression] {
+        switch (field, value) {
+        case (.iifname, .interface(let name)), (.oifname, .interface(let name)):
+            return [
+                .meta(field == .iifname ? .iifname : .oifname, dreg: .reg1),
+                .cmp(negated ? .neq : .eq, sreg: .reg1, data: Match.paddedInterfaceName(name)),
+            ]
+        case (.ctState, .ctState(let state)):
+            precondition(!negated, "`ct state !=` is not a flag match")
+            let zero: [UInt8] = [0, 0, 0, 0]
+            return [
+                .ct(.state, dreg: .reg1),
+                .bitwise(sreg: .reg1, dreg: .reg1, length: 4, mask: hostOrderBytes(state.rawValue), xor: zero),
+                .cmp(.neq, sreg: .reg1, data: zero),
+            ]
+        default:
+            guard let payload = field.payload else { preconditionFailure("\(value) does not fit \(field)") }
+            var expressions: [Expression] = []
+            if let nfproto = payload.nfproto {
+                expressions += [.meta(.nfproto, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: [nfproto])]
+            }
+            if let l4proto = payload.l4proto {
+                expressions += [.meta(.l4proto, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: [l4proto])]
+            }
+            expressions.append(.payload(payload.base, offset: payload.offset, length: payload.length, dreg: .reg1))
+            switch value {
+            case .value(let bytes):
+                expressions.append(.cmp(negated ? .neq : .eq, sreg: .reg1, data: bytes))
+            case .range(let from, let to) where negated:
+                expressions.append(.range(.neq, sreg: .reg1, from: from, to: to))
+            case .range(let from, let to):
+                expressions += [.cmp(.gte, sreg: .reg1, data: from), .cmp(.lte, sreg: .reg1, data: to)]
+            case .set(let name):
+                expressions.append(.lookup(set: name, sreg: .reg1, inverted: negated))
+            case .interface, .ctState:
+                preconditionFailure("\(value) does not fit \(field)")
+            }
+            return expressions
+        }
+    }
+
+    /// `name` as the kernel compares it: the bytes, then NULs up to IFNAMSIZ.
+    static func paddedInterfaceName(_ name: String) -> [UInt8] {
+        var bytes = Array(name.utf8.prefix(interfaceNameSize))
+        bytes += [UInt8](repeating: 0, count: interfaceNameSize - bytes.count)
+        return bytes
+    }
+}
+
+extension Statement {
+    /// This statement's kernel expressions.
+    public var lowered: [Expression] {
+        switch self {
+        case .match(let match): match.lowered
+        case .counter: [.counter]
+        case .limit(let rate, let unit, let burst, let over):
+            [.limit(rate: rate, unitSeconds: unit, burst: burst, inverted: over)]
+        case .log(let prefix, let level): [.log(prefix: prefix, level: level)]
+        case .verdict(let verdict): [.verdict(verdict)]
+        }
+    }
+
+    /// The kernel expressions of a whole rule written as `statements`.
+    public static func lowered(_ statements: [Statement]) -> [Expression] {
+        statements.flatMap(\.lowered)
+    }
+}
+
+/// Conntrack keys are host byte order in the kernel, unlike packet fields.
+func hostOrderBytes(_ value: UInt32) -> [UInt8] {
+    let ordered = UInt32(1).littleEndian == 1 ? value : value.byteSwapped
+    return (0..<4).map { UInt8(truncatingIfNeeded: ordered >> (8 * $0)) }
+}
+
+/// The inverse of ``hostOrderBytes(_:)``.
+func hostOrderValue(_ bytes: [UInt8]) -> UInt32? {
+    guard bytes.count == 4 else { return nil }
+    let little = bytes.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
+    return UInt32(1).littleEndian == 1 ? little : little.byteSwapped
+}
+
+/// Big-endian bytes of a port.
+func networkBytes(_ port: UInt16) -> [UInt8] { [UInt8(port >> 8), UInt8(port & 0xff)] }
