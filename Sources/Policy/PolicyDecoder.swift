@@ -36,7 +36,9 @@ final class PolicyDecoder {
         let interface = decodeInterface(entries["interface"])
         var ports: [Located<MigrationPort>] = []
         if let (_, node) = entries["ports"] { ports = reader.ports(node, path: "ports") }
-        let profile = decodeProfile(entries["profile"], performance: entries["performance"], ports: ports)
+        // Bad port entries are already reported; "no ports" is only news when none were written.
+        let portsWritten = entries["ports"].map { if case .sequence(let items) = $0.value { !items.isEmpty } else { true } } ?? false
+        let profile = decodeProfile(entries["profile"], performance: entries["performance"], portsWritten: portsWritten)
 
         let dedicated = entries["dedicated"].flatMap { reader.bool($0.value, path: "dedicated") } ?? true
         let egress = entries["egress"].flatMap { reader.bool($0.value, path: "egress") } ?? false
@@ -74,7 +76,7 @@ final class PolicyDecoder {
     }
 
     private func decodeProfile(
-        _ entry: (key: Node, value: Node)?, performance: (key: Node, value: Node)?, ports: [Located<MigrationPort>]
+        _ entry: (key: Node, value: Node)?, performance: (key: Node, value: Node)?, portsWritten: Bool
     ) -> (profile: Located<Profile>, performance: Located<String>?)? {
         guard let (_, node) = entry else {
             reader.missing("profile", in: root, path: "",
@@ -99,7 +101,7 @@ final class PolicyDecoder {
             return nil
         }
         var profile = definition.profile
-        if definition.profile.ports.isEmpty && ports.isEmpty {
+        if definition.profile.ports.isEmpty && !portsWritten {
             reader.error("ports", node, "profile: profile '\(name)' has no ports of its own, so the policy must list them in 'ports'",
                          hint: "add e.g. 'ports: [6600, udp/5000]'")
         }

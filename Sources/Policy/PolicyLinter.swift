@@ -7,7 +7,7 @@ public enum PolicyLinter {
     /// prefix feed must not drown the output.
     public static let maximumFindingsPerID = 50
 
-    /// Every lint finding for `policy`, errors first is not implied: ordered by location.
+    /// Every lint finding for `policy`, ordered by location: the policy file's lines first.
     public static func lint(_ policy: Policy) -> [Finding] {
         var findings: [Finding] = []
         findings += authentication(policy)
@@ -17,7 +17,7 @@ public enum PolicyLinter {
         findings += unusedExclusions(policy)
         findings += unmatchedFiles(policy)
         findings += PrefixOverlaps.findings(policy)
-        return PolicyLoader.sorted(capped(findings))
+        return PolicyLoader.sorted(capped(findings), primary: policy.path)
     }
 
     /// Whether `findings` hold an error-level finding (what makes `check` exit 1).

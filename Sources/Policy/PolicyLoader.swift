@@ -32,13 +32,12 @@ public enum PolicyLoader {
         let policy = decoder.decode()
         let findings = reader.findings + decoder.extraFindings
         if let policy, findings.isEmpty { return policy }
-        throw PolicyError(sorted(findings))
+        throw PolicyError(sorted(findings, primary: path))
     }
 
     /// Policy file problems in line order, then those of other files (profile, prefix lists).
-    static func sorted(_ findings: [Finding]) -> [Finding] {
-        guard let primary = findings.first?.location.file else { return findings }
-        return findings.enumerated().sorted { lhs, rhs in
+    static func sorted(_ findings: [Finding], primary: String) -> [Finding] {
+        findings.enumerated().sorted { lhs, rhs in
             let l = lhs.element.location, r = rhs.element.location
             if (l.file == primary) != (r.file == primary) { return l.file == primary }
             if l.file != r.file { return lhs.offset < rhs.offset }

@@ -38,49 +38,22 @@ enum PathGlob {
     }
 }
 
-/// Reads prefix-list files: one address or prefix a line, `#` starts a comment, blank lines
-/// are skipped, surrounding whitespace is ignored. Every bad line is reported with its file,
-/// line and column, up to a bound per file.
+/// Reads the prefix-list files `trusted.files` matched, with the Prefix module's
+/// `PrefixListReader` (one prefix a line, `#` comments, blank lines; the first bad line
+/// of a file is reported with that file's name, line and column).
 enum PrefixListFile {
-    static let maximumBytes = 64 * 1024 * 1024
-    static let maximumErrorsPerFile = 50
-
     static func read(path: String) -> (prefixes: [Located<AnyCIDR>], findings: [Finding]) {
-        let source: SourceText
-        do {
-            source = try SourceText.read(path: path, limit: maximumBytes, what: "the prefix list file")
-        } catch {
-            return ([], error.findings)
-        }
         var prefixes: [Located<AnyCIDR>] = []
-        var findings: [Finding] = []
-        var suppressed = 0
-        for (index, line) in source.lines.enumerated() {
-            var end = line.firstIndex(of: "#") ?? line.count
-            var start = 0
-            while start < end && isSpace(line[start]) { start += 1 }
-            while end > start && isSpace(line[end - 1]) { end -= 1 }
-            guard start < end else { continue }
-            let text = String(String.UnicodeScalarView(line[start..<end]))
-            do {
-                let prefix = try PrefixParser.parse(text)
-                prefixes.append(Located(prefix, at: source.location(line: index + 1, column: start + 1)))
-            } catch {
-                guard findings.count < maximumErrorsPerFile else { suppressed += 1; continue }
-                let column = start + 1 + String(decoding: text.utf8.prefix(error.offset), as: UTF8.self).unicodeScalars.count
-                findings.append(Finding(id: "prefix", severity: .error,
-                                        location: source.location(line: index + 1, column: column),
-                                        message: error.message, hint: error.hint))
+        do {
+            try PrefixListReader().forEachPrefix(in: .file(path)) { prefix, line, column in
+                prefixes.append(Located(prefix, at: SourceLocation(file: path, line: line, column: column)))
             }
+            return (prefixes, [])
+        } catch {
+            let id: String
+            if case .invalidPrefix = error.reason { id = "prefix" } else { id = "prefix-list" }
+            let location = SourceLocation(file: path, line: max(error.line, 1), column: max(error.column, 1))
+            return ([], [Finding(id: id, severity: .error, location: location, message: error.message, hint: error.hint)])
         }
-        if suppressed > 0 {
-            findings.append(Finding(id: "prefix", severity: .error, location: source.location(line: 1, column: 1),
-                                    message: "\(suppressed) more invalid lines in this file not shown"))
-        }
-        return (prefixes, findings)
-    }
-
-    private static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-        scalar == " " || scalar == "\t" || scalar == "\u{0B}" || scalar == "\u{0C}"
     }
 }

@@ -31,6 +31,10 @@ struct YAMLDocument {
         return source.location(line: mark.line, column: mark.column)
     }
 
+    /// Each rename composes the text again; past this many, the remaining duplicate is
+    /// reported alone, so a file full of duplicates cannot make the load slow.
+    static let maximumRenames = 64
+
     /// Parses `source`. Empty documents, syntax errors, anchors, aliases and tags are errors.
     static func compose(_ source: SourceText) throws(PolicyError) -> YAMLDocument {
         if let problem = YAMLPrescan.firstForbiddenToken(in: source) {
@@ -52,7 +56,7 @@ struct YAMLDocument {
                 throw error
             } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
                 let position = Position(line: context.mark.line, column: context.mark.column)
-                guard renames < 256, let key = duplicates.first,
+                guard renames < maximumRenames, let key = duplicates.first,
                       rename(key, at: position, serial: renames, in: &lines)
                 else {
                     throw PolicyError([Finding(

@@ -26,20 +26,29 @@ public struct AddressRange<Address: IPAddress>: Hashable, Sendable, Comparable, 
     /// The smallest set of prefixes whose union is exactly this range, ascending.
     public var cidrs: [CIDR<Address>] {
         var result: [CIDR<Address>] = []
+        forEachCIDR { result.append($0) }
+        return result
+    }
+
+    /// Calls `body` with each prefix of the minimal cover, ascending.
+    ///
+    /// Each step takes the largest block that starts at `start` (limited by the alignment of
+    /// `start`) and does not pass `upper` (limited by the remaining span): the greedy choice
+    /// is optimal because any cover must start a block at `start`, and no larger one fits.
+    @inline(__always)
+    public func forEachCIDR(_ body: (CIDR<Address>) -> Void) {
+        let width = Address.bitWidth
         var start = lower.bits
         let end = upper.bits
         while true {
-            // The largest aligned block starting at `start` that does not pass `end`.
-            var length = start == 0 ? 0 : Address.bitWidth - start.trailingZeroBitCount
-            while length < Address.bitWidth {
-                let hostBits = Address.bitWidth - length
-                let blockLast = start | (hostBits == Address.bitWidth ? ~0 : ~(~Address.Bits.zero << hostBits))
-                if blockLast <= end { break }
-                length += 1
-            }
-            result.append(CIDR(masking: Address(bits: start), length: length))
-            let blockLast = CIDR<Address>(masking: Address(bits: start), length: length).last.bits
-            if blockLast >= end { return result }
+            let alignment = start == 0 ? width : start.trailingZeroBitCount
+            let span = end - start  // addresses after `start`; +1 would overflow for the whole space
+            let fit = span == .max ? width : width - 1 - (span + 1).leadingZeroBitCount
+            let hostBits = Swift.min(alignment, fit)
+            body(CIDR(uncheckedAddress: Address(bits: start), length: width - hostBits))
+            if hostBits == width { return }
+            let blockLast = start | (Address.Bits(1) << hostBits - 1)
+            if blockLast >= end { return }
             start = blockLast + 1
         }
     }

@@ -25,11 +25,26 @@ public struct PrefixAggregator: Sendable {
         }
     }
 
+    /// Makes room for `ipv4` and `ipv6` more included prefixes, to avoid regrowing.
+    public mutating func reserveCapacity(ipv4: Int, ipv6: Int) {
+        included4.reserveCapacity(included4.count + ipv4)
+        included6.reserveCapacity(included6.count + ipv6)
+    }
+
     /// The exact result.
-    public func aggregate() -> AggregatedPrefixes {
-        AggregatedPrefixes(
-            ipv4: Intervals.subtract(Intervals.union(included4), Intervals.union(excluded4)),
-            ipv6: Intervals.subtract(Intervals.union(included6), Intervals.union(excluded6))
+    ///
+    /// Sort-and-sweep rather than a trie: a radix sort on the lower address plus one linear
+    /// sweep gives the same set a trie would (both compute the union of the same ranges) with
+    /// no per-node allocation, 8 bytes per IPv4 prefix, and sequential memory access.
+    /// `consuming` so that the collected lists are sorted in place instead of copied.
+    public consuming func aggregate() -> AggregatedPrefixes {
+        Intervals.formUnion(&included4)
+        Intervals.formUnion(&excluded4)
+        Intervals.formUnion(&included6)
+        Intervals.formUnion(&excluded6)
+        return AggregatedPrefixes(
+            ipv4: Intervals.subtract(included4, excluded4),
+            ipv6: Intervals.subtract(included6, excluded6)
         )
     }
 }
@@ -47,27 +62,48 @@ public struct AggregatedPrefixes: Hashable, Sendable {
     /// Whether nothing at all is left.
     public var isEmpty: Bool { ipv4.isEmpty && ipv6.isEmpty }
     /// The minimal CIDR cover of the IPv4 part, ascending.
-    public var ipv4CIDRs: [CIDR<IPv4Address>] { ipv4.flatMap(\.cidrs) }
+    public var ipv4CIDRs: [CIDR<IPv4Address>] { Intervals.cidrs(ipv4) }
     /// The minimal CIDR cover of the IPv6 part, ascending.
-    public var ipv6CIDRs: [CIDR<IPv6Address>] { ipv6.flatMap(\.cidrs) }
+    public var ipv6CIDRs: [CIDR<IPv6Address>] { Intervals.cidrs(ipv6) }
 }
 
 /// Operations on lists of inclusive ranges.
 public enum Intervals {
     /// Sorted, disjoint, non-adjacent ranges covering exactly the union of `ranges`.
     public static func union<A: IPAddress>(_ ranges: [AddressRange<A>]) -> [AddressRange<A>] {
-        let sorted = ranges.sorted { $0.lower < $1.lower }
-        var result: [AddressRange<A>] = []
-        result.reserveCapacity(sorted.count)
-        for range in sorted {
-            if let last = result.last, last.upper.bits == .max || range.lower.bits <= last.upper.bits + 1 {
-                if range.upper > last.upper {
-                    result[result.count - 1] = AddressRange(uncheckedLower: last.lower, upper: range.upper)
+        var result = ranges
+        formUnion(&result)
+        return result
+    }
+
+    /// Replaces `ranges` by ``union(_:)`` of them, in place.
+    public static func formUnion<A: IPAddress>(_ ranges: inout [AddressRange<A>]) {
+        RadixSort.sortByLower(&ranges)
+        guard ranges.count > 1 else { return }
+        // Sweep: ranges[0...kept] is the merged prefix of the sorted list.
+        var kept = 0
+        var keptUpper = ranges[0].upper.bits
+        for index in 1..<ranges.count {
+            let range = ranges[index]
+            if keptUpper == .max || range.lower.bits <= keptUpper + 1 {
+                if range.upper.bits > keptUpper {
+                    keptUpper = range.upper.bits
+                    ranges[kept] = AddressRange(uncheckedLower: ranges[kept].lower, upper: range.upper)
                 }
             } else {
-                result.append(range)
+                kept += 1
+                ranges[kept] = range
+                keptUpper = range.upper.bits
             }
         }
+        ranges.removeSubrange((kept + 1)...)
+    }
+
+    /// The minimal CIDR cover of normalised `ranges`, ascending.
+    public static func cidrs<A: IPAddress>(_ ranges: [AddressRange<A>]) -> [CIDR<A>] {
+        var result: [CIDR<A>] = []
+        result.reserveCapacity(ranges.count * 2)
+        for range in ranges { range.forEachCIDR { result.append($0) } }
         return result
     }
 

@@ -21,6 +21,13 @@ public struct CIDR<Address: IPAddress>: Hashable, Sendable, Comparable, CustomSt
         self.length = length
     }
 
+    /// For callers that construct an aligned block themselves.
+    @inline(__always)
+    init(uncheckedAddress address: Address, length: Int) {
+        self.address = address
+        self.length = length
+    }
+
     /// A single-address prefix (/32 or /128).
     public init(host: Address) {
         self.address = host

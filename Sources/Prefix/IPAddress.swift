@@ -39,9 +39,7 @@ public struct IPv4Address: IPAddress {
         bits = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
     }
     /// Dotted-quad text, e.g. `192.168.10.1`.
-    public var description: String {
-        "\(bits >> 24).\(bits >> 16 & 0xff).\(bits >> 8 & 0xff).\(bits & 0xff)"
-    }
+    public var description: String { AddressText.string { AddressText.appendIPv4(bits, to: &$0) } }
 }
 
 /// An IPv6 address.
@@ -55,24 +53,7 @@ public struct IPv6Address: IPAddress {
         (0..<8).map { UInt16(truncatingIfNeeded: bits >> (112 - 16 * $0)) }
     }
     /// RFC 5952 canonical text: lower case, no leading zeros, the longest run of two or more
-    /// zero groups (the first on a tie) compressed to `::`.
-    public var description: String { formatIPv6(groups) }
-}
-
-func formatIPv6(_ groups: [UInt16]) -> String {
-    var bestStart = -1, bestLength = 0, runStart = -1
-    for index in 0...8 {
-        if index < 8 && groups[index] == 0 {
-            if runStart < 0 { runStart = index }
-        } else if runStart >= 0 {
-            let length = index - runStart
-            if length > bestLength && length >= 2 { bestStart = runStart; bestLength = length }
-            runStart = -1
-        }
-    }
-    func hex(_ range: Range<Int>) -> String {
-        range.map { String(groups[$0], radix: 16) }.joined(separator: ":")
-    }
-    if bestStart < 0 { return hex(0..<8) }
-    return hex(0..<bestStart) + "::" + hex((bestStart + bestLength)..<8)
+    /// zero groups (the first on a tie) compressed to `::`; IPv4-mapped addresses in mixed
+    /// notation (`::ffff:192.0.2.1`) as its section 5 recommends.
+    public var description: String { AddressText.string { AddressText.appendIPv6(bits, to: &$0) } }
 }

@@ -1,7 +1,54 @@
 import ArgumentParser
+import Foundation
+import Prefix
 
-// Placeholder until its issue lands.
+/// `migfw aggregate`: prefix lists in, the minimal CIDR cover out, like `iprange` or `aggregate6`.
 struct Aggregate: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "aggregate", abstract: "(not yet implemented)")
-    func run() throws { throw ExitCode(1) }
+    static let configuration = CommandConfiguration(
+        commandName: "aggregate",
+        abstract: "Merge prefix lists into the minimal exact CIDR cover (IPv4, then IPv6).",
+        discussion: """
+            Reads one address or prefix a line ('#' comments, blank lines allowed) from each FILE, \
+            or standard input when there is none ('-' also means standard input), removes every \
+            address of the --exclude lists, and prints the result: IPv4 first, ascending, then IPv6, \
+            ascending, in RFC 5952 text. Bad lines are reported as FILE:LINE:COLUMN (exit 2).
+            """
+    )
+
+    @Argument(help: "Prefix lists to merge (standard input when none).")
+    var files: [String] = []
+
+    @Option(name: .customLong("exclude"), help: "A prefix list whose addresses are removed (repeatable).")
+    var exclusions: [String] = []
+
+    @Option(help: "cidr: one prefix a line; range: first-last a line; count: prefixes, ranges and addresses per family.")
+    var format: AggregateFormat = .cidr
+
+    @Flag(help: "Read 10.0.0.1/24 as 10.0.0.0/24 instead of rejecting host bits.")
+    var lenient = false
+
+    func run() throws {
+        let reader = PrefixListReader(hostBits: lenient ? .mask : .reject)
+        var aggregator = PrefixAggregator()
+        do {
+            for source in (files.isEmpty ? ["-"] : files).map(Self.source) {
+                try reader.add(source, to: &aggregator)
+            }
+            for source in exclusions.map(Self.source) {
+                try reader.add(source, to: &aggregator, excluding: true)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let output = FileHandle.standardOutput
+        // `consume`: the collected lists are then sorted in place rather than copied.
+        (consume aggregator).aggregate().render(as: format) { output.write(Data($0)) }
+    }
+
+    private static func source(_ argument: String) -> PrefixListReader.Source {
+        argument == "-" ? .standardInput : .file(argument)
+    }
 }
+
+extension AggregateFormat: ExpressibleByArgument {}

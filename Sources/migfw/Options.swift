@@ -2,7 +2,8 @@ import ArgumentParser
 
 /// The policy file option shared by every subcommand that reads one.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: [.customShort("c"), .customLong("config")], help: "The policy file.")
+    @Option(name: [.customShort("c"), .customLong("config")], help: "The policy file.",
+            completion: .file(extensions: ["yaml", "yml"]))
     var config: String = "/etc/migfw/migfw.yaml"
 }
 

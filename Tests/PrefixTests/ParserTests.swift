@@ -21,12 +21,43 @@ import Testing
 
     @Test(arguments: [
         ("10.0.0.0/8", "10.0.0.0/8"), ("0.0.0.0/0", "0.0.0.0/0"), ("255.255.255.255", "255.255.255.255/32"),
-        ("::", "::/128"), ("::/0", "::/0"), ("2001:DB8::/32", "2001:db8::/32"), ("::ffff:1.2.3.4", "::ffff:102:304/128"),
+        ("::", "::/128"), ("::/0", "::/0"), ("2001:DB8::/32", "2001:db8::/32"), ("::ffff:1.2.3.4", "::ffff:1.2.3.4/128"),
         ("1:0:0:0:0:0:0:8", "1::8/128"), ("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0/128"),
         ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"),
         ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1/128"), ("::1:2:3:4:5:6:7", "0:1:2:3:4:5:6:7/128"),
     ])
     func accepts(_ text: String, _ canonical: String) throws {
         #expect(try PrefixParser.parse(text).description == canonical)
+    }
+
+    @Test func lenientMasksHostBits() throws {
+        #expect(try PrefixParser.parse("192.168.1.0/16", hostBits: .mask).description == "192.168.0.0/16")
+        #expect(try PrefixParser.parse("2001:db8::1/32", hostBits: .mask).description == "2001:db8::/32")
+        #expect(try PrefixParser.parse("10.0.0.1", hostBits: .mask).description == "10.0.0.1/32")
+        // Masking does not make other mistakes acceptable.
+        #expect(throws: PrefixParseError.self) { try PrefixParser.parse("10.0.0.256/8", hostBits: .mask) }
+    }
+
+    @Test(arguments: [("1.2.3.256", 6), ("1.2.03.4", 4), ("1.2.3.4/33", 8), ("1.2.3.x", 6), ("fe80::1%eth0", 7),
+                      ("1::2::3", 5), ("2001:db8::12345", 10)])
+    func errorOffsetPointsAtTheProblem(_ text: String, _ offset: Int) {
+        do {
+            _ = try PrefixParser.parse(text)
+            Issue.record("\(text) parsed")
+        } catch {
+            #expect(error.offset == offset, "\(text)")
+        }
+    }
+
+    @Test(arguments: ["::", "::1", "1::", "1:2:3:4:5:6:7:8", "1::8", "1:2:3:4:5:6::8", "::2:3:4:5:6:7:8",
+                      "1:2:3:4:5:6:1.2.3.4", "::1.2.3.4", "1::1.2.3.4", "fFfF::"])
+    func acceptsEveryRFC4291Form(_ text: String) throws {
+        guard case .v6 = try PrefixParser.parse(text) else { Issue.record("\(text) not IPv6"); return }
+    }
+
+    @Test(arguments: ["1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", ":::", "1:::2", "::1:", "1:2:3:4:5:6:7:1.2.3.4",
+                      "::1.2.3.4:5", "1.2.3.4::", "g::", "::-1", " ::1", "::1 "])
+    func rejectsBadIPv6(_ text: String) {
+        #expect(throws: PrefixParseError.self) { try PrefixParser.parse(text) }
     }
 }

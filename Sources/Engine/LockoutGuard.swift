@@ -1,0 +1,49 @@
+import Netlink
+import Prefix
+
+/// Refuses, in dedicated mode, a migration NIC whose lockdown would cut the operator off:
+/// one that carries the default route, or the local address of the current SSH session.
+/// `--force` overrides it.
+public struct LockoutGuard: Sendable {
+    /// Why applying would likely lock the operator out.
+    public struct Risk: Error, Hashable, Sendable, CustomStringConvertible {
+        public var interface: String
+        public var reason: String
+        public var description: String {
+            "refusing to lock down \(interface) in dedicated mode: \(reason); use --force if this is intended"
+        }
+    }
+
+    /// `SSH_CONNECTION` as sshd sets it: `client-ip client-port server-ip server-port`.
+    public var sshConnection: String?
+    public var defaultRouteInterfaces: Set<String>
+    public var addresses: @Sendable (String) -> [AnyCIDR]
+
+    /// The guard for the current process and network namespace.
+    public init(environment: [String: String]) {
+        self.init(sshConnection: environment["SSH_CONNECTION"],
+                  defaultRouteInterfaces: HostNetwork.defaultRouteInterfaces(),
+                  addresses: HostNetwork.addresses(of:))
+    }
+
+    public init(sshConnection: String?, defaultRouteInterfaces: Set<String>,
+                addresses: @escaping @Sendable (String) -> [AnyCIDR]) {
+        self.sshConnection = sshConnection
+        self.defaultRouteInterfaces = defaultRouteInterfaces
+        self.addresses = addresses
+    }
+
+    /// Throws a ``Risk`` when locking `interface` down (dedicated mode) looks like a lockout.
+    public func check(interface: String, dedicated: Bool) throws(Risk) {
+        guard dedicated else { return }
+        if defaultRouteInterfaces.contains(interface) {
+            throw Risk(interface: interface, reason: "it carries the default route")
+        }
+        let fields = sshConnection?.split(separator: " ") ?? []
+        if fields.count >= 3, let server = try? PrefixParser.parse(String(fields[2])),
+           addresses(interface).contains(server) {
+            throw Risk(interface: interface,
+                       reason: "the current SSH session arrives on it (\(fields[2]))")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Glibc
+import Prefix
+
+/// Facts about the current network namespace's interfaces that apply-time safety checks need.
+public enum HostNetwork {
+    /// The addresses assigned to interface `name` (getifaddrs(3)).
+    public static func addresses(of name: String) -> [AnyCIDR] {
+        var head: UnsafeMutablePointer<ifaddrs>?
+        // Safety: getifaddrs allocates the list; it is walked read-only and freed once below.
+        guard getifaddrs(&head) == 0 else { return [] }
+        defer { freeifaddrs(head) }
+        var result: [AnyCIDR] = []
+        var cursor = head
+        while let entry = cursor {
+            defer { cursor = entry.pointee.ifa_next }
+            guard let namePointer = entry.pointee.ifa_name, String(cString: namePointer) == name,
+                  let address = entry.pointee.ifa_addr else { continue }
+            switch Int32(address.pointee.sa_family) {
+            case AF_INET:
+                // Safety: sa_family says this sockaddr is a sockaddr_in.
+                let bits = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    UInt32(bigEndian: $0.pointee.sin_addr.s_addr)
+                }
+                result.append(.v4(CIDR(host: IPv4Address(bits: bits))))
+            case AF_INET6:
+                // Safety: sa_family says this sockaddr is a sockaddr_in6.
+                let bits = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                    withUnsafeBytes(of: pointer.pointee.sin6_addr) { bytes in
+                        bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) }
+                    }
+                }
+                result.append(.v6(CIDR(host: IPv6Address(bits: bits))))
+            default:
+                continue
+            }
+        }
+        return result
+    }
+
+    /// Whether an interface called `name` exists (if_nametoindex(3)).
+    public static func interfaceExists(_ name: String) -> Bool {
+        if_nametoindex(name) != 0
+    }
+
+    /// The interfaces that carry a default route, IPv4 or IPv6 (from /proc/net, which follows
+    /// the calling thread's network namespace).
+    public static func defaultRouteInterfaces() -> Set<String> {
+        var names = Set<String>()
+        for line in readLines("/proc/net/route").dropFirst() {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            // Iface Destination Gateway Flags RefCnt Use Metric Mask ...
+            if fields.count >= 8, fields[1] == "00000000", fields[7] == "00000000" {
+                names.insert(String(fields[0]))
+            }
+        }
+        for line in readLines("/proc/net/ipv6_route") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            // dest destlen src srclen nexthop metric refcnt use flags iface
+            if fields.count >= 10, fields[0].allSatisfy({ $0 == "0" }), fields[1] == "00", fields[9] != "lo" {
+                names.insert(String(fields[9]))
+            }
+        }
+        return names
+    }
+
+    private static func readLines(_ path: String) -> [Substring] {
+        guard let file = fopen(path, "r") else { return [] }
+        defer { fclose(file) }
+        var text = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            text.append(contentsOf: buffer[0..<count])
+        }
+        return String(decoding: text, as: UTF8.self).split(separator: "\n")
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+// File access for PrefixListReader: the only Foundation use in Prefix, outside the scan.
+extension PrefixListReader {
+    /// Calls `body` with the bytes of `source`, read whole and bounded by ``sizeLimit``.
+    func withContents(
+        of source: Source, _ body: (UnsafeBufferPointer<UInt8>) throws(PrefixListError) -> Void
+    ) throws(PrefixListError) {
+        let data = try load(source)
+        let result: Result<Void, PrefixListError> = data.withUnsafeBytes { raw in
+            // Safety: the buffer does not escape this closure, during which `data` is alive.
+            do throws(PrefixListError) {
+                return .success(try body(raw.bindMemory(to: UInt8.self)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    /// The whole of `source`, or an error when it cannot be read or exceeds the limit.
+    func load(_ source: Source) throws(PrefixListError) -> Data {
+        func failure(_ reason: PrefixListError.Reason) -> PrefixListError {
+            PrefixListError(reason, source: source.name)
+        }
+        let handle: FileHandle
+        switch source {
+        case .standardInput:
+            handle = FileHandle.standardInput
+        case .file(let path):
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw failure(.unreadable("no such file"))
+            }
+            guard !isDirectory.boolValue else { throw failure(.unreadable("is a directory")) }
+            // Refuse before reading when the size is known; pipes and /proc files are checked below.
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+               let size = attributes[.size] as? NSNumber, size.intValue > sizeLimit {
+                throw failure(.tooLarge(limit: sizeLimit))
+            }
+            guard let opened = FileHandle(forReadingAtPath: path) else {
+                throw failure(.unreadable("permission denied or not a readable file"))
+            }
+            handle = opened
+        }
+        defer { if case .file = source { try? handle.close() } }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: sizeLimit + 1) ?? Data()
+        } catch {
+            throw failure(.unreadable("\(error.localizedDescription)"))
+        }
+        guard data.count <= sizeLimit else { throw failure(.tooLarge(limit: sizeLimit)) }
+        return data
+    }
+}
