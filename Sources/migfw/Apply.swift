@@ -1,56 +1,103 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Plan
 import Policy
 import Ruleset
 
-/// `migfw apply`: the policy's ruleset into the kernel in one atomic netlink transaction.
+/// `migfw apply`: make the kernel hold the policy's ruleset, changing only what differs.
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Load the policy's ruleset into the kernel (table inet migfw) atomically.",
         discussion: """
-            Creates table inet migfw, or replaces it, in ONE netlink transaction (all or \
-            nothing, guarded by the ruleset generation id), then reads it back and checks that \
-            the kernel holds exactly the compiled ruleset. No other table is touched. Needs \
-            CAP_NET_ADMIN. Exit 0 applied, 2 invalid policy or arguments (nothing applied), \
-            1 kernel error or missing privileges.
+            Plans against what the kernel holds (as `migfw plan` shows) and commits only the \
+            difference in ONE netlink transaction (all or nothing): an element-only change \
+            is sent as element deltas, never as a table rebuild. The batch carries the \
+            ruleset generation id read with the plan; if anything changed in between, the \
+            kernel rejects it and migfw reads, plans and tries again (at most 5 times). \
+            Prints what it changed. No other table is touched. Needs CAP_NET_ADMIN.
+
+            --confirm SECONDS: after applying, wait for `migfw confirm` (from another \
+            session) or Enter on this terminal; without it in time, the previous ruleset (or \
+            no table, if there was none) is restored and apply exits 1 (like iptables-apply).
+
+            Exit 0 applied (or nothing to do), 2 invalid policy or arguments (nothing \
+            applied), 1 kernel error, missing privileges, or not confirmed (rolled back).
             """
     )
 
     @OptionGroup var config: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var lock: LockOptions
+    @OptionGroup var state: StateOptions
+
+    @Option(name: .long, help: "Roll back unless confirmed within SECONDS (`migfw confirm` or Enter).")
+    var confirm: Double?
+
+    @Flag(name: .long, help: "List every element instead of folding long lists to a count.")
+    var verbose = false
+
+    func validate() throws {
+        if let confirm, !(confirm > 0) { throw ValidationError("--confirm needs a positive number of seconds") }
+    }
 
     func run() throws {
-        let policy: Policy
+        let (policy, desired) = try desiredRuleset(config: config.config, command: "apply", invalidExit: 2)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result: PlannedApplier.Result
+        let applier: PlannedApplier
+        let held: RunLock
         do {
-            policy = try PolicyLoader.load(path: config.config)
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(2)
-        }
-        let findings = PolicyLinter.lint(policy)
-        if PolicyLinter.hasErrors(findings) {
-            for finding in findings where finding.severity == .error {
-                FileHandle.standardError.write(Data("\(finding)\n".utf8))
+            guard try PlannedApplier.interfaceExists(policy.interface.value, namespace: namespace.netns) else {
+                let place = namespace.netns.map { "network namespace \($0)" } ?? "this network namespace"
+                printError("\(policy.interface.location): error: interface \"\(policy.interface.value)\" does not exist in \(place); nothing applied")
+                throw ExitCode(2)
             }
-            FileHandle.standardError.write(Data("migfw apply: the policy has errors (see `migfw check`); nothing applied\n".utf8))
-            throw ExitCode(2)
-        }
-        let table = RulesetCompiler.compile(policy)
-        let report: ApplyReport
-        do {
-            report = try Applier.apply(table, namespace: namespace.netns,
-                                       interface: (policy.interface.value, policy.interface.location.description))
+            held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
+            applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            result = try applier.apply(desired)
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw exitForKernelFailure(error, command: "apply")
         }
-        let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
-        print("\(report.replaced ? "replaced" : "created") table \(table.family.rawValue) \(table.name)\(place)")
-        for set in report.setSizes {
-            print("  set \(set.name): \(set.intervals) \(set.intervals == 1 ? "element" : "elements")")
+        defer { withExtendedLifetime(held) {} }
+        let renderer = PlanRenderer(color: stdoutWantsColour, verbose: verbose)
+        guard result.committed else {
+            print(renderer.summaryLine(result.plan, applied: true))
+            return
         }
-        print("  \(report.chains) chains, \(report.rules) rules")
-        print("one transaction: \(report.messages) netlink messages, \(report.bytes) bytes, committed in \(milliseconds(report.applySeconds)); verified by read-back in \(milliseconds(report.verifySeconds))")
+        print(renderer.render(result.plan).split(separator: "\n", omittingEmptySubsequences: false).dropLast(2)
+                .joined(separator: "\n"))
+        let retries = result.attempts > 1 ? "; \(result.attempts - 1) retries after concurrent changes" : ""
+        print(renderer.summaryLine(result.plan, applied: true)
+              + " (one transaction, \(milliseconds((clock.now - start).secondsValue))\(retries))")
+        guard let seconds = confirm else { return }
+        try awaitConfirmation(seconds: seconds, applier: applier, previous: result.previous)
+    }
+
+    private func awaitConfirmation(seconds: Double, applier: PlannedApplier, previous: PlannedApplier.Snapshot) throws {
+        let confirmation = Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns)
+        let netns = namespace.netns.map { " --netns \($0)" } ?? ""
+        let keyboard = isatty(0) == 1
+        do { try confirmation.begin() } catch { throw exitForKernelFailure(error, command: "apply") }
+        print("Keep this ruleset? Run `migfw confirm\(netns)` from a new session"
+              + (keyboard ? " or press Enter here" : "") + " within \(Int(seconds.rounded(.up))) s, "
+              + "or the previous ruleset comes back.")
+        if confirmation.wait(seconds: seconds, keyboard: keyboard) {
+            print("confirmed: keeping the new ruleset")
+            return
+        }
+        do {
+            let restored = try applier.restore(previous)
+            printError("migfw apply: not confirmed within \(Int(seconds.rounded(.up))) s: "
+                       + (previous.table == nil ? "deleted table inet migfw (there was none before)"
+                          : "restored the previous ruleset (\(restored.plan.summary.changeCount) changes undone)"))
+        } catch {
+            printError("migfw apply: not confirmed, and the rollback FAILED: \(error)")
+        }
+        throw ExitCode(1)
     }
 }

@@ -1,7 +1,50 @@
 import ArgumentParser
+import Engine
+import Foundation
+import Plan
+import Ruleset
 
-// Placeholder until its issue lands.
+/// `migfw plan`: what `apply` would change, without changing anything.
 struct Plan: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plan", abstract: "(not yet implemented)")
-    func run() throws { throw ExitCode(1) }
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what apply would change in the kernel (a dry run).",
+        discussion: """
+            Reads table inet migfw from the kernel and compares it with the policy's ruleset: \
+            set elements to add and remove (as CIDRs), chains and rules added, removed or \
+            replaced, a missing table. Elements the kernel trusts that the policy does not are \
+            flagged as a possible intrusion. Colour unless NO_COLOR is set or stdout is not a \
+            terminal; --json prints the documented schema (README, "Plan JSON").
+
+            Exit status (terraform's -detailed-exitcode convention): 0 in sync, 2 changes \
+            pending, 1 error (an invalid policy included: nothing is read or changed).
+            """
+    )
+
+    @OptionGroup var config: ConfigOptions
+    @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var state: StateOptions
+
+    @Flag(name: .long, help: "Print the plan as JSON (schema: README, \"Plan JSON\").")
+    var json = false
+
+    @Flag(name: .long, help: "List every element instead of folding long lists to a count.")
+    var verbose = false
+
+    func run() throws {
+        let (_, desired) = try desiredRuleset(config: config.config, command: "plan", invalidExit: 1)
+        let plan: RulesetPlan
+        do {
+            let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            plan = Planner.plan(desired: desired, actual: try applier.snapshot().table)
+        } catch {
+            throw failure(error, command: "plan")
+        }
+        if json {
+            FileHandle.standardOutput.write(Data(PlanJSON.render(plan).utf8))
+        } else {
+            print(PlanRenderer(color: stdoutWantsColour, verbose: verbose).render(plan), terminator: "")
+        }
+        if !plan.isEmpty { throw ExitCode(2) }
+    }
 }

@@ -1,7 +1,117 @@
 import ArgumentParser
+import Engine
+import Foundation
+import Plan
+import Policy
+import Ruleset
 
-// Placeholder until its issue lands.
+/// `migfw reconcile`: keep the kernel equal to the policy, from cron or a systemd timer.
 struct Reconcile: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reconcile", abstract: "(not yet implemented)")
-    func run() throws { throw ExitCode(1) }
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Repair drift between the kernel and the policy (for cron and systemd timers).",
+        discussion: """
+            Non-interactive. Takes an exclusive lock (--lock-file) so two runs never \
+            interleave: a second run waits for the first up to --lock-timeout seconds, then \
+            gives up with exit 1. Silent when in sync. On drift, logs every change to syslog \
+            (standard error when there is no /dev/log, or MIGFW_LOG=stderr), reports \
+            addresses the kernel trusts and the policy does not as a possible intrusion \
+            (priority alert), and repairs in one transaction. With --metrics-file, writes \
+            Prometheus textfile metrics (migfw_*) atomically.
+
+            Fast path: when the ruleset generation id is the one migfw recorded after its last \
+            commit (--state-dir) and the policy's digest matches, nothing has changed and no \
+            set is dumped. --full always reads everything.
+
+            Exit status: 0 in sync, 2 drift found and repaired, 1 error (an invalid policy \
+            included: the loaded ruleset is left exactly as it is).
+            """
+    )
+
+    @OptionGroup var config: ConfigOptions
+    @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var lock: LockOptions
+    @OptionGroup var state: StateOptions
+
+    @Option(name: .customLong("metrics-file"), help: "Write Prometheus textfile metrics here (e.g. for node_exporter).")
+    var metricsFile: String?
+
+    @Flag(name: .long, help: "Skip the fast path: dump and compare everything.")
+    var full = false
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let log = EventLog(context: namespace.netns.map { "netns \($0)" })
+        var metrics = ReconcileMetrics()
+        func finish(_ code: Int32) throws {
+            metrics.timestamp = Date()
+            metrics.durationSeconds = (clock.now - start).secondsValue
+            if let metricsFile {
+                do { try metrics.write(to: metricsFile) } catch {
+                    log.log(.error, "\(error)")
+                    throw ExitCode(1)
+                }
+            }
+            if code != 0 { throw ExitCode(code) }
+        }
+        func fail(_ message: String) throws -> Never {
+            log.log(.error, message)
+            metrics.lastError = message
+            try finish(1)
+            throw ExitCode(1)
+        }
+
+        let desired: Table
+        let policy: Policy
+        do {
+            (policy, desired) = try desiredRuleset(config: config.config, command: "reconcile", invalidExit: 1)
+        } catch {
+            try fail("invalid policy \(config.config): nothing was changed")
+        }
+        let trusted = policy.trustedSet()
+        metrics.trustedPrefixes = (trusted.ipv4CIDRs.count, trusted.ipv6CIDRs.count)
+
+        let held: RunLock
+        do { held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout) } catch {
+            try fail(error.description)
+        }
+        defer { withExtendedLifetime(held) {} }
+        if let hold = ProcessInfo.processInfo.environment["MIGFW_TEST_HOLD_LOCK_SECONDS"].flatMap(Double.init) {
+            // Test hook: widen the locked section so a test can show two runs never overlap.
+            Thread.sleep(forTimeInterval: hold)
+        }
+
+        do {
+            let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            if !full, let recorded = applier.currentState(generation: try applier.generation()),
+               recorded.digest == RulesetDigest.digest(desired) {
+                metrics.inSync = true
+                metrics.fastPath = true
+                return try finish(0)
+            }
+            let result = try applier.apply(desired)
+            metrics.inSync = !result.committed
+            guard result.committed else { return try finish(0) }
+            for event in DriftEvents.events(for: result.plan) { log.log(event.level, event.message) }
+            let summary = result.plan.summary
+            metrics.driftChanges = summary.changeCount
+            metrics.unexpectedAddresses = summary.unexpectedAddressRanges
+            log.log(.warning, "repaired drift: " + PlanRenderer(color: false, verbose: false).summaryLine(result.plan, applied: true).replacingOccurrences(of: "Applied: ", with: "")
+                + (result.attempts > 1 ? " (after \(result.attempts - 1) retries: the ruleset changed meanwhile)" : ""))
+            try finish(2)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            let text = (error as? EngineError)?.description ?? (error as? OperationError)?.description ?? "\(error)"
+            try fail(text)
+        }
+    }
+}
+
+extension Duration {
+    var secondsValue: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
 }

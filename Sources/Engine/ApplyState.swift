@@ -1,0 +1,179 @@
+import Foundation
+import Prefix
+import Ruleset
+
+/// What migfw knows about the kernel after its last successful apply or full check, so the
+/// next run need not dump large sets: the ruleset generation id the kernel had right after
+/// (every committed transaction, by anyone, on any table, bumps it), the digest of the table
+/// it held, the network namespace, and the sets' elements then.
+///
+/// While the generation id is unchanged the kernel holds exactly that, so `reconcile` only
+/// compares the digest with the policy's, and `apply` plans against these elements instead
+/// of dumping them; its batch carries the same generation id, so the kernel itself rejects
+/// the plan if anything changed in between.
+///
+/// Kept under `/run/migfw/` (tmpfs: gone at reboot, when generation ids restart). The kernel
+/// ignores userdata sent for an existing table (measured on 6.18), so the digest the full
+/// apply writes into the table's userdata goes stale after an element-only apply; this file
+/// is what the fast path trusts.
+public struct ApplyState: Equatable, Sendable {
+    /// The default state directory.
+    public static let defaultDirectory = "/run/migfw"
+
+    /// The namespace's nsfs inode: a recreated namespace with the same name is another one.
+    public var namespaceID: UInt64
+    /// The generation id right after migfw's commit (or at its last full in-sync check).
+    public var generation: UInt32
+    /// ``RulesetDigest`` of the table the kernel held then.
+    public var digest: UInt64
+    /// The sets the kernel held then (definitions and elements).
+    public var sets: [NamedSet]
+
+    public init(namespaceID: UInt64, generation: UInt32, digest: UInt64, sets: [NamedSet]) {
+        self.namespaceID = namespaceID
+        self.generation = generation
+        self.digest = digest
+        self.sets = sets
+    }
+
+    /// The state file for `namespace` (nil: the current one) in `directory`.
+    public static func path(directory: String, namespace: String?) -> String {
+        directory + "/state-" + (namespace ?? "default") + ".bin"
+    }
+
+    /// The state read from `path`, or nil when there is none or it is unreadable (which only
+    /// costs a full check).
+    public static func load(path: String) -> ApplyState? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var reader = ByteReader(bytes: [UInt8](data))
+        return reader.state()
+    }
+
+    /// Writes the state atomically (temporary file, rename).
+    public func save(path: String) throws(OperationError) {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(encoded()).write(to: url, options: .atomic)
+        } catch {
+            throw .writeFailed(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Removes the state (after a change migfw cannot vouch for).
+    public static func forget(path: String) { try? FileManager.default.removeItem(atPath: path) }
+
+    /// The nsfs inode of `/run/netns/NAME`, or of the current namespace.
+    public static func namespaceID(_ namespace: String?) -> UInt64 {
+        var info = stat()
+        let path = namespace.map { "/run/netns/\($0)" } ?? "/proc/self/ns/net"
+        guard stat(path, &info) == 0 else { return 0 }
+        return UInt64(info.st_ino)
+    }
+
+    // MARK: - Encoding: "MIGFWST1", then little-endian fields.
+
+    private static let magic = Array("MIGFWST1".utf8)
+
+    func encoded() -> [UInt8] {
+        var out = Self.magic
+        func u32(_ v: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> shift)) } }
+        func u64(_ v: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> shift)) } }
+        func text(_ s: String) { u32(UInt32(s.utf8.count)); out += s.utf8 }
+        u64(namespaceID)
+        u32(generation)
+        u64(digest)
+        let modelled = sets.filter { if case .unknown = $0.elements { false } else { true } }
+        u32(UInt32(modelled.count))
+        for set in modelled {
+            text(set.name)
+            u32(set.flags.rawValue)
+            switch set.elements {
+            case .ipv4(let ranges):
+                out.append(4); u32(UInt32(ranges.count))
+                for range in ranges { u32(range.lower.bits); u32(range.upper.bits) }
+            case .ipv6(let ranges):
+                out.append(6); u32(UInt32(ranges.count))
+                for range in ranges {
+                    for bits in [range.lower.bits, range.upper.bits] {
+                        u64(UInt64(truncatingIfNeeded: bits >> 64)); u64(UInt64(truncatingIfNeeded: bits))
+                    }
+                }
+            case .ports(let ranges):
+                out.append(2); u32(UInt32(ranges.count))
+                for range in ranges { u32(UInt32(range.lowerBound) << 16 | UInt32(range.upperBound)) }
+            case .unknown:
+                break
+            }
+        }
+        return out
+    }
+
+    private struct ByteReader {
+        let bytes: [UInt8]
+        var offset = 0
+
+        mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
+            guard offset + count <= bytes.count else { return nil }
+            defer { offset += count }
+            return bytes[offset..<(offset + count)]
+        }
+        mutating func u32() -> UInt32? {
+            take(4).map { $0.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
+        }
+        mutating func u64() -> UInt64? {
+            take(8).map { $0.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        }
+
+        mutating func state() -> ApplyState? {
+            guard take(8).map(Array.init) == ApplyState.magic,
+                  let namespaceID = u64(), let generation = u32(), let digest = u64(), let count = u32()
+            else { return nil }
+            var sets: [NamedSet] = []
+            for _ in 0..<count {
+                guard let nameLength = u32(), let name = take(Int(nameLength)), let flags = u32(),
+                      let kind = take(1)?.first, let elementCount = u32()
+                else { return nil }
+                let n = Int(elementCount)
+                let elements: SetElements
+                switch kind {
+                case 4:
+                    var ranges: [AddressRange<IPv4Address>] = []
+                    ranges.reserveCapacity(n)
+                    for _ in 0..<n {
+                        guard let lower = u32(), let upper = u32(),
+                              let range = AddressRange(lower: IPv4Address(bits: lower), upper: IPv4Address(bits: upper))
+                        else { return nil }
+                        ranges.append(range)
+                    }
+                    elements = .ipv4(ranges)
+                case 6:
+                    var ranges: [AddressRange<IPv6Address>] = []
+                    ranges.reserveCapacity(n)
+                    for _ in 0..<n {
+                        guard let a = u64(), let b = u64(), let c = u64(), let d = u64(),
+                              let range = AddressRange(lower: IPv6Address(bits: UInt128(a) << 64 | UInt128(b)),
+                                                       upper: IPv6Address(bits: UInt128(c) << 64 | UInt128(d)))
+                        else { return nil }
+                        ranges.append(range)
+                    }
+                    elements = .ipv6(ranges)
+                case 2:
+                    var ranges: [ClosedRange<UInt16>] = []
+                    for _ in 0..<n {
+                        guard let packed = u32() else { return nil }
+                        let lower = UInt16(packed >> 16), upper = UInt16(truncatingIfNeeded: packed)
+                        guard lower <= upper else { return nil }
+                        ranges.append(lower...upper)
+                    }
+                    elements = .ports(ranges)
+                default:
+                    return nil
+                }
+                sets.append(NamedSet(name: String(decoding: name, as: UTF8.self), flags: SetFlags(rawValue: flags),
+                                     elements: elements))
+            }
+            return ApplyState(namespaceID: namespaceID, generation: generation, digest: digest, sets: sets)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Plan
+import Ruleset
+
+/// The log lines `reconcile` writes for a plan it repaired: one per change (elements
+/// included, up to ``elementLimit`` per set and direction, then a count), and a security
+/// event per set that trusted addresses the policy does not.
+public enum DriftEvents {
+    /// Element lines per set and direction before the rest is summarised, so a mass change
+    /// cannot flood syslog.
+    public static let elementLimit = 1000
+
+    public static func events(for plan: RulesetPlan) -> [(level: EventLog.Level, message: String)] {
+        var events: [(EventLog.Level, String)] = []
+        let table = "table \(plan.desired.family.rawValue) \(plan.desired.name)"
+        if plan.tableMissing { events.append((.warning, "drift: \(table) was missing; re-created it")) }
+        func elements(_ list: SetElements, _ set: String, _ verb: String) {
+            for index in 0..<min(list.count, elementLimit) {
+                events.append((.warning, "drift: set \(set): \(verb) element \(ElementText.text(list, at: index))"))
+            }
+            if list.count > elementLimit {
+                events.append((.warning, "drift: set \(set): \(verb) \(list.count - elementLimit) more elements"))
+            }
+        }
+        for change in plan.sets where !plan.tableMissing {
+            switch change {
+            case .add(let set): events.append((.warning, "drift: set \(set.name) was missing; re-created it with \(set.elements.count) elements"))
+            case .remove(let set): events.append((.warning, "drift: set \(set.name) is not in the policy; deleted it"))
+            case .replace(let old, let new):
+                events.append((.warning, "drift: set \(new.name) had type \(old.keyType.rawValue) flags \(ElementText.flagsText(old.flags)); re-created it"))
+            case .elements(let delta):
+                elements(delta.removed, delta.setName, "removed unexpected")
+                elements(delta.added, delta.setName, "restored missing")
+            }
+        }
+        for change in plan.chains where !plan.tableMissing {
+            switch change {
+            case .add(let chain): events.append((.warning, "drift: chain \(chain.name) was missing; re-created it"))
+            case .remove(let chain): events.append((.warning, "drift: chain \(chain.name) is not in the policy; deleted it"))
+            case .replace(_, let new, let reason): events.append((.warning, "drift: chain \(new.name) changed (\(reason)); re-created it"))
+            case .update(let update):
+                if let policy = update.policy {
+                    events.append((.warning, "drift: chain \(update.name) policy was \(RuleText.verdictText(policy.from)); set it back to \(RuleText.verdictText(policy.to))"))
+                }
+                if let rules = update.rules {
+                    events.append((.warning, "drift: chain \(update.name) had \(rules.old.count) rules instead of the policy's \(rules.new.count) (or different ones); replaced them"))
+                }
+            }
+        }
+        for unexpected in plan.unexpectedAddresses {
+            let list = ElementText.texts(unexpected.addresses).prefix(elementLimit).joined(separator: " ")
+            events.append((.security, "possible intrusion: set \(unexpected.setName) trusted addresses the policy does not: \(list)"
+                + (unexpected.addresses.count > elementLimit ? " (and \(unexpected.addresses.count - elementLimit) more ranges)" : "")
+                + "; removed them"))
+        }
+        return events
+    }
+}

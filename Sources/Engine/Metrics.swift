@@ -1,0 +1,94 @@
+import Foundation
+
+/// Prometheus textfile metrics of one reconcile run (for node_exporter's textfile collector).
+///
+/// Written to a temporary file in the same directory and renamed over the target, so the
+/// collector never reads a half-written file.
+public struct ReconcileMetrics: Sendable {
+    /// When the run finished.
+    public var timestamp: Date
+    /// Whether the kernel matched the policy before any repair (nil: unknown, the run failed).
+    public var inSync: Bool?
+    /// Changes found (and repaired) by this run.
+    public var driftChanges: Int
+    /// Address ranges trusted by the kernel but not by the policy (possible intrusion).
+    public var unexpectedAddresses: Int
+    /// Trusted prefixes (CIDRs) per family in the policy; nil when unknown.
+    public var trustedPrefixes: (ipv4: Int, ipv6: Int)?
+    /// Whether the fast path (generation id unchanged) answered without a full dump.
+    public var fastPath: Bool
+    /// The run's wall time.
+    public var durationSeconds: Double
+    /// The error that ended the run, if any.
+    public var lastError: String?
+
+    public init(timestamp: Date = Date(), inSync: Bool? = nil, driftChanges: Int = 0, unexpectedAddresses: Int = 0,
+                trustedPrefixes: (ipv4: Int, ipv6: Int)? = nil, fastPath: Bool = false,
+                durationSeconds: Double = 0, lastError: String? = nil) {
+        self.timestamp = timestamp
+        self.inSync = inSync
+        self.driftChanges = driftChanges
+        self.unexpectedAddresses = unexpectedAddresses
+        self.trustedPrefixes = trustedPrefixes
+        self.fastPath = fastPath
+        self.durationSeconds = durationSeconds
+        self.lastError = lastError
+    }
+
+    /// The exposition text.
+    public var text: String {
+        var lines: [String] = []
+        func metric(_ name: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            lines.append("# HELP migfw_\(name) \(help)")
+            lines.append("# TYPE migfw_\(name) gauge")
+            for sample in samples { lines.append("migfw_\(name)\(sample.labels) \(sample.value)") }
+        }
+        metric("last_run_timestamp_seconds", "Unix time the last reconcile run finished.",
+               [("", String(format: "%.3f", timestamp.timeIntervalSince1970))])
+        metric("last_run_duration_seconds", "Wall time of the last reconcile run.",
+               [("", String(format: "%.6f", durationSeconds))])
+        if let inSync {
+            metric("in_sync", "1 if the kernel matched the policy before the last run repaired anything.",
+                   [("", inSync ? "1" : "0")])
+        }
+        metric("drift_changes", "Changes the last run found between the kernel and the policy (and repaired).",
+               [("", "\(driftChanges)")])
+        metric("unexpected_trusted_ranges",
+               "Address ranges the kernel trusted that the policy does not (possible intrusion) at the last run.",
+               [("", "\(unexpectedAddresses)")])
+        if let trustedPrefixes {
+            metric("trusted_prefixes", "Trusted prefixes in the policy, per address family.",
+                   [("{family=\"ipv4\"}", "\(trustedPrefixes.ipv4)"), ("{family=\"ipv6\"}", "\(trustedPrefixes.ipv6)")])
+        }
+        metric("fast_path", "1 if the last run proved the kernel unchanged by its generation id, without a dump.",
+               [("", fastPath ? "1" : "0")])
+        metric("last_error", "1 if the last run failed; the reason label says why.",
+               [(lastError.map { "{reason=\"\(Self.escape($0))\"}" } ?? "", lastError == nil ? "0" : "1")])
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes ``text`` to `path` atomically (temporary file, then rename).
+    public func write(to path: String) throws(OperationError) {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try Data(text.utf8).write(to: temporary)
+            if rename(temporary.path, url.path) != 0 {
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(at: temporary)
+                throw OperationError.writeFailed(path: path, reason: reason)
+            }
+        } catch let error as OperationError {
+            throw error
+        } catch {
+            throw .writeFailed(path: path, reason: "\(error.localizedDescription)")
+        }
+    }
+
+    /// Label values escape backslash, quote and newline.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+}

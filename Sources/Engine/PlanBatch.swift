@@ -1,0 +1,73 @@
+import Netlink
+import Plan
+import Ruleset
+
+extension Batch {
+    /// The one transaction that carries out `plan`.
+    ///
+    /// Order matters to the kernel: a set cannot be deleted while a rule uses it, a chain
+    /// not while it has rules, and interval elements cannot overlap ones still present. So:
+    /// flush the rules of every chain whose rules go; delete chains; delete sets; add sets;
+    /// element deletions, then element additions; add chains; update policies and add rules.
+    /// When the table is missing it is created whole. `userdata` goes on a table the batch
+    /// creates (the kernel keeps an existing table's userdata as it is).
+    public static func carrying(_ plan: RulesetPlan, userdata: [UInt8]? = nil) -> Batch {
+        if plan.tableMissing {
+            var table = plan.desired
+            table.userdata = userdata ?? table.userdata
+            return Batch.create(table, replacing: false)
+        }
+        var batch = Batch(family: plan.desired.family, table: plan.desired.name)
+        for change in plan.chains {
+            switch change {
+            case .remove(let chain): batch.append(.flushChain(chain.name))
+            case .replace(let old, _, _): batch.append(.flushChain(old.name))
+            case .update(let update) where update.rules != nil: batch.append(.flushChain(update.name))
+            default: break
+            }
+        }
+        for change in plan.chains {
+            switch change {
+            case .remove(let chain): batch.append(.deleteChain(chain.name))
+            case .replace(let old, _, _): batch.append(.deleteChain(old.name))
+            default: break
+            }
+        }
+        for change in plan.sets {
+            switch change {
+            case .remove(let set): batch.append(.deleteSet(set.name))
+            case .replace(let old, _): batch.append(.deleteSet(old.name))
+            default: break
+            }
+        }
+        for change in plan.sets {
+            switch change {
+            case .add(let set): batch.append(.addSet(set))
+            case .replace(_, let new): batch.append(.addSet(new))
+            default: break
+            }
+        }
+        for case .elements(let delta) in plan.sets where delta.removed.count > 0 {
+            batch.append(.deleteElements(set: delta.setName, delta.removed))
+        }
+        for case .elements(let delta) in plan.sets where delta.added.count > 0 {
+            batch.append(.addElements(set: delta.setName, delta.added))
+        }
+        for change in plan.chains {
+            switch change {
+            case .add(let chain): batch.append(.addChain(chain))
+            case .replace(_, let new, _): batch.append(.addChain(new))
+            case .update(let update):
+                if update.policy != nil, let chain = plan.desired.chain(named: update.name) {
+                    // NEWCHAIN on an existing base chain with the same hook updates its policy.
+                    batch.append(.addChain(Chain(name: chain.name, base: chain.base, rules: [])))
+                }
+                if let rules = update.rules {
+                    for rule in rules.new { batch.append(.addRule(chain: update.name, rule)) }
+                }
+            default: break
+            }
+        }
+        return batch
+    }
+}

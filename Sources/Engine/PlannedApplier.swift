@@ -1,0 +1,184 @@
+import Foundation
+import Netlink
+import Plan
+import Ruleset
+
+/// snapshot -> plan -> one batch carrying the snapshot's generation id -> retry on a stale id.
+///
+/// The plan-based counterpart of ``Applier``: only what differs is sent (an element-only
+/// change is a few element messages, never a table rebuild), and when ``ApplyState`` proves
+/// the kernel unchanged since migfw's last commit, the large sets are not dumped at all.
+public final class PlannedApplier {
+    /// A view of what the kernel holds, and the generation id it holds it at.
+    public struct Snapshot: Sendable {
+        /// migfw's table (nil: there is none).
+        public var table: Table?
+        public var generation: UInt32
+        /// The sets' elements came from the state file, not from a dump.
+        public var fromState: Bool
+    }
+
+    /// What an apply did.
+    public struct Result: Sendable {
+        /// The plan that was committed (empty: nothing was needed).
+        public var plan: RulesetPlan
+        /// What the kernel held before, for a rollback.
+        public var previous: Snapshot
+        /// Snapshots taken (1 + retries after a stale generation id).
+        public var attempts: Int
+        /// Whether a batch was committed.
+        public var committed: Bool
+    }
+
+    public let namespace: String?
+    public let statePath: String
+    /// Compare-and-swap attempts before giving up on a ruleset that keeps changing.
+    public var maxAttempts = 5
+    /// Called between the snapshot and the commit with the attempt number (tests inject a
+    /// concurrent change here).
+    public var beforeCommit: ((Int) throws -> Void)?
+
+    private let session: NetlinkSession
+
+    public init(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory) throws {
+        self.namespace = namespace
+        statePath = ApplyState.path(directory: stateDirectory, namespace: namespace)
+        session = try netlink { try NetlinkSession(namespace: namespace) }
+    }
+
+    // MARK: - Reading
+
+    /// The kernel's ruleset generation id.
+    public func generation() throws -> UInt32 { try netlink { try session.generation() } }
+
+    /// The state file, if it belongs to this namespace and nothing committed since.
+    public func currentState(generation: UInt32) -> ApplyState? {
+        guard let state = ApplyState.load(path: statePath),
+              state.namespaceID == ApplyState.namespaceID(namespace), state.generation == generation
+        else { return nil }
+        return state
+    }
+
+    /// What the kernel holds. Uses the state file's elements when the generation id proves
+    /// them current (`allowState`), else dumps everything; a dump that raced a commit (the
+    /// generation id moved while reading) is read again.
+    public func snapshot(allowState: Bool = true) throws -> Snapshot {
+        return try netlink {
+            if allowState, let light = try session.readTable(elements: false),
+               let state = currentState(generation: light.generation),
+               let table = Self.filling(light.table, from: state) {
+                return Snapshot(table: table, generation: light.generation, fromState: true)
+            }
+            var last: Snapshot?
+            for _ in 0..<maxAttempts {
+                let before = try session.generation()
+                let full = try session.readTable()
+                let snapshot = Snapshot(table: full?.table, generation: full?.generation ?? before, fromState: false)
+                if try session.generation() == snapshot.generation { return snapshot }
+                last = snapshot
+            }
+            // Still moving: plan on the last read; the batch's generation id rejects it if stale.
+            return last!
+        }
+    }
+
+    /// `light` (read without elements) with the state's elements, if its sets are the same.
+    static func filling(_ light: Table, from state: ApplyState) -> Table? {
+        var table = light
+        for index in table.sets.indices {
+            let header = table.sets[index]
+            guard let cached = state.sets.first(where: { $0.name == header.name }),
+                  cached.flags == header.flags, cached.keyType == header.keyType
+            else { return nil }
+            table.sets[index].elements = cached.elements
+        }
+        return table
+    }
+
+    // MARK: - Applying
+
+    /// Makes the kernel hold `desired`: plans against a snapshot, commits the plan in one
+    /// batch carrying the snapshot's generation id, and on a stale id reads, plans and tries
+    /// again, at most ``maxAttempts`` times.
+    public func apply(_ desired: Table) throws -> Result {
+        var first: Snapshot?
+        for attempt in 1...maxAttempts {
+            let snapshot = try self.snapshot()
+            if first == nil { first = snapshot }
+            let plan = Planner.plan(desired: desired, actual: snapshot.table)
+            if plan.isEmpty {
+                try? record(desired, generation: snapshot.generation)
+                return Result(plan: plan, previous: first!, attempts: attempt, committed: false)
+            }
+            try beforeCommit?(attempt)
+            do {
+                _ = try netlink {
+                    try session.send(Batch.carrying(plan, userdata: RulesetDigest.userdata(for: desired)),
+                                     expectedGeneration: snapshot.generation)
+                }
+            } catch EngineError.netlink(.generationChanged) {
+                // Someone committed since the snapshot: the plan may be wrong. Start over,
+                // but roll back to what the kernel held before migfw's first look.
+                continue
+            }
+            try record(desired, generation: snapshot.generation &+ 1)
+            try verifyStructure(desired)
+            return Result(plan: plan, previous: first!, attempts: attempt, committed: true)
+        }
+        throw OperationError.keptChanging(attempts: maxAttempts)
+    }
+
+    /// Puts back what `previous` held: its table, or no table at all.
+    public func restore(_ previous: Snapshot) throws -> Result {
+        guard let table = previous.table else {
+            for attempt in 1...maxAttempts {
+                let generation = try self.generation()
+                guard try netlink({ try session.tableExists() }) else {
+                    ApplyState.forget(path: statePath)
+                    let empty = Planner.plan(desired: Table(), actual: Table())
+                    return Result(plan: empty, previous: previous, attempts: attempt, committed: false)
+                }
+                do {
+                    _ = try netlink { try session.send(Batch.delete(), expectedGeneration: generation) }
+                    ApplyState.forget(path: statePath)
+                    let plan = Planner.plan(desired: Table(), actual: Table())
+                    return Result(plan: plan, previous: previous, attempts: attempt, committed: true)
+                } catch EngineError.netlink(.generationChanged) {
+                    continue
+                }
+            }
+            throw OperationError.keptChanging(attempts: maxAttempts)
+        }
+        return try apply(table)
+    }
+
+    /// After a commit or an in-sync check at `generation`: remember what the kernel holds.
+    public func record(_ table: Table, generation: UInt32) throws {
+        let state = ApplyState(namespaceID: ApplyState.namespaceID(namespace), generation: generation,
+                               digest: RulesetDigest.digest(table), sets: table.sets)
+        try state.save(path: statePath)
+    }
+
+    /// Cheap read-back of everything but the elements (chains, rules, set definitions); the
+    /// elements are covered by the all-or-nothing commit and by reconcile's full check.
+    private func verifyStructure(_ desired: Table) throws {
+        guard let light = try netlink({ try session.readTable(elements: false) }) else {
+            throw OperationError.verifyFailed("table \(desired.family.rawValue) \(desired.name) is missing")
+        }
+        guard light.table.chains == desired.chains else {
+            throw OperationError.verifyFailed("chains or rules differ from the plan")
+        }
+        let kernelSets = light.table.sets.map { "\($0.name) \($0.keyType) \($0.flags.rawValue)" }
+        let desiredSets = desired.sets.map { "\($0.name) \($0.keyType) \($0.flags.rawValue)" }
+        guard kernelSets.sorted() == desiredSets.sorted() else {
+            throw OperationError.verifyFailed("sets \(kernelSets), expected \(desiredSets)")
+        }
+    }
+}
+
+extension PlannedApplier {
+    /// Whether network interface `name` exists in `namespace` (nil: the current one).
+    public static func interfaceExists(_ name: String, namespace: String?) throws -> Bool {
+        try netlink { try NetworkNamespace.run(in: namespace) { NetworkNamespace.interfaceIndex(name) != nil } }
+    }
+}

@@ -1,0 +1,69 @@
+import Prefix
+import Ruleset
+
+/// How set elements are written in plan output.
+///
+/// An address interval is written as its CIDR cover (usually one prefix; an interval that
+/// is not aligned to one prefix lists several, comma-separated); a port interval as `P` or
+/// `P-Q`.
+public enum ElementText {
+    /// The text of the element at `index`.
+    public static func text(_ elements: SetElements, at index: Int) -> String {
+        switch elements {
+        case .ipv4(let ranges): ranges[index].cidrs.map(\.description).joined(separator: ", ")
+        case .ipv6(let ranges): ranges[index].cidrs.map(\.description).joined(separator: ", ")
+        case .ports(let ranges): portText(ranges[index])
+        case .unknown(_, _, let keys): RuleText.hex(keys[index])
+        }
+    }
+
+    /// Every element's text, in order.
+    public static func texts(_ elements: SetElements) -> [String] {
+        (0..<elements.count).map { text(elements, at: $0) }
+    }
+
+    /// The element's bounds as text: (first, last).
+    public static func bounds(_ elements: SetElements, at index: Int) -> (first: String, last: String) {
+        switch elements {
+        case .ipv4(let ranges): (ranges[index].lower.description, ranges[index].upper.description)
+        case .ipv6(let ranges): (ranges[index].lower.description, ranges[index].upper.description)
+        case .ports(let ranges): ("\(ranges[index].lowerBound)", "\(ranges[index].upperBound)")
+        case .unknown(_, _, let keys): (RuleText.hex(keys[index]), RuleText.hex(keys[index]))
+        }
+    }
+
+    /// The CIDR cover of an address element; nil for ports.
+    public static func cidrs(_ elements: SetElements, at index: Int) -> [String]? {
+        switch elements {
+        case .ipv4(let ranges): ranges[index].cidrs.map(\.description)
+        case .ipv6(let ranges): ranges[index].cidrs.map(\.description)
+        case .ports, .unknown: nil
+        }
+    }
+
+    static func portText(_ range: ClosedRange<UInt16>) -> String {
+        range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
+    }
+
+    /// nft's spelling of set flags, e.g. `constant,interval`.
+    public static func flagsText(_ flags: SetFlags) -> String {
+        var names: [String] = []
+        if flags.contains(.constant) { names.append("constant") }
+        if flags.contains(.interval) { names.append("interval") }
+        let known: SetFlags = [.constant, .interval]
+        let rest = flags.rawValue & ~known.rawValue
+        if rest != 0 { names.append("0x" + String(rest, radix: 16)) }
+        return names.joined(separator: ",")
+    }
+
+    /// `12,345`: counts in messages read better grouped.
+    public static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var out = ""
+        for (offset, digit) in digits.enumerated() {
+            if offset > 0 && (digits.count - offset) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return (number < 0 ? "-" : "") + out
+    }
+}

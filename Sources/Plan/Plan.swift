@@ -1,1 +1,0 @@
-// The diff between a desired and an actual ruleset.

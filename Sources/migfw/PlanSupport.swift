@@ -1,0 +1,61 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Policy
+import Ruleset
+
+/// Options of the commands that keep migfw's own files (state, lock): apply, plan,
+/// reconcile, confirm.
+struct StateOptions: ParsableArguments {
+    @Option(name: .customLong("state-dir"),
+            help: "Where migfw keeps what it last applied (the fast path's evidence) and confirmation files.")
+    var stateDirectory: String = ApplyState.defaultDirectory
+}
+
+/// The exclusive run lock's options.
+struct LockOptions: ParsableArguments {
+    @Option(name: .customLong("lock-file"), help: "The lock that keeps two migfw runs from interleaving.")
+    var lockFile: String = RunLock.defaultPath
+
+    @Option(name: .customLong("lock-timeout"),
+            help: "Seconds to wait for another run to release the lock before giving up (exit 1).")
+    var lockTimeout: Double = 60
+}
+
+/// Reads, validates and compiles the policy; on any problem prints it and exits with
+/// `invalidExit` before the kernel is touched (fail closed: a broken policy never replaces
+/// or weakens the loaded ruleset).
+func desiredRuleset(config: String, command: String, invalidExit: Int32) throws -> (Policy, Table) {
+    let policy: Policy
+    do {
+        policy = try PolicyLoader.load(path: config)
+    } catch {
+        printError("\(error)")
+        printError("migfw \(command): invalid policy; the kernel was not touched")
+        throw ExitCode(invalidExit)
+    }
+    let findings = PolicyLinter.lint(policy)
+    if PolicyLinter.hasErrors(findings) {
+        for finding in findings where finding.severity == .error { printError("\(finding)") }
+        printError("migfw \(command): the policy has errors (see `migfw check`); the kernel was not touched")
+        throw ExitCode(invalidExit)
+    }
+    return (policy, RulesetCompiler.compile(policy))
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Colour on a terminal unless NO_COLOR is set (https://no-color.org).
+var stdoutWantsColour: Bool {
+    ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true ? isatty(1) == 1 : false
+}
+
+/// An engine/kernel failure of plan, reconcile or confirm, printed; always exit 1 (2 means
+/// "changes" for plan and reconcile).
+func failure(_ error: Error, command: String) -> ExitCode {
+    let text = (error as? EngineError)?.description ?? (error as? OperationError)?.description ?? "\(error)"
+    printError("migfw \(command): error: \(text)")
+    return ExitCode(1)
+}

@@ -1,0 +1,196 @@
+import Engine
+import Foundation
+import Policy
+import Ruleset
+import Testing
+import TestSupport
+
+/// Compare-and-swap, locking, fail-closed and confirm evidence for plan-based apply and
+/// reconcile.
+@Suite(.enabled(if: KernelGate.available, "kernel tests need root"), .serialized)
+struct ReconcileSafetyTests {
+    @Test func changeBetweenPlanAndCommitIsCaughtAndRetried() throws {
+        try withPlanLab(tag: "cas") { lab in
+            #expect(try lab.run("apply").status == 0)
+            try lab.nft("add", "table", "inet", "other")
+            try lab.nft("add", "set", "inet", "other", "s", "{ type ipv4_addr; }")
+            // The policy gains a prefix: an element-only plan.
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
+            let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
+            let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+            var hookCalls: [Int] = []
+            applier.beforeCommit = { attempt in
+                hookCalls.append(attempt)
+                guard attempt == 1 else { return }
+                // Between snapshot and commit: a rogue element in migfw's set and a change to
+                // someone else's table.
+                try lab.nft("add", "element", "inet", "migfw", "trusted4", "{ 10.77.0.1 }")
+                try lab.nft("add", "element", "inet", "other", "s", "{ 10.1.1.1 }")
+            }
+            let result = try applier.apply(desired)
+            #expect(result.committed)
+            #expect(result.attempts == 2)
+            #expect(hookCalls == [1, 2])
+            // The retry re-planned: the rogue element is gone, the new prefix is in.
+            let trusted4 = try lab.nft("list", "set", "inet", "migfw", "trusted4")
+            #expect(trusted4.contains("10.50.0.0/16"))
+            #expect(!trusted4.contains("10.77.0.1"))
+            // The foreign table kept its change.
+            #expect(try lab.nft("list", "set", "inet", "other", "s").contains("10.1.1.1"))
+            #expect(try lab.run("plan").status == 0)
+        }
+    }
+
+    @Test func keepsChangingFailsClearlyAndAppliesNothing() throws {
+        try withPlanLab(tag: "cas5") { lab in
+            #expect(try lab.run("apply").status == 0)
+            try lab.nft("add", "table", "inet", "other")
+            let before = try lab.nft("list", "table", "inet", "migfw")
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
+            let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
+            let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+            var counter = 0
+            applier.beforeCommit = { _ in
+                counter += 1
+                try lab.nft("add", "chain", "inet", "other", "c\(counter)")
+            }
+            #expect(throws: OperationError.keptChanging(attempts: 5)) { try applier.apply(desired) }
+            #expect(counter == 5)
+            // Only the foreign chains were added; migfw's table is as before.
+            #expect(try lab.nft("list", "table", "inet", "migfw") == before)
+            #expect(try lab.nft("list", "table", "inet", "other").contains("chain c5"))
+        }
+    }
+
+    @Test func twoReconcilesStartedTogetherNeverInterleave() throws {
+        try withPlanLab(tag: "lock") { lab in
+            #expect(try lab.run("apply").status == 0)
+            try lab.nft("add", "element", "inet", "migfw", "trusted4", "{ 10.66.0.7 }")
+            let clock = ContinuousClock()
+            let start = clock.now
+            // Each run holds the lock 1 s (test hook) after taking it.
+            let hold = ["MIGFW_TEST_HOLD_LOCK_SECONDS": "1"]
+            nonisolated(unsafe) var results: [CommandResult?] = [nil, nil]
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                results[index] = try? lab.run("reconcile", ["--lock-timeout", "30"], environment: hold)
+            }
+            let elapsed = clock.now - start
+            let statuses = results.compactMap { $0?.status }.sorted()
+            #expect(statuses == [0, 2])   // one repaired; the other waited, then found nothing to do
+            #expect(elapsed >= .seconds(2))   // serial: 1 s each under the lock
+            let logs = results.compactMap { $0?.stderr }
+            #expect(logs.filter { $0.contains("drift") }.count == 1)
+            #expect(try lab.run("plan").status == 0)
+        }
+    }
+
+    @Test func lockHeldTooLongExitsOneAndTouchesNothing() throws {
+        try withPlanLab(tag: "lockt") { lab in
+            #expect(try lab.run("apply").status == 0)
+            try lab.nft("add", "element", "inet", "migfw", "trusted4", "{ 10.66.0.7 }")
+            let before = try lab.ruleset()
+            let held = try RunLock.acquire(path: lab.lockFile, timeout: 0)
+            let result = try lab.run("reconcile", ["--lock-timeout", "0.5", "--metrics-file", lab.metricsFile])
+            withExtendedLifetime(held) {}
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("another migfw run holds \(lab.lockFile)"))
+            #expect(try lab.ruleset() == before)
+            let metrics = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
+            #expect(metrics.contains("migfw_last_error{reason=\"another migfw run holds"))
+        }
+    }
+
+    @Test func invalidPolicyLeavesTheKernelByteIdentical() throws {
+        try withPlanLab(tag: "inval") { lab in
+            #expect(try lab.run("apply").status == 0)
+            try lab.nft("add", "table", "ip", "foreign")
+            try lab.nft("add", "element", "inet", "migfw", "trusted4", "{ 10.66.0.7 }")  // drift to repair, if it ran
+            let before = try lab.ruleset()
+            // The seed article's mistake: host bits set.
+            try lab.writePolicy(networks: ["192.168.1.0/16"])
+            for command in ["plan", "reconcile"] {
+                let result = try lab.run(command, command == "reconcile" ? ["--metrics-file", lab.metricsFile] : [])
+                #expect(result.status == 1, "\(command): \(result.stderr)")
+                #expect(result.stderr.contains("192.168.1.0/16"))
+                #expect(try lab.ruleset() == before)
+            }
+            #expect(try lab.run("apply").status == 2)
+            #expect(try lab.ruleset() == before)
+            try "version: 1\ninterface: mig0\nbogus: [\n".write(toFile: lab.policyPath, atomically: true, encoding: .utf8)
+            #expect(try lab.run("reconcile").status == 1)
+            #expect(try lab.ruleset() == before)
+            let metrics = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
+            #expect(metrics.contains("migfw_last_error{reason=\"invalid policy"))
+            #expect(!metrics.contains("migfw_in_sync"))
+        }
+    }
+
+    @Test func fastPathSkipsTheDumpUntilSomethingChanges() throws {
+        try withPlanLab(tag: "fast") { lab in
+            #expect(try lab.run("apply").status == 0)
+            var result = try lab.run("reconcile", ["--metrics-file", lab.metricsFile])
+            #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.isEmpty)
+            #expect(try String(contentsOfFile: lab.metricsFile, encoding: .utf8).contains("migfw_fast_path 1"))
+            // Any commit, even to another table, moves the generation id: full check.
+            try lab.nft("add", "table", "inet", "other")
+            result = try lab.run("reconcile", ["--metrics-file", lab.metricsFile])
+            #expect(result.status == 0)
+            var metrics = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
+            #expect(metrics.contains("migfw_fast_path 0") && metrics.contains("migfw_in_sync 1"))
+            // The full check recorded the new generation: fast again.
+            result = try lab.run("reconcile", ["--metrics-file", lab.metricsFile])
+            metrics = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
+            #expect(metrics.contains("migfw_fast_path 1"))
+            // A changed policy is never answered by the fast path.
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
+            result = try lab.run("reconcile", ["--metrics-file", lab.metricsFile])
+            #expect(result.status == 2)
+            metrics = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
+            #expect(metrics.contains("migfw_fast_path 0") && metrics.contains("migfw_drift_changes 1"))
+            #expect(metrics.contains("migfw_trusted_prefixes{family=\"ipv4\"} 10"))
+        }
+    }
+
+    @Test func unconfirmedApplyRollsBack() throws {
+        try withPlanLab(tag: "conf") { lab in
+            // No table before: rollback deletes it.
+            var result = try lab.run("apply", ["--confirm", "1"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("not confirmed"))
+            #expect(try lab.ruleset().isEmpty)
+            // A previous ruleset: rollback restores it exactly.
+            #expect(try lab.run("apply").status == 0)
+            let before = try lab.ruleset()
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
+            result = try lab.run("apply", ["--confirm", "1"])
+            #expect(result.status == 1)
+            #expect(try lab.ruleset() == before)
+            #expect(try lab.run("confirm").status == 1)   // nothing waiting any more
+        }
+    }
+
+    @Test func confirmedApplyKeepsTheRuleset() throws {
+        try withPlanLab(tag: "confok") { lab in
+            #expect(try lab.run("apply").status == 0)
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
+            nonisolated(unsafe) var applyResult: CommandResult?
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                applyResult = try? lab.run("apply", ["--confirm", "20"])
+                done.signal()
+            }
+            // Confirm as soon as the apply waits.
+            var confirmed: CommandResult?
+            for _ in 0..<100 {
+                Thread.sleep(forTimeInterval: 0.1)
+                let attempt = try lab.run("confirm")
+                if attempt.status == 0 { confirmed = attempt; break }
+            }
+            done.wait()
+            #expect(confirmed != nil)
+            #expect(applyResult?.status == 0)
+            #expect(applyResult?.stdout.contains("confirmed: keeping the new ruleset") == true)
+            #expect(try lab.nft("list", "set", "inet", "migfw", "trusted4").contains("10.50.0.0/16"))
+        }
+    }
+}
