@@ -11,8 +11,12 @@ import TestSupport
 @Suite(.enabled(if: KernelGate.available, "packet tests need root"))
 struct PacketTests {
     @Test("only trusted peers reach the migration ports", arguments: PacketProfile.all)
-    func onlyTrustedPeersMigrate(profile: PacketProfile) throws {
-        try withTestbed { testbed in
+    func onlyTrustedPeersMigrate(profile: PacketProfile) async throws {
+        try await withTestbed { testbed in
+            // migfw's lock and state files default to /run: keep this run's away from other runs.
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(testbed.name)
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: scratch) }
             try testbed.listen(on: .hv, ports: profile.ports + [PacketProfile.otherPort])
             try testbed.listen(on: .trusted, ports: profile.ports)
             try testbed.listen(on: .untrusted, ports: profile.ports)
@@ -21,7 +25,7 @@ struct PacketTests {
 
             for (dedicated, egress) in [(true, true), (false, false)] {
                 let state = FirewallState.applied(dedicated: dedicated, egress: egress)
-                try apply(testbed, profile, dedicated: dedicated, egress: egress)
+                try apply(testbed, profile, dedicated: dedicated, egress: egress, scratch: scratch)
                 let dropsBefore = try dropCounter(testbed)
                 let refused = try verify(testbed, profile, state)
                 let dropsAfter = try dropCounter(testbed)
@@ -38,13 +42,15 @@ struct PacketTests {
     }
 
     /// Writes the testbed's policy for `profile` and applies it in the hypervisor namespace.
-    private func apply(_ testbed: Testbed, _ profile: PacketProfile, dedicated: Bool, egress: Bool) throws {
+    private func apply(_ testbed: Testbed, _ profile: PacketProfile, dedicated: Bool, egress: Bool, scratch: URL) throws {
         let policy = try Testbed.policy(profile: profile.name, dedicated: dedicated, egress: egress)
-        let file = FileManager.default.temporaryDirectory
-            .appendingPathComponent("\(testbed.name)-\(profile.name)-\(dedicated)-\(egress).yaml")
+        let file = scratch.appendingPathComponent("\(profile.name)-\(dedicated)-\(egress).yaml")
         try policy.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let result = try migfw(["apply", "-c", file.path, "--netns", testbed.namespace(.hv)])
+        let result = try migfw([
+            "apply", "-c", file.path, "--netns", testbed.namespace(.hv),
+            "--state-dir", scratch.appendingPathComponent("state").path,
+            "--lock-file", scratch.appendingPathComponent("lock").path,
+        ])
         try #require(result.status == 0, "migfw apply (\(profile), dedicated \(dedicated), egress \(egress)): \(result.stderr)")
     }
 

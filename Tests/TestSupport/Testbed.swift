@@ -104,3 +104,13 @@ public func withTestbed<T>(_ body: (Testbed) throws -> T) throws -> T {
     defer { testbed.destroy() }
     return try body(testbed)
 }
+
+/// Runs blocking `body` (processes, sleeps, timeouts) on a thread of its own, so waiting does
+/// not hold one of Swift's few cooperative threads and parallel tests really overlap.
+public func withTestbed<T: Sendable>(_ body: @escaping @Sendable (Testbed) throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try withTestbed(body) })
+        }
+    }
+}
