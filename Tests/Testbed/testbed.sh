@@ -14,6 +14,8 @@
 #                                        S seconds (default 1); prints "ADDR PORT RESULT" lines
 #   testbed.sh policy PROFILE [--shared] [--egress]
 #                                        a migfw policy trusting this plan's trusted peers
+#   testbed.sh gc                        remove testbeds whose creator has died (a killed test
+#                                        run cannot clean up after itself); `up` runs it too
 #
 # Topology (every link is a veth; nothing is created in the caller's namespace):
 #
@@ -44,6 +46,9 @@ TRUSTED_NET4=192.168.10.0/24 TRUSTED_NET6=2001:db8:10::/64
 MGMT_HV4=172.16.0.10 MGMT_PEER4=172.16.0.20 MGMT4_LEN=24
 MGMT_HV6=fd00:16::10 MGMT_PEER6=fd00:16::20 MGMT6_LEN=64
 
+# Who created each testbed (pid and start time of `up`'s parent), for `gc`.
+OWNERS=/run/mfwt-testbed
+
 die() { echo "testbed: $*" >&2; exit 2; }
 
 check_name() {
@@ -72,6 +77,30 @@ cmd_down() {
     fi
     ip netns del "$ns" 2>/dev/null || true
   done
+  rm -f "$OWNERS/$name"
+}
+
+# "PID STARTTIME" of a live process; the start time tells a reused pid from the original.
+process_identity() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  # Field 22 (start time), counted after the ")" that ends the command name.
+  echo "$1 $(echo "${stat##*) }" | cut -d' ' -f20)"
+}
+
+cmd_gc() {
+  local file name owner pid
+  [ -d "$OWNERS" ] || return 0
+  for file in "$OWNERS"/mfwt-*; do
+    [ -e "$file" ] || continue
+    name=${file##*/}
+    owner=$(cat "$file" 2>/dev/null) || continue
+    pid=${owner%% *}
+    if [ "$(process_identity "$pid" || true)" != "$owner" ]; then
+      echo "testbed: removing $name (its creator, pid $pid, is gone)" >&2
+      cmd_down "$name"
+    fi
+  done
 }
 
 # Adds a veth pair between two namespaces: END1 in NS1, END2 in NS2.
@@ -88,10 +117,13 @@ address() {
 cmd_up() {
   local name=${1:-mfwt-tb-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')}
   check_name "$name"
+  cmd_gc
   local node
   for node in "${NODES[@]}"; do
     [ ! -e "/run/netns/$name-$node" ] || die "namespace $name-$node exists already"
   done
+  mkdir -p "$OWNERS"
+  process_identity "$PPID" > "$OWNERS/$name"
   # A half-built testbed is torn down before the error is reported.
   trap 'cmd_down "$name"' ERR
   for node in "${NODES[@]}"; do
@@ -201,6 +233,7 @@ main() {
     listen) [ $# -ge 3 ] || die "listen NAME NODE PORT..."; check_name "$1"; cmd_listen "$@" ;;
     probe) [ $# -ge 3 ] || die "probe NAME NODE [-t S] ADDR,PORT..."; check_name "$1"; cmd_probe "$@" ;;
     policy) cmd_policy "$@" ;;
+    gc) cmd_gc ;;
     *) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 }
