@@ -4,10 +4,14 @@
 struct PacketProfile: Sendable, CustomStringConvertible {
     var name: String
     var ports: [UInt16]
-    var description: String { name }
+    /// The policy's `performance:` option, for profiles whose ports depend on it.
+    var performance: String? = nil
+    var description: String { name + (performance.map { " (performance: \($0))" } ?? "") }
 
     static let all: [PacketProfile] = [
         PacketProfile(name: "hyperv", ports: [6600]),
+        // Memory copied over SMB: TCP 445 joins 6600.
+        PacketProfile(name: "hyperv", ports: [6600, 445], performance: "smb"),
         PacketProfile(name: "libvirt", ports: [49152, 49183, 49215, 16509, 16514]),
         PacketProfile(name: "proxmox", ports: [60000, 60025, 60050, 22]),
         PacketProfile(name: "vmware", ports: [8000]),

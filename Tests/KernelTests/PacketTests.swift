@@ -43,8 +43,9 @@ struct PacketTests {
 
     /// Writes the testbed's policy for `profile` and applies it in the hypervisor namespace.
     private func apply(_ testbed: Testbed, _ profile: PacketProfile, dedicated: Bool, egress: Bool, scratch: URL) throws {
-        let policy = try Testbed.policy(profile: profile.name, dedicated: dedicated, egress: egress)
-        let file = scratch.appendingPathComponent("\(profile.name)-\(dedicated)-\(egress).yaml")
+        let policy = try Testbed.policy(
+            profile: profile.name, performance: profile.performance, dedicated: dedicated, egress: egress)
+        let file = scratch.appendingPathComponent("policy-\(dedicated)-\(egress).yaml")
         try policy.write(to: file, atomically: true, encoding: .utf8)
         let result = try migfw([
             "apply", "-c", file.path, "--netns", testbed.namespace(.hv),

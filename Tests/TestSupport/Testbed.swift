@@ -78,10 +78,11 @@ public final class Testbed: @unchecked Sendable {
     }
 
     /// A policy for this testbed's address plan (`testbed.sh policy`).
-    public static func policy(profile: String, dedicated: Bool, egress: Bool) throws -> String {
+    public static func policy(profile: String, performance: String? = nil, dedicated: Bool, egress: Bool) throws -> String {
         var arguments = ["bash", script, "policy", profile]
         if !dedicated { arguments.append("--shared") }
         if egress { arguments.append("--egress") }
+        if let performance { arguments += ["--performance", performance] }
         return try runChecked(arguments).stdout
     }
 

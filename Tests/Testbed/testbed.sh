@@ -12,7 +12,7 @@
 #   testbed.sh probe NAME NODE [-t S] ADDR,PORT...
 #                                        connect from NODE to every target at once, bounded by
 #                                        S seconds (default 1); prints "ADDR PORT RESULT" lines
-#   testbed.sh policy PROFILE [--shared] [--egress]
+#   testbed.sh policy PROFILE [--shared] [--egress] [--performance OPTION]
 #                                        a migfw policy trusting this plan's trusted peers
 #   testbed.sh gc                        remove testbeds whose creator has died (a killed test
 #                                        run cannot clean up after itself); `up` runs it too
@@ -173,13 +173,14 @@ cmd_env() {
 CUSTOM_PORTS='["7000-7010", "7777"]'
 
 cmd_policy() {
-  local profile=${1:-} dedicated=true egress=false ports='[]' auth
-  [ -n "$profile" ] || die "policy PROFILE [--shared] [--egress]"
+  local profile=${1:-} dedicated=true egress=false ports='[]' auth performance=""
+  [ -n "$profile" ] || die "policy PROFILE [--shared] [--egress] [--performance OPTION]"
   shift
   while [ $# -gt 0 ]; do
     case $1 in
       --shared) dedicated=false ;;
       --egress) egress=true ;;
+      --performance) [ $# -ge 2 ] || die "--performance OPTION"; performance="performance: $2"$'\n'; shift ;;
       *) die "policy: unknown option $1" ;;
     esac
     shift
@@ -195,7 +196,7 @@ cmd_policy() {
 version: 1
 interface: mig0
 profile: $profile
-ports: $ports
+${performance}ports: $ports
 dedicated: $dedicated
 egress: $egress
 authentication: $auth
