@@ -77,6 +77,7 @@ public struct ApplyState: Equatable, Sendable {
 
     func encoded() -> [UInt8] {
         var out = Self.magic
+        out.reserveCapacity(64 + sets.reduce(0) { $0 + 40 + $1.elements.count * 32 })
         func u32(_ v: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> shift)) } }
         func u64(_ v: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> shift)) } }
         func text(_ s: String) { u32(UInt32(s.utf8.count)); out += s.utf8 }
@@ -119,10 +120,14 @@ public struct ApplyState: Equatable, Sendable {
             return bytes[offset..<(offset + count)]
         }
         mutating func u32() -> UInt32? {
-            take(4).map { $0.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
+            guard offset + 4 <= bytes.count else { return nil }
+            let o = offset
+            offset += 4
+            return UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
         }
         mutating func u64() -> UInt64? {
-            take(8).map { $0.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+            guard let low = u32(), let high = u32() else { return nil }
+            return UInt64(high) << 32 | UInt64(low)
         }
 
         mutating func state() -> ApplyState? {

@@ -8,7 +8,8 @@ extension Batch {
     /// Order matters to the kernel: a set cannot be deleted while a rule uses it, a chain
     /// not while it has rules, and interval elements cannot overlap ones still present. So:
     /// flush the rules of every chain whose rules go; delete chains; delete sets; add sets;
-    /// element deletions, then element additions; add chains; update policies and add rules.
+    /// element deletions, then element additions; add chains (a policy change re-creates the
+    /// chain); add the rules of chains whose rules were replaced.
     /// When the table is missing it is created whole. `userdata` goes on a table the batch
     /// creates (the kernel keeps an existing table's userdata as it is).
     public static func carrying(_ plan: RulesetPlan, userdata: [UInt8]? = nil) -> Batch {
@@ -22,7 +23,8 @@ extension Batch {
             switch change {
             case .remove(let chain): batch.append(.flushChain(chain.name))
             case .replace(let old, _, _): batch.append(.flushChain(old.name))
-            case .update(let update) where update.rules != nil: batch.append(.flushChain(update.name))
+            case .update(let update) where update.rules != nil || update.policy != nil:
+                batch.append(.flushChain(update.name))
             default: break
             }
         }
@@ -30,6 +32,7 @@ extension Batch {
             switch change {
             case .remove(let chain): batch.append(.deleteChain(chain.name))
             case .replace(let old, _, _): batch.append(.deleteChain(old.name))
+            case .update(let update) where update.policy != nil: batch.append(.deleteChain(update.name))
             default: break
             }
         }
@@ -59,10 +62,11 @@ extension Batch {
             case .replace(_, let new, _): batch.append(.addChain(new))
             case .update(let update):
                 if update.policy != nil, let chain = plan.desired.chain(named: update.name) {
-                    // NEWCHAIN on an existing base chain with the same hook updates its policy.
-                    batch.append(.addChain(Chain(name: chain.name, base: chain.base, rules: [])))
-                }
-                if let rules = update.rules {
+                    // The netlink layer creates chains exclusively (no in-place NEWCHAIN
+                    // update), so a policy change re-creates the chain with its rules, in the
+                    // same transaction: the hook never goes without a chain.
+                    batch.append(.addChain(chain))
+                } else if let rules = update.rules {
                     for rule in rules.new { batch.append(.addRule(chain: update.name, rule)) }
                 }
             default: break

@@ -99,11 +99,12 @@ public final class PlannedApplier {
 
     /// Makes the kernel hold `desired`: plans against a snapshot, commits the plan in one
     /// batch carrying the snapshot's generation id, and on a stale id reads, plans and tries
-    /// again, at most ``maxAttempts`` times.
-    public func apply(_ desired: Table) throws -> Result {
+    /// again, at most ``maxAttempts`` times. `allowState: false` dumps everything instead of
+    /// trusting the state file's elements (reconcile --full).
+    public func apply(_ desired: Table, allowState: Bool = true, verify: Bool = true) throws -> Result {
         var first: Snapshot?
         for attempt in 1...maxAttempts {
-            let snapshot = try self.snapshot()
+            let snapshot = try self.snapshot(allowState: allowState)
             if first == nil { first = snapshot }
             let plan = Planner.plan(desired: desired, actual: snapshot.table)
             if plan.isEmpty {
@@ -122,7 +123,7 @@ public final class PlannedApplier {
                 continue
             }
             try record(desired, generation: snapshot.generation &+ 1)
-            try verifyStructure(desired)
+            if verify { try verifyStructure(desired) }
             return Result(plan: plan, previous: first!, attempts: attempt, committed: true)
         }
         throw OperationError.keptChanging(attempts: maxAttempts)

@@ -19,7 +19,8 @@ public struct Batch: Hashable, Sendable {
         case deleteElements(set: String, SetElements)
         /// `NFT_MSG_DELSETELEM` without elements: empties the set.
         case flushSet(String)
-        /// `NFT_MSG_NEWCHAIN`, then `NFT_MSG_NEWRULE` for each of its rules in order.
+        /// `NFT_MSG_NEWCHAIN` (NLM_F_EXCL: an existing chain is an error, not an update), then
+        /// `NFT_MSG_NEWRULE` for each of its rules in order.
         case addChain(Chain)
         /// `NFT_MSG_DELCHAIN` (the chain must be empty and unreferenced).
         case deleteChain(String)

@@ -59,7 +59,7 @@ enum BatchEncoder {
                                        table: table, set: set, setID: setIDs[set],
                                        elements: KernelElements(keyLength: 0), describe: "flush set")
             case .addChain(let chain):
-                try appendChain(buffer, NFT_MSG_NEWCHAIN, HeaderFlag.create | HeaderFlag.ack, family, table, chain,
+                try appendChain(buffer, NFT_MSG_NEWCHAIN, HeaderFlag.create | HeaderFlag.exclusive | HeaderFlag.ack, family, table, chain,
                                 "add chain \(chain.name)")
                 for (index, rule) in chain.rules.enumerated() {
                     try appendRule(buffer, family, table, chain.name, rule, setIDs: setIDs,

@@ -33,6 +33,11 @@ public final class NetlinkSession {
         public var messages: Int
         /// Bytes in the one sendmsg.
         public var bytes: Int
+        /// Time spent encoding the batch (user space).
+        public var encodeSeconds: Double
+        /// Time inside the one sendmsg: nfnetlink processes the whole batch, insert and
+        /// commit, before it returns, so this is the kernel's own cost of the transaction.
+        public var kernelSeconds: Double
     }
 
     /// Sends `batch` in one `sendmsg` and walks every ACK by sequence number.
@@ -42,14 +47,18 @@ public final class NetlinkSession {
     /// reported no error for any message and ACKed BATCH_END, which it does only on commit.
     @discardableResult
     public func send(_ batch: Batch, expectedGeneration: UInt32? = nil) throws -> Receipt {
+        let clock = ContinuousClock()
+        let start = clock.now
         let buffer = try BatchEncoder.encode(batch, generation: expectedGeneration, firstSequence: nextSequence)
         nextSequence &+= UInt32(buffer.messageCount)
-        let receipt = Receipt(messages: buffer.messageCount, bytes: buffer.count)
         // Every ACK is its own skb (~1 KiB of receive buffer each with extack).
         try socket.reserve(sendBytes: buffer.count + 64 * 1024, receiveBytes: max(buffer.messageCount * 2048, 512 * 1024))
+        let encoded = clock.now
         try socket.send(buffer.bytes)
+        let sent = clock.now
         try walkAcknowledgements(buffer)
-        return receipt
+        return Receipt(messages: buffer.messageCount, bytes: buffer.count,
+                       encodeSeconds: (encoded - start).seconds, kernelSeconds: (sent - encoded).seconds)
     }
 
     private func walkAcknowledgements(_ buffer: MessageBuffer) throws {
@@ -145,4 +154,12 @@ struct Messages: Sequence {
     }
 
     func makeIterator() -> Iterator { Iterator(bytes: bytes) }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) / 1e18
+    }
 }

@@ -32,8 +32,9 @@ public enum Planner {
                 changes.append(.add(want))
                 continue
             }
-            if want.elements == have.elements && want.flags == have.flags { continue }
             let delta = SortedDelta.delta(desired: want.elements, actual: have.elements)
+            // Sets migfw does not model have no delta; equal ones are no change.
+            if delta == nil && want.elements == have.elements && want.flags == have.flags { continue }
             if want.flags != have.flags || want.keyType != have.keyType || delta == nil {
                 changes.append(.replace(old: have, new: want))
                 replaced.insert(want.name)

@@ -18,6 +18,8 @@ struct Apply: ParsableCommand {
             kernel rejects it and migfw reads, plans and tries again (at most 5 times). \
             Prints what it changed. No other table is touched. Needs CAP_NET_ADMIN.
 
+            --rebuild: replace the whole table instead (delete + create in one transaction,             then a full read-back unless --no-verify), as the first apply does.
+
             --confirm SECONDS: after applying, wait for `migfw confirm` (from another \
             session) or Enter on this terminal; without it in time, the previous ruleset (or \
             no table, if there was none) is restored and apply exits 1 (like iptables-apply).
@@ -38,12 +40,19 @@ struct Apply: ParsableCommand {
     @Flag(name: .long, help: "List every element instead of folding long lists to a count.")
     var verbose = false
 
+    @Flag(name: .long, help: "Replace the whole table (delete + create, one transaction) instead of applying the plan.")
+    var rebuild = false
+
+    @Flag(help: "Skip reading back after the commit (plan-based: chains and set definitions; --rebuild: everything, slow for large sets).")
+    var noVerify = false
+
     func validate() throws {
         if let confirm, !(confirm > 0) { throw ValidationError("--confirm needs a positive number of seconds") }
     }
 
     func run() throws {
         let (policy, desired) = try desiredRuleset(config: config.config, command: "apply", invalidExit: 2)
+        if rebuild { return try rebuildTable(desired, policy: policy) }
         let clock = ContinuousClock()
         let start = clock.now
         let result: PlannedApplier.Result
@@ -57,7 +66,7 @@ struct Apply: ParsableCommand {
             }
             held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
             applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
-            result = try applier.apply(desired)
+            result = try applier.apply(desired, verify: !noVerify)
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -69,6 +78,8 @@ struct Apply: ParsableCommand {
             print(renderer.summaryLine(result.plan, applied: true))
             return
         }
+        let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
+        print("\(result.plan.tableMissing ? "created" : "updated") table \(desired.family.rawValue) \(desired.name)\(place)")
         print(renderer.render(result.plan).split(separator: "\n", omittingEmptySubsequences: false).dropLast(2)
                 .joined(separator: "\n"))
         let retries = result.attempts > 1 ? "; \(result.attempts - 1) retries after concurrent changes" : ""
@@ -99,5 +110,29 @@ struct Apply: ParsableCommand {
             printError("migfw apply: not confirmed, and the rollback FAILED: \(error)")
         }
         throw ExitCode(1)
+    }
+
+    /// The full replacement (``Applier``): used by --rebuild.
+    private func rebuildTable(_ table: Table, policy: Policy) throws {
+        let report: ApplyReport
+        do {
+            let held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
+            defer { withExtendedLifetime(held) {} }
+            report = try Applier.apply(table, namespace: namespace.netns,
+                                       interface: (policy.interface.value, policy.interface.location.description),
+                                       verify: !noVerify)
+            // The state file describes the previous table: forget it, the next run checks fully.
+            ApplyState.forget(path: ApplyState.path(directory: state.stateDirectory, namespace: namespace.netns))
+        } catch {
+            throw exitForKernelFailure(error, command: "apply")
+        }
+        let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
+        print("\(report.replaced ? "replaced" : "created") table \(table.family.rawValue) \(table.name)\(place)")
+        for set in report.setSizes {
+            print("  set \(set.name): \(set.intervals) \(set.intervals == 1 ? "element" : "elements")")
+        }
+        print("  \(report.chains) chains, \(report.rules) rules")
+        let verified = report.verifySeconds.map { "verified by read-back in \(milliseconds($0))" } ?? "not verified (--no-verify)"
+        print("one transaction: \(report.messages) netlink messages, \(report.bytes) bytes, committed in \(milliseconds(report.applySeconds)) (kernel \(milliseconds(report.kernelSeconds))); \(verified)")
     }
 }

@@ -90,7 +90,7 @@ struct Reconcile: ParsableCommand {
                 metrics.fastPath = true
                 return try finish(0)
             }
-            let result = try applier.apply(desired)
+            let result = try applier.apply(desired, allowState: !full)
             metrics.inSync = !result.committed
             guard result.committed else { return try finish(0) }
             for event in DriftEvents.events(for: result.plan) { log.log(event.level, event.message) }

@@ -68,7 +68,7 @@ func randomIPv6Intervals(_ count: Int, seed: UInt64) -> [AddressRange<IPv6Addres
     var ranges: [AddressRange<IPv6Address>] = []
     for index in 0..<count {
         let base = UInt128(index) * stride
-        let start = index == 0 ? 0 : (base + UInt128(generator.next()) << 64) & ~((UInt128(1) << 64) - 1)
+        let start = index == 0 ? 0 : base & ~((UInt128(1) << 64) - 1) + (UInt128(generator.next() >> 24) << 64)
         let blocks = UInt128(generator.next() % 3 + 1)
         var end = start + (blocks << (generator.next() % 2 == 0 ? 64 : 80)) - 1
         if index == count - 1 { end = .max }

@@ -1,0 +1,111 @@
+import Engine
+import Foundation
+import Netlink
+import Plan
+import Prefix
+import Ruleset
+import Testing
+
+/// Engine pieces of plan/reconcile that need no kernel: batch order, the state file, the
+/// metrics text, drift events, the lock.
+@Suite struct PlanEngineUnitTests {
+    static func host(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> AddressRange<IPv4Address> {
+        CIDR(host: IPv4Address(a, b, c, d)).range
+    }
+
+    static let desired = Table(
+        sets: [NamedSet(name: "trusted4", elements: .ipv4([host(192, 168, 20, 11)])),
+               NamedSet(name: "trusted6", elements: .ipv6([]))],
+        chains: [Chain(name: "input", base: BaseChain(hook: .input),
+                       rules: [Rule([.lookup(set: "trusted4", sreg: .reg1, inverted: false), .verdict(.accept)])])])
+
+    @Test func elementOnlyBatchDeletesBeforeItAdds() {
+        var actual = Self.desired
+        actual.sets[0].elements = .ipv4([Self.host(10, 66, 0, 7)])
+        actual.sets[1].elements = .ipv6([CIDR(host: IPv6Address(bits: 1)).range])
+        let batch = Batch.carrying(Planner.plan(desired: Self.desired, actual: actual))
+        #expect(batch.operations == [
+            .deleteElements(set: "trusted4", .ipv4([Self.host(10, 66, 0, 7)])),
+            .deleteElements(set: "trusted6", .ipv6([CIDR(host: IPv6Address(bits: 1)).range])),
+            .addElements(set: "trusted4", .ipv4([Self.host(192, 168, 20, 11)])),
+        ])
+    }
+
+    @Test func structuralBatchOrderSatisfiesKernelReferences() {
+        var actual = Self.desired
+        actual.sets[0].flags = [.interval, .constant]            // set re-created
+        actual.chains[0].base?.policy = .drop                     // policy update
+        actual.chains.append(Chain(name: "stale", rules: [Rule([.verdict(.accept)])]))
+        let batch = Batch.carrying(Planner.plan(desired: Self.desired, actual: actual))
+        let ops = batch.operations
+        func index(_ op: Batch.Operation) -> Int { ops.firstIndex(of: op) ?? -1 }
+        #expect(index(.flushChain("input")) >= 0)
+        #expect(index(.flushChain("stale")) < index(.deleteChain("stale")))
+        #expect(index(.flushChain("input")) < index(.deleteSet("trusted4")))
+        #expect(index(.deleteSet("trusted4")) < index(.addSet(Self.desired.sets[0])))
+        // A policy change re-creates the chain (with its rules) after the sets exist.
+        #expect(index(.flushChain("input")) < index(.deleteChain("input")))
+        #expect(index(.addSet(Self.desired.sets[0])) < index(.addChain(Self.desired.chains[0])))
+        #expect(!ops.contains(.addRule(chain: "input", Self.desired.chains[0].rules[0])))
+    }
+
+    @Test func missingTableIsCreatedWholeWithTheDigest() {
+        let batch = Batch.carrying(Planner.plan(desired: Self.desired, actual: nil), userdata: [1, 2])
+        #expect(batch.operations.first == .addTable(userdata: [1, 2]))
+        #expect(batch.operations.count == 1 + Self.desired.sets.count + Self.desired.chains.count)
+    }
+
+    @Test func stateFileRoundTrips() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfwt-state-\(getpid()).bin").path
+        defer { ApplyState.forget(path: path) }
+        let sets = Self.desired.sets + [
+            NamedSet(name: "v6", elements: .ipv6([AddressRange(lower: IPv6Address(bits: 5), upper: IPv6Address(bits: .max))!])),
+            NamedSet(name: "tcp_ports", elements: .ports([22...22, 49152...49215])),
+        ]
+        let state = ApplyState(namespaceID: 4026532000, generation: 77, digest: 0xdead_beef_0123_4567, sets: sets)
+        try state.save(path: path)
+        #expect(ApplyState.load(path: path) == state)
+        try Data("MIGFWST1 garbage".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(ApplyState.load(path: path) == nil)
+    }
+
+    @Test func metricsTextAndAtomicWrite() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfwt-metrics-\(getpid()).prom").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var metrics = ReconcileMetrics(timestamp: Date(timeIntervalSince1970: 1_700_000_000), inSync: false, driftChanges: 3,
+                                       unexpectedAddresses: 1, trustedPrefixes: (10, 2))
+        try metrics.write(to: path)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("migfw_last_run_timestamp_seconds 1700000000.000\n"))
+        #expect(text.contains("migfw_in_sync 0\n"))
+        #expect(text.contains("migfw_drift_changes 3\n"))
+        #expect(text.contains("migfw_trusted_prefixes{family=\"ipv6\"} 2\n"))
+        #expect(text.contains("migfw_last_error 0\n"))
+        metrics.lastError = "bad \"quote\"\nline"
+        #expect(metrics.text.contains("migfw_last_error{reason=\"bad \\\"quote\\\"\\nline\"} 1\n"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
+            .filter { $0.contains("mfwt-metrics-\(getpid()).prom.") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func driftEventsNameEveryChangeAndFlagIntrusions() {
+        var actual = Self.desired
+        actual.sets[0].elements = .ipv4([Self.host(10, 66, 0, 7)])
+        let events = DriftEvents.events(for: Planner.plan(desired: Self.desired, actual: actual))
+        #expect(events.contains { $0.message == "drift: set trusted4: removed unexpected element 10.66.0.7/32" })
+        #expect(events.contains { $0.message == "drift: set trusted4: restored missing element 192.168.20.11/32" })
+        #expect(events.contains { $0.level == .security && $0.message.contains("possible intrusion: set trusted4") })
+    }
+
+    @Test func lockIsExclusiveAndReleasedWithItsOwner() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfwt-lock-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var first: RunLock? = try RunLock.acquire(path: path, timeout: 0)
+        #expect(first != nil)
+        // flock locks belong to the open file description: a second open conflicts even
+        // in the same process, as another migfw process would.
+        #expect(throws: OperationError.lockTimeout(path: path, seconds: 0.1)) { try RunLock.acquire(path: path, timeout: 0.1) }
+        first = nil
+        _ = try RunLock.acquire(path: path, timeout: 0)
+    }
+}
