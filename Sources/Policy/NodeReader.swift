@@ -52,7 +52,10 @@ final class NodeReader {
 
     /// The entries of a mapping, checked against `known` keys: unknown keys (with a
     /// did-you-mean), duplicate keys and non-string keys are reported and left out.
-    func mapping(_ node: Node, path: String, known: [String]) -> [String: (key: Node, value: Node)]? {
+    /// `elsewhere` maps keys that belong at another level to their full path, for the hint.
+    func mapping(
+        _ node: Node, path: String, known: [String], elsewhere: [String: String] = [:]
+    ) -> [String: (key: Node, value: Node)]? {
         guard case .mapping(let mapping) = node else {
             wrongType(node, path.isEmpty ? "the policy" : path, expected: "a mapping")
             return nil
@@ -73,7 +76,9 @@ final class NodeReader {
             seen[name] = location(key)
             guard known.contains(name) else {
                 let hint: String
-                if let guess = Suggestion.closest(to: name, among: known) {
+                if let home = elsewhere[name] {
+                    hint = "'\(name)' belongs under '\(home)': write it as \(home).\(name)"
+                } else if let guess = Suggestion.closest(to: name, among: known) {
                     hint = "did you mean '\(guess)'? (known keys here: \(known.joined(separator: ", ")))"
                 } else {
                     hint = "known keys here: \(known.joined(separator: ", "))"

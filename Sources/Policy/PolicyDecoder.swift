@@ -19,19 +19,28 @@ final class PolicyDecoder {
     var path: String { reader.source.path }
 
     func decode() -> Policy? {
-        guard let entries = reader.mapping(root, path: "", known: PolicyLoader.topLevelKeys) else { return nil }
+        let elsewhere = ["networks": "trusted", "hosts": "trusted", "files": "trusted", "drops": "log", "rate": "log"]
+        guard let entries = reader.mapping(root, path: "", known: PolicyLoader.topLevelKeys, elsewhere: elsewhere) else {
+            return nil
+        }
 
-        guard let (_, versionNode) = entries["version"] else {
+        // A missing or mistyped version is reported and the rest is still read as version 1,
+        // so one run shows every problem; an unsupported version stops here, since the keys
+        // of another format would only produce noise.
+        var versionValid = false
+        if let (_, versionNode) = entries["version"] {
+            if let version = reader.integer(versionNode, path: "version") {
+                guard version == PolicyLoader.supportedVersion else {
+                    reader.error("version", versionNode, "version: unsupported policy format version \(version)",
+                                 hint: "this migfw reads version \(PolicyLoader.supportedVersion)")
+                    return nil
+                }
+                versionValid = true
+            }
+        } else {
             reader.missing("version", in: root, path: "", hint: "start the policy with 'version: \(PolicyLoader.supportedVersion)'")
-            return nil
         }
-        guard let version = reader.integer(versionNode, path: "version") else { return nil }
-        guard version == PolicyLoader.supportedVersion else {
-            // Keys of another format version would only produce noise: stop here.
-            reader.error("version", versionNode, "version: unsupported policy format version \(version)",
-                         hint: "this migfw reads version \(PolicyLoader.supportedVersion)")
-            return nil
-        }
+        let version = PolicyLoader.supportedVersion
 
         let interface = decodeInterface(entries["interface"])
         var ports: [Located<MigrationPort>] = []
@@ -52,7 +61,7 @@ final class PolicyDecoder {
         let exclude = entries["exclude"].map { reader.prefixes($0.value, path: "exclude") } ?? []
         let log = entries["log"].map { decodeLog($0.value) } ?? LogOptions()
 
-        guard let interface, let profile else { return nil }
+        guard versionValid, let interface, let profile else { return nil }
         var policy = Policy(
             path: path, version: version, interface: interface, profile: profile.profile, ports: ports,
             dedicated: dedicated, egress: egress, authentication: authentication, trusted: trusted,

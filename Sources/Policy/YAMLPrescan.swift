@@ -4,8 +4,8 @@
 /// walking the tree visits every expansion, so a kilobyte "billion laughs" file would take
 /// exponential time. Explicit tags are refused so that a value's type is what it looks like.
 /// The scan only has to be right for files a policy author writes: it follows quoted scalars
-/// and comments; an indicator inside a block scalar (`|`, `>`) is reported too, which a
-/// policy never needs.
+/// and comments; an indicator at the start of a line inside a block scalar (`|`, `>`) is
+/// reported too, which a policy never needs.
 enum YAMLPrescan {
     static func firstForbiddenToken(in source: SourceText) -> Finding? {
         var inDouble = false
@@ -13,9 +13,17 @@ enum YAMLPrescan {
         for (lineIndex, line) in source.lines.enumerated() {
             var index = 0
             var previous: Unicode.Scalar? = nil
+            // The last non-blank scalar before this one on the line: a node (and so an anchor,
+            // alias or tag) can only start after `:`, `-`, `?`, `[`, `{`, `,` or at the line's
+            // start, not in the middle of a plain scalar such as `name: R&D lab`.
+            var lastNonBlank: Unicode.Scalar? = nil
             while index < line.count {
                 let scalar = line[index]
-                defer { previous = scalar; index += 1 }
+                defer {
+                    previous = scalar
+                    if scalar != " " && scalar != "\t" { lastNonBlank = scalar }
+                    index += 1
+                }
                 if inDouble {
                     if scalar == "\\" { index += 1 } else if scalar == "\"" { inDouble = false }
                     continue
@@ -27,7 +35,9 @@ enum YAMLPrescan {
                     continue
                 }
                 let atTokenStart = previous.map { " \t[{,".unicodeScalars.contains($0) } ?? true
+                let atNodeStart = lastNonBlank.map { ":-?[{,".unicodeScalars.contains($0) } ?? true
                 guard atTokenStart else { continue }
+                if (scalar == "&" || scalar == "*" || scalar == "!") && !atNodeStart { continue }
                 switch scalar {
                 case "#": index = line.count
                 case "\"": inDouble = true

@@ -31,7 +31,7 @@ public struct PrefixListError: Error, Hashable, Sendable, CustomStringConvertibl
         switch reason {
         case .invalidPrefix(let error): error.message
         case .trailingText(let text): "unexpected '\(text)' after the prefix (one prefix a line)"
-        case .tooLarge(let limit): "file is larger than \(limit) bytes, the limit for a prefix list"
+        case .tooLarge(let limit): "more than \(limit) bytes, the size limit for a prefix list"
         case .unreadable(let why): "cannot read: \(why)"
         }
     }

@@ -44,9 +44,18 @@ extension PrefixListReader {
             handle = opened
         }
         defer { if case .file = source { try? handle.close() } }
-        let data: Data
+        var data = Data()
         do {
-            data = try handle.read(upToCount: sizeLimit + 1) ?? Data()
+            if case .file = source {
+                data = try handle.read(upToCount: sizeLimit + 1) ?? Data()
+            } else {
+                // A pipe: reading "up to the limit" in one call crawled through small reads,
+                // so read big chunks, checking the limit as the data arrives.
+                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                    data.append(chunk)
+                    if data.count > sizeLimit { break }
+                }
+            }
         } catch {
             throw failure(.unreadable("\(error.localizedDescription)"))
         }

@@ -5,10 +5,15 @@
   ipaddress FILE [--exclude F] ipaddress.collapse_addresses (+ an interval sweep for exclusions)
   netaddr FILE                 netaddr.cidr_merge
   same OUT...                  exit 0 when all outputs are the same set of prefixes
+  bench DIR MIGFW RUNS         runs every tool on every data set and prints the table
 """
 import ipaddress
+import os
 import random
+import statistics
+import subprocess
 import sys
+import time
 
 
 def generate(directory):
@@ -121,6 +126,61 @@ def same(paths):
     return 0
 
 
+def measure(command, output, runs):
+    """Median wall seconds, median CPU seconds (user + system) and the largest peak RSS (MiB)
+    over `runs` runs, stdout to `output`. CPU time is printed too because the machine is
+    shared: other jobs stretch wall time, much less CPU time."""
+    seconds, cpu, peaks = [], [], []
+    for _ in range(runs):
+        with open(output, "w") as out:
+            start = time.perf_counter()
+            subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", output + ".rss"] + command, stdout=out, check=True)
+            seconds.append(time.perf_counter() - start)
+        with open(output + ".rss") as rss:
+            user, system, peak = rss.read().split()[-3:]
+            cpu.append(float(user) + float(system))
+            peaks.append(int(peak) / 1024)
+    return statistics.median(seconds), statistics.median(cpu), max(peaks)
+
+
+def bench(directory, migfw, runs):
+    here = os.path.abspath(__file__)
+    python = [sys.executable, here]
+    data = {name: os.path.join(directory, name) for name in ("v4.txt", "v6.txt", "ex.txt")}
+    # (data set, tool, command, runs): Python tools take tens of seconds, so they run once.
+    plan = [
+        ("1M IPv4", "migfw aggregate", [migfw, "aggregate", data["v4.txt"]], runs),
+        ("1M IPv4", "iprange", ["iprange", data["v4.txt"]], runs),
+        ("1M IPv4", "aggregate6", ["aggregate6", data["v4.txt"]], 1),
+        ("1M IPv4", "netaddr cidr_merge", python + ["netaddr", data["v4.txt"]], 1),
+        ("1M IPv4", "ipaddress collapse", python + ["ipaddress", data["v4.txt"]], 1),
+        ("100k IPv6", "migfw aggregate", [migfw, "aggregate", data["v6.txt"]], runs),
+        ("100k IPv6", "aggregate6", ["aggregate6", data["v6.txt"]], 1),
+        ("100k IPv6", "netaddr cidr_merge", python + ["netaddr", data["v6.txt"]], 1),
+        ("100k IPv6", "ipaddress collapse", python + ["ipaddress", data["v6.txt"]], 1),
+        ("1M - 10k IPv4", "migfw aggregate", [migfw, "aggregate", data["v4.txt"], "--exclude", data["ex.txt"]], runs),
+        ("1M - 10k IPv4", "iprange --except", ["iprange", data["v4.txt"], "--except", data["ex.txt"]], runs),
+        ("1M - 10k IPv4", "ipaddress collapse", python + ["ipaddress", data["v4.txt"], "--exclude", data["ex.txt"]], 1),
+    ]
+    print(f"{'data set':<15} {'tool':<20} {'runs':>4} {'median s':>9} {'cpu s':>7} {'peak RSS MiB':>13} {'migfw faster':>13}")
+    failures = 0
+    for dataset in dict.fromkeys(entry[0] for entry in plan):
+        outputs, mine = [], None
+        for name, tool, command, count in (entry for entry in plan if entry[0] == dataset):
+            output = os.path.join(directory, f"out-{len(outputs)}-{dataset.replace(' ', '')}.txt")
+            seconds, cpu, peak = measure(command, output, count)
+            outputs.append(output)
+            if mine is None:
+                mine = seconds
+                ratio = "-"
+            else:
+                ratio = f"{seconds / mine:.1f}x"
+            print(f"{dataset:<15} {tool:<20} {count:>4} {seconds:>9.3f} {cpu:>7.2f} {peak:>13.1f} {ratio:>13}", flush=True)
+        print(f"{dataset:<15} outputs: ", end="", flush=True)
+        failures += same(outputs)
+    return failures
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     if command == "generate":
@@ -129,6 +189,8 @@ if __name__ == "__main__":
         peer_ipaddress(arguments[0], arguments[2] if len(arguments) > 2 and arguments[1] == "--exclude" else None)
     elif command == "netaddr":
         peer_netaddr(arguments[0])
+    elif command == "bench":
+        sys.exit(bench(arguments[0], arguments[1], int(arguments[2])))
     elif command == "same":
         sys.exit(same(arguments))
     else:
