@@ -77,7 +77,7 @@ cmd_down() {
     fi
     ip netns del "$ns" 2>/dev/null || true
   done
-  rm -f "$OWNERS/$name"
+  rm -f "$OWNERS/$name" "$OWNERS/.$name"
 }
 
 # "PID STARTTIME" of a live process; the start time tells a reused pid from the original.
@@ -95,6 +95,7 @@ cmd_gc() {
     [ -e "$file" ] || continue
     name=${file##*/}
     owner=$(cat "$file" 2>/dev/null) || continue
+    [ -n "$owner" ] || continue
     pid=${owner%% *}
     if [ "$(process_identity "$pid" || true)" != "$owner" ]; then
       echo "testbed: removing $name (its creator, pid $pid, is gone)" >&2
@@ -123,7 +124,9 @@ cmd_up() {
     [ ! -e "/run/netns/$name-$node" ] || die "namespace $name-$node exists already"
   done
   mkdir -p "$OWNERS"
-  process_identity "$PPID" > "$OWNERS/$name"
+  # Written whole, then renamed: a concurrent gc must never read a half-written owner.
+  process_identity "$PPID" > "$OWNERS/.$name"
+  mv "$OWNERS/.$name" "$OWNERS/$name"
   # A half-built testbed is torn down before the error is reported.
   trap 'cmd_down "$name"' ERR
   for node in "${NODES[@]}"; do
