@@ -127,8 +127,10 @@ cmd_up() {
   # Written whole, then renamed: a concurrent gc must never read a half-written owner.
   process_identity "$PPID" > "$OWNERS/.$name"
   mv "$OWNERS/.$name" "$OWNERS/$name"
-  # A half-built testbed is torn down before the error is reported.
-  trap 'cmd_down "$name"' ERR
+  # A half-built testbed is torn down before the error is reported. EXIT, not ERR: set -e
+  # may end the script inside a helper function, where an ERR trap is not inherited.
+  BUILDING=$name  # global: the trap runs after this function's locals are gone
+  trap 'cmd_down "$BUILDING"' EXIT
   for node in "${NODES[@]}"; do
     ip netns add "$name-$node"
     ip -n "$name-$node" link set lo up
@@ -151,7 +153,7 @@ cmd_up() {
   veth "$hv" mgmt0 "$mgmt" eth0
   address "$hv" mgmt0 "$MGMT_HV4/$MGMT4_LEN" "$MGMT_HV6/$MGMT6_LEN"
   address "$mgmt" eth0 "$MGMT_PEER4/$MGMT4_LEN" "$MGMT_PEER6/$MGMT6_LEN"
-  trap - ERR
+  trap - EXIT
   echo "$name"
 }
 
