@@ -32,6 +32,8 @@ struct PacketTests {
                 // Every refused attempt sent at least one packet that a drop rule counted.
                 #expect(dropsAfter - dropsBefore >= refused,
                         "\(profile) \(state): \(refused) attempts refused, drop counters rose by \(dropsAfter - dropsBefore)")
+                // `migfw status` reports the same counters the kernel lists.
+                #expect(try statusDropCounter(testbed) == dropsAfter, "\(profile) \(state): migfw status --json")
             }
 
             let deleted = try migfw(["delete", "--netns", testbed.namespace(.hv)])
@@ -83,6 +85,18 @@ struct PacketTests {
         let listing = try testbed.exec(.hv, ["nft", "list", "table", "inet", "migfw"])
         try #require(listing.status == 0, "nft list table inet migfw: \(listing.stderr)")
         return dropPackets(inListing: listing.stdout)
+    }
+}
+
+/// The packets of the drop rules as `migfw status --json` reports them.
+private func statusDropCounter(_ testbed: Testbed) throws -> Int {
+    let status = try migfw(["status", "--netns", testbed.namespace(.hv), "--json"])
+    try #require(status.status == 0, "migfw status: \(status.stderr)")
+    let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+    let rules = try #require(json?["rules"] as? [[String: Any]], "no rules in \(status.stdout)")
+    return rules.reduce(0) { total, rule in
+        guard let text = rule["rule"] as? String, text.hasSuffix("drop") else { return total }
+        return total + ((rule["packets"] as? Int) ?? 0)
     }
 }
 
