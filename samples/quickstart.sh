@@ -59,7 +59,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bold "Testbed (throwaway network namespaces)"
-NAME=$(bash "$TESTBED_SH" up)
+NAME=$(bash "$TESTBED_SH" up --owner $$)
 eval "$(bash "$TESTBED_SH" env "$NAME")"
 cat <<EOF
 testbed $NAME: hypervisor namespace $NS_HV

@@ -41,8 +41,8 @@ struct PacketTestbedTests {
     }
 
     @Test func gcRemovesATestbedWhoseCreatorDied() throws {
-        // `; true` makes bash fork for `up`, so its creator is this short-lived bash.
-        let created = try runChecked(["bash", "-c", "bash \(Testbed.script) up; true"])
+        // Owned by a shell that exits as soon as the testbed is up.
+        let created = try runChecked(["bash", "-c", "bash \(Testbed.script) up --owner $$; true"])
         let name = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(name.hasPrefix("mfwt-tb-"))
         defer { _ = try? run(["bash", Testbed.script, "down", name]) }

@@ -35,7 +35,10 @@ public final class Testbed: @unchecked Sendable {
 
     /// Builds a fresh testbed with a unique `mfwt-tb-` name.
     public init() throws {
-        name = try runChecked(["bash", Self.script, "up"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Owned by this process: if it is killed before `destroy`, the next `up` removes the testbed.
+        let owner = String(ProcessInfo.processInfo.processIdentifier)
+        name = try runChecked(["bash", Self.script, "up", "--owner", owner]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         do {
             plan = try Self.parse(env: runChecked(["bash", Self.script, "env", name]).stdout)
         } catch {

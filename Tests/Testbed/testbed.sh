@@ -3,7 +3,9 @@
 # migration segment. The one implementation behind the Swift packet tests
 # (Tests/TestSupport/Testbed.swift) and samples/quickstart.sh.
 #
-#   testbed.sh up [NAME]                 create a testbed (NAME: mfwt-tb-<random>); prints NAME
+#   testbed.sh up [--owner PID] [NAME]   create a testbed (NAME: mfwt-tb-<random>); prints NAME.
+#                                        With an owner (a test run, the quick start), `gc`
+#                                        removes the testbed once that process is gone
 #   testbed.sh down NAME                 kill its processes, delete its namespaces (idempotent)
 #   testbed.sh env NAME                  the address plan, KEY=VALUE lines
 #   testbed.sh ns NAME NODE              the namespace of NODE
@@ -14,7 +16,7 @@
 #                                        S seconds (default 1); prints "ADDR PORT RESULT" lines
 #   testbed.sh policy PROFILE [--shared] [--egress] [--performance OPTION]
 #                                        a migfw policy trusting this plan's trusted peers
-#   testbed.sh gc                        remove testbeds whose creator has died (a killed test
+#   testbed.sh gc                        remove testbeds whose owner has died (a killed test
 #                                        run cannot clean up after itself); `up` runs it too
 #
 # Topology (every link is a veth; nothing is created in the caller's namespace):
@@ -46,7 +48,7 @@ TRUSTED_NET4=192.168.10.0/24 TRUSTED_NET6=2001:db8:10::/64
 MGMT_HV4=172.16.0.10 MGMT_PEER4=172.16.0.20 MGMT4_LEN=24
 MGMT_HV6=fd00:16::10 MGMT_PEER6=fd00:16::20 MGMT6_LEN=64
 
-# Who created each testbed (pid and start time of `up`'s parent), for `gc`.
+# The owner of each testbed made with `up --owner` (its pid and start time), for `gc`.
 OWNERS=/run/mfwt-testbed
 
 die() { echo "testbed: $*" >&2; exit 2; }
@@ -98,7 +100,7 @@ cmd_gc() {
     [ -n "$owner" ] || continue
     pid=${owner%% *}
     if [ "$(process_identity "$pid" || true)" != "$owner" ]; then
-      echo "testbed: removing $name (its creator, pid $pid, is gone)" >&2
+      echo "testbed: removing $name (its owner, pid $pid, is gone)" >&2
       cmd_down "$name"
     fi
   done
@@ -116,6 +118,12 @@ address() {
 }
 
 cmd_up() {
+  local owner=""
+  if [ "${1:-}" = --owner ]; then
+    [[ "${2:-}" =~ ^[0-9]+$ ]] || die "up --owner PID"
+    owner=$(process_identity "$2") || die "up --owner $2: no such process"
+    shift 2
+  fi
   local name=${1:-mfwt-tb-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')}
   check_name "$name"
   cmd_gc
@@ -123,10 +131,12 @@ cmd_up() {
   for node in "${NODES[@]}"; do
     [ ! -e "/run/netns/$name-$node" ] || die "namespace $name-$node exists already"
   done
-  mkdir -p "$OWNERS"
-  # Written whole, then renamed: a concurrent gc must never read a half-written owner.
-  process_identity "$PPID" > "$OWNERS/.$name"
-  mv "$OWNERS/.$name" "$OWNERS/$name"
+  if [ -n "$owner" ]; then
+    mkdir -p "$OWNERS"
+    # Written whole, then renamed: a concurrent gc must never read a half-written owner.
+    echo "$owner" > "$OWNERS/.$name"
+    mv "$OWNERS/.$name" "$OWNERS/$name"
+  fi
   # A half-built testbed is torn down before the error is reported. EXIT, not ERR: set -e
   # may end the script inside a helper function, where an ERR trap is not inherited.
   BUILDING=$name  # global: the trap runs after this function's locals are gone
