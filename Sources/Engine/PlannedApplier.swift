@@ -48,6 +48,9 @@ public final class PlannedApplier {
 
     // MARK: - Reading
 
+    /// Whether the kernel holds migfw's table.
+    public func tableExists() throws -> Bool { try netlink { try session.tableExists() } }
+
     /// The kernel's ruleset generation id.
     public func generation() throws -> UInt32 { try netlink { try session.generation() } }
 
@@ -103,8 +106,9 @@ public final class PlannedApplier {
     /// trusting the state file's elements (reconcile --full).
     public func apply(_ desired: Table, allowState: Bool = true, verify: Bool = true) throws -> Result {
         var first: Snapshot?
+        var trustState = allowState
         for attempt in 1...maxAttempts {
-            let snapshot = try self.snapshot(allowState: allowState)
+            let snapshot = try self.snapshot(allowState: trustState)
             if first == nil { first = snapshot }
             let plan = Planner.plan(desired: desired, actual: snapshot.table)
             if plan.isEmpty {
@@ -120,6 +124,13 @@ public final class PlannedApplier {
             } catch EngineError.netlink(.generationChanged) {
                 // Someone committed since the snapshot: the plan may be wrong. Start over,
                 // but roll back to what the kernel held before migfw's first look.
+                continue
+            } catch EngineError.netlink(let error) where snapshot.fromState {
+                // Nothing was applied (all or nothing). A plan made from the state file that
+                // the kernel refuses means the record was wrong: drop it, dump, plan again.
+                ApplyState.forget(path: statePath)
+                trustState = false
+                if attempt == maxAttempts { throw EngineError.netlink(error) }
                 continue
             }
             try record(desired, generation: snapshot.generation &+ 1)

@@ -46,13 +46,21 @@ public struct Batch: Hashable, Sendable {
     public mutating func append(_ operation: Operation) { operations.append(operation) }
 
     /// Creates `table` from scratch: deletes it first when `replacing` (the kernel holds one),
-    /// then adds the table, its sets with their elements, its chains with their rules.
+    /// then adds the table, its sets with their elements, every chain, then the rules (all
+    /// chains first, so a rule may jump to a chain that comes later, as with nft).
     public static func create(_ table: Table, replacing: Bool) -> Batch {
         var batch = Batch(family: table.family, table: table.name)
         if replacing { batch.append(.deleteTable) }
         batch.append(.addTable(userdata: table.userdata))
         for set in table.sets { batch.append(.addSet(set)) }
-        for chain in table.chains { batch.append(.addChain(chain)) }
+        for chain in table.chains {
+            var empty = chain
+            empty.rules = []
+            batch.append(.addChain(empty))
+        }
+        for chain in table.chains {
+            for rule in chain.rules { batch.append(.addRule(chain: chain.name, rule)) }
+        }
         return batch
     }
 

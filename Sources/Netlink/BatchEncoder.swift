@@ -11,6 +11,8 @@ enum BatchEncoder {
         // Set ids only for sets created in this batch: an element message carrying an id
         // falls back to it when the name is not found (NETLINK-NOTES trap).
         var setIDs: [String: UInt32] = [:]
+        // Rules added per chain in this batch, to name them in errors ("add rule 3 to chain input").
+        var rulesAdded: [String: Int] = [:]
 
         buffer.append("begin batch") { start, sequence in
             // Safety: `start` has MessageBuffer.messageReserve zeroed bytes.
@@ -61,9 +63,10 @@ enum BatchEncoder {
             case .addChain(let chain):
                 try appendChain(buffer, NFT_MSG_NEWCHAIN, HeaderFlag.create | HeaderFlag.exclusive | HeaderFlag.ack, family, table, chain,
                                 "add chain \(chain.name)")
-                for (index, rule) in chain.rules.enumerated() {
+                for rule in chain.rules {
+                    rulesAdded[chain.name, default: 0] += 1
                     try appendRule(buffer, family, table, chain.name, rule, setIDs: setIDs,
-                                   "add rule \(index + 1) to chain \(chain.name)")
+                                   "add rule \(rulesAdded[chain.name]!) to chain \(chain.name)")
                 }
             case .deleteChain(let name):
                 try appendChain(buffer, NFT_MSG_DELCHAIN, HeaderFlag.ack, family, table, Chain(name: name),
@@ -71,7 +74,9 @@ enum BatchEncoder {
             case .flushChain(let name):
                 try appendRuleDeletion(buffer, family, table, name, handle: nil, "flush chain \(name)")
             case .addRule(let chain, let rule):
-                try appendRule(buffer, family, table, chain, rule, setIDs: setIDs, "add rule to chain \(chain)")
+                rulesAdded[chain, default: 0] += 1
+                try appendRule(buffer, family, table, chain, rule, setIDs: setIDs,
+                               "add rule \(rulesAdded[chain]!) to chain \(chain)")
             case .deleteRule(let chain, let handle):
                 try appendRuleDeletion(buffer, family, table, chain, handle: handle,
                                        "delete rule handle \(handle) from chain \(chain)")

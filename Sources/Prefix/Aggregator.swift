@@ -25,12 +25,6 @@ public struct PrefixAggregator: Sendable {
         }
     }
 
-    /// Makes room for `ipv4` and `ipv6` more included prefixes, to avoid regrowing.
-    public mutating func reserveCapacity(ipv4: Int, ipv6: Int) {
-        included4.reserveCapacity(included4.count + ipv4)
-        included6.reserveCapacity(included6.count + ipv6)
-    }
-
     /// The exact result.
     ///
     /// Sort-and-sweep rather than a trie: a radix sort on the lower address plus one linear

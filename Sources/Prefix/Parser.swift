@@ -33,7 +33,11 @@ public enum PrefixParser {
         _ bytes: UnsafeBufferPointer<UInt8>, hostBits: HostBitsPolicy = .reject
     ) throws(PrefixParseError) -> AnyCIDR {
         func fail(_ reason: PrefixParseError.Reason, _ offset: Int) -> PrefixParseError {
-            PrefixParseError(reason, offset: offset, text: String(decoding: bytes, as: UTF8.self))
+            // A binary file can make one "prefix" megabytes long; messages quote at most 64 bytes.
+            let quoted = bytes.count <= 64
+                ? String(decoding: bytes, as: UTF8.self)
+                : String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<64]), as: UTF8.self) + "..."
+            return PrefixParseError(reason, offset: offset, text: quoted)
         }
         guard !bytes.isEmpty else { throw fail(.empty, 0) }
         var slash = bytes.count

@@ -18,7 +18,9 @@ struct Apply: ParsableCommand {
             kernel rejects it and migfw reads, plans and tries again (at most 5 times). \
             Prints what it changed. No other table is touched. Needs CAP_NET_ADMIN.
 
-            --rebuild: replace the whole table instead (delete + create in one transaction,             then a full read-back unless --no-verify), as the first apply does.
+            When there is no table yet, and with --rebuild, the table is created whole \
+            (delete + create in one transaction) and verified by a complete read-back \
+            unless --no-verify.
 
             --confirm SECONDS: after applying, wait for `migfw confirm` (from another \
             session) or Enter on this terminal; without it in time, the previous ruleset (or \
@@ -50,11 +52,14 @@ struct Apply: ParsableCommand {
         if let confirm, !(confirm > 0) { throw ValidationError("--confirm needs a positive number of seconds") }
     }
 
+    @Flag(help: "With a full create/rebuild: print where the time went (policy load+lint+compile, encode, kernel, verify).")
+    var timings = false
+
     func run() throws {
-        let (policy, desired) = try desiredRuleset(config: config.config, command: "apply", invalidExit: 2)
-        if rebuild { return try rebuildTable(desired, policy: policy) }
         let clock = ContinuousClock()
-        let start = clock.now
+        let started = clock.now
+        let (policy, desired) = try desiredRuleset(config: config.config, command: "apply", invalidExit: 2)
+        let prepared = clock.now
         let result: PlannedApplier.Result
         let applier: PlannedApplier
         let held: RunLock
@@ -66,6 +71,17 @@ struct Apply: ParsableCommand {
             }
             held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
             applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            // No table yet (the plan is "create everything") or --rebuild: the full create,
+            // verified by a complete read-back unless --no-verify.
+            if try rebuild || !applier.tableExists() {
+                // What to roll back to: read only when a confirmation may need it.
+                let previous = try confirm.map { _ in try applier.snapshot() }
+                try rebuildTable(desired, policy: policy, clock: clock, started: started, prepared: prepared)
+                if let seconds = confirm, let previous {
+                    try awaitConfirmation(seconds: seconds, applier: applier, previous: previous)
+                }
+                return
+            }
             result = try applier.apply(desired, verify: !noVerify)
         } catch let exit as ExitCode {
             throw exit
@@ -84,7 +100,7 @@ struct Apply: ParsableCommand {
                 .joined(separator: "\n"))
         let retries = result.attempts > 1 ? "; \(result.attempts - 1) retries after concurrent changes" : ""
         print(renderer.summaryLine(result.plan, applied: true)
-              + " (one transaction, \(milliseconds((clock.now - start).secondsValue))\(retries))")
+              + " (one transaction, \(milliseconds((clock.now - prepared).secondsValue))\(retries))")
         guard let seconds = confirm else { return }
         try awaitConfirmation(seconds: seconds, applier: applier, previous: result.previous)
     }
@@ -112,20 +128,15 @@ struct Apply: ParsableCommand {
         throw ExitCode(1)
     }
 
-    /// The full replacement (``Applier``): used by --rebuild.
-    private func rebuildTable(_ table: Table, policy: Policy) throws {
-        let report: ApplyReport
-        do {
-            let held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
-            defer { withExtendedLifetime(held) {} }
-            report = try Applier.apply(table, namespace: namespace.netns,
+    /// The full create or replacement (``Applier``): for a missing table and --rebuild.
+    /// The caller holds the run lock.
+    private func rebuildTable(_ table: Table, policy: Policy, clock: ContinuousClock,
+                              started: ContinuousClock.Instant, prepared: ContinuousClock.Instant) throws {
+        let report = try Applier.apply(table, namespace: namespace.netns,
                                        interface: (policy.interface.value, policy.interface.location.description),
                                        verify: !noVerify)
-            // The state file describes the previous table: forget it, the next run checks fully.
-            ApplyState.forget(path: ApplyState.path(directory: state.stateDirectory, namespace: namespace.netns))
-        } catch {
-            throw exitForKernelFailure(error, command: "apply")
-        }
+        // Any record describes an older table: the next run checks fully, then records again.
+        ApplyState.forget(path: ApplyState.path(directory: state.stateDirectory, namespace: namespace.netns))
         let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
         print("\(report.replaced ? "replaced" : "created") table \(table.family.rawValue) \(table.name)\(place)")
         for set in report.setSizes {
@@ -133,6 +144,11 @@ struct Apply: ParsableCommand {
         }
         print("  \(report.chains) chains, \(report.rules) rules")
         let verified = report.verifySeconds.map { "verified by read-back in \(milliseconds($0))" } ?? "not verified (--no-verify)"
+        if timings {
+            print("timings: policy load+lint+compile \(milliseconds((prepared - started).secondsValue)), "
+                + "encode \(milliseconds(report.encodeSeconds)), kernel \(milliseconds(report.kernelSeconds)), "
+                + "netlink total \(milliseconds(report.applySeconds)), verify \(report.verifySeconds.map(milliseconds) ?? "skipped")")
+        }
         print("one transaction: \(report.messages) netlink messages, \(report.bytes) bytes, committed in \(milliseconds(report.applySeconds)) (kernel \(milliseconds(report.kernelSeconds))); \(verified)")
     }
 }

@@ -24,42 +24,29 @@ ip netns add "$NS"
 ip -n "$NS" link add mig0 type veth peer name mig0p
 nsnft() { ip netns exec "$NS" nft "$@"; }
 
-# COUNT disjoint, non-adjacent /28s in 10.0.0.0/8 (one every /27): the set keeps COUNT
-# elements, nothing merges.
-python3 - "$COUNT" > "$WORK/trusted.txt" <<'PY'
-import sys
-n = int(sys.argv[1])
-for i in range(n):
-    a = 0x0A000000 + i * 32
-    print(f"{a >> 24}.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}/28")
-PY
-cat > "$WORK/migfw.yaml" <<YAML
-version: 1
-interface: mig0
-profile: libvirt
-dedicated: true
-trusted:
-  networks: ["2001:db8:10::/64"]
-  files: [$WORK/trusted*.txt]
-YAML
-# A gap inside the list, where the one-prefix changes go: a /30 between element i and i+1,
-# adjacent to neither, so it stays one element of its own.
-gap() { local a=$((0x0A000000 + $1 * 32 + 20)); echo "$((a >> 24)).$((a >> 16 & 255)).$((a >> 8 & 255)).$((a & 255))"; }
+# The policy: COUNT random, pairwise non-adjacent IPv4 /24s (make-policy.py, shared with the
+# apply benchmark), so the set holds exactly COUNT intervals.
+python3 Tests/Benchmarks/make-policy.py ipv4 "$COUNT" "$WORK" >/dev/null
+sed -i "s|trusted.txt|trusted*.txt|" "$WORK/policy.yaml"
+grep -q 'trusted\*.txt' "$WORK/policy.yaml" || { echo "make-policy.py output changed"; exit 1; }
+# A prefix for the one-prefix changes: a /26 inside an odd /24 (make-policy.py only picks even
+# /24s), adjacent to nothing in the set, so it stays one element of its own.
+gap() { local n=$(( ($1 * 1000003) % (1 << 23) )); local a=$(( ((2 * n + 1) << 8) + 64 )); echo "$((a >> 24)).$((a >> 16 & 255)).$((a >> 8 & 255)).$((a & 255))"; }
 
 COMMON=(--netns "$NS" --state-dir "$WORK/state" --lock-file "$WORK/lock")
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 now() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
-t0=$(now); "$MIGFW" apply -c "$WORK/migfw.yaml" "${COMMON[@]}" >/dev/null; t1=$(now)
+t0=$(now); "$MIGFW" apply -c "$WORK/policy.yaml" "${COMMON[@]}" >/dev/null; t1=$(now)
 initial=$(ms "$t0" "$t1")
-elements=$(nsnft list set inet migfw trusted4 | grep -o '/28' | wc -l)
+elements=$(nsnft list set inet migfw trusted4 | grep -o '/24' | wc -l)
 
 # 1. One-prefix policy change: each run adds one new prefix to the policy and applies.
 : > "$WORK/apply.ms"; : > "$WORK/apply-engine.ms"
 for i in $(seq 1 "$RUNS"); do
-  echo "$(gap $((i * 997)))/30" > "$WORK/trusted-extra.txt"
-  t0=$(now); "$MIGFW" apply -c "$WORK/migfw.yaml" "${COMMON[@]}" > "$WORK/apply.out"; t1=$(now)
+  echo "$(gap $((i * 997)))/26" > "$WORK/trusted-extra.txt"
+  t0=$(now); "$MIGFW" apply -c "$WORK/policy.yaml" "${COMMON[@]}" > "$WORK/apply.out"; t1=$(now)
   grep -q "1 element added" "$WORK/apply.out" || { echo "unexpected apply output:"; cat "$WORK/apply.out"; exit 1; }
   ms "$t0" "$t1" >> "$WORK/apply.ms"
   grep -o 'one transaction, [0-9]* ms' "$WORK/apply.out" | grep -o '[0-9]*' >> "$WORK/apply-engine.ms"
@@ -70,7 +57,7 @@ engine_median=$(median < "$WORK/apply-engine.ms")
 # Baseline inside every command: reading and validating the 100k-prefix policy.
 : > "$WORK/check.ms"
 for i in $(seq 1 "$RUNS"); do
-  t0=$(now); "$MIGFW" check -c "$WORK/migfw.yaml" > /dev/null; t1=$(now)
+  t0=$(now); "$MIGFW" check -c "$WORK/policy.yaml" > /dev/null; t1=$(now)
   ms "$t0" "$t1" >> "$WORK/check.ms"
 done
 check_median=$(median < "$WORK/check.ms")
@@ -78,7 +65,7 @@ check_median=$(median < "$WORK/check.ms")
 # 2. Reconcile when in sync (fast path), against `nft list set`.
 : > "$WORK/reconcile.ms"
 for i in $(seq 1 "$RUNS"); do
-  t0=$(now); "$MIGFW" reconcile -c "$WORK/migfw.yaml" "${COMMON[@]}" --metrics-file "$WORK/m.prom"; t1=$(now)
+  t0=$(now); "$MIGFW" reconcile -c "$WORK/policy.yaml" "${COMMON[@]}" --metrics-file "$WORK/m.prom"; t1=$(now)
   grep -q "migfw_fast_path 1" "$WORK/m.prom" || { echo "fast path not taken"; cat "$WORK/m.prom"; exit 1; }
   ms "$t0" "$t1" >> "$WORK/reconcile.ms"
 done
@@ -87,7 +74,7 @@ reconcile_median=$(median < "$WORK/reconcile.ms")
 # 3. The full drift check (dump everything, decode, plan; in sync, so nothing is sent).
 : > "$WORK/full.ms"
 for i in $(seq 1 "$SLOW_RUNS"); do
-  t0=$(now); "$MIGFW" reconcile -c "$WORK/migfw.yaml" "${COMMON[@]}" --full; t1=$(now)
+  t0=$(now); "$MIGFW" reconcile -c "$WORK/policy.yaml" "${COMMON[@]}" --full; t1=$(now)
   ms "$t0" "$t1" >> "$WORK/full.ms"
 done
 full_median=$(median < "$WORK/full.ms")
@@ -95,9 +82,9 @@ full_median=$(median < "$WORK/full.ms")
 # 3b. The same check finding and repairing one rogue element (what cron sees after drift).
 : > "$WORK/repair.ms"
 for i in $(seq 1 "$SLOW_RUNS"); do
-  nsnft add element inet migfw trusted4 "{ $(gap $((i * 1009 + 1)))/30 }"
+  nsnft add element inet migfw trusted4 "{ $(gap $((i * 1009 + 1)))/26 }"
   set +e
-  t0=$(now); MIGFW_LOG=stderr "$MIGFW" reconcile -c "$WORK/migfw.yaml" "${COMMON[@]}" 2>/dev/null; rc=$?; t1=$(now)
+  t0=$(now); MIGFW_LOG=stderr "$MIGFW" reconcile -c "$WORK/policy.yaml" "${COMMON[@]}" 2>/dev/null; rc=$?; t1=$(now)
   set -e
   [ "$rc" = 2 ] || { echo "reconcile did not repair (exit $rc)"; exit 1; }
   ms "$t0" "$t1" >> "$WORK/repair.ms"
@@ -107,7 +94,7 @@ repair_median=$(median < "$WORK/repair.ms")
 # nft: one element into the same set, and listing the set.
 : > "$WORK/nftadd.ms"
 for i in $(seq 1 "$SLOW_RUNS"); do
-  t0=$(now); nsnft add element inet migfw trusted4 "{ $(gap $((i * 1013 + 2)))/30 }"; t1=$(now)
+  t0=$(now); nsnft add element inet migfw trusted4 "{ $(gap $((i * 1013 + 2)))/26 }"; t1=$(now)
   ms "$t0" "$t1" >> "$WORK/nftadd.ms"
 done
 nftadd_median=$(median < "$WORK/nftadd.ms")
@@ -121,7 +108,7 @@ nftlist_median=$(median < "$WORK/nftlist.ms")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == 0) a = 1; printf "%.1f", b / a }'; }
 {
   echo "# migfw plan/reconcile benchmark, $(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), $(nproc) cores"
-  echo "set trusted4: $elements elements (disjoint /28s); medians of $RUNS runs (nft and full checks: $SLOW_RUNS)"
+  echo "set trusted4: $elements elements (random, non-adjacent /24s); medians of $RUNS runs (nft and full checks: $SLOW_RUNS)"
   echo
   echo "initial migfw apply (table created, $COUNT prefixes):        ${initial} ms (one run)"
   echo "1. one-prefix policy change: migfw apply                    ${apply_median} ms   runs: $(paste -sd' ' "$WORK/apply.ms")"

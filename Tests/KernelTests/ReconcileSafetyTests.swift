@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Policy
+import Prefix
 import Ruleset
 import Testing
 import TestSupport
@@ -128,7 +129,11 @@ struct ReconcileSafetyTests {
     @Test func fastPathSkipsTheDumpUntilSomethingChanges() throws {
         try withPlanLab(tag: "fast") { lab in
             #expect(try lab.run("apply").status == 0)
+            // The first apply creates the table whole (no record): one full check records it.
             var result = try lab.run("reconcile", ["--metrics-file", lab.metricsFile])
+            #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.isEmpty)
+            #expect(try String(contentsOfFile: lab.metricsFile, encoding: .utf8).contains("migfw_fast_path 0"))
+            result = try lab.run("reconcile", ["--metrics-file", lab.metricsFile])
             #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.isEmpty)
             #expect(try String(contentsOfFile: lab.metricsFile, encoding: .utf8).contains("migfw_fast_path 1"))
             // Any commit, even to another table, moves the generation id: full check.
@@ -148,6 +153,12 @@ struct ReconcileSafetyTests {
             metrics = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
             #expect(metrics.contains("migfw_fast_path 0") && metrics.contains("migfw_drift_changes 1"))
             #expect(metrics.contains("migfw_trusted_prefixes{family=\"ipv4\"} 10"))
+            // A plan-based commit records what it left: the next run is fast at once.
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16", "10.60.0.0/16"])
+            #expect(try lab.run("apply").stdout.contains("1 element added"))
+            #expect(try lab.run("reconcile", ["--metrics-file", lab.metricsFile]).status == 0)
+            metrics = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
+            #expect(metrics.contains("migfw_fast_path 1"))
         }
     }
 
@@ -191,6 +202,27 @@ struct ReconcileSafetyTests {
             #expect(applyResult?.status == 0)
             #expect(applyResult?.stdout.contains("confirmed: keeping the new ruleset") == true)
             #expect(try lab.nft("list", "set", "inet", "migfw", "trusted4").contains("10.50.0.0/16"))
+        }
+    }
+
+    @Test func wrongStateFileIsDroppedAndTheApplyStillCorrect() throws {
+        try withPlanLab(tag: "badst") { lab in
+            #expect(try lab.run("apply").status == 0)
+            #expect(try lab.run("reconcile").status == 0)   // a full check records the state
+            // Corrupt the record while keeping its generation id: it claims trusted4 holds
+            // 10.99.0.1 (the kernel does not) and lacks 192.168.20.11 (the kernel has it).
+            let path = ApplyState.path(directory: lab.stateDirectory, namespace: lab.namespace.name)
+            var state = try #require(ApplyState.load(path: path))
+            let index = try #require(state.sets.firstIndex { $0.name == NamedSet.trusted4 })
+            state.sets[index].elements = .ipv4([CIDR(host: IPv4Address(10, 99, 0, 1)).range])
+            try state.save(path: path)
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
+            let result = try lab.run("apply")
+            #expect(result.status == 0, "\(result.stderr)")
+            let trusted4 = try lab.nft("list", "set", "inet", "migfw", "trusted4")
+            #expect(trusted4.contains("10.50.0.0/16") && trusted4.contains("192.168.20.11"))
+            #expect(try lab.run("plan").status == 0)
+            #expect(try lab.run("reconcile", ["--full"]).status == 0)
         }
     }
 }

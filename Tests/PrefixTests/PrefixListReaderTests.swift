@@ -76,6 +76,12 @@ import Testing
         #expect(comma.message.contains("invalid prefix length"))
     }
 
+    @Test func longGarbageIsQuotedShortly() throws {
+        let error = try #require(failure("10.0.0.0/8\n" + String(repeating: "x", count: 100_000) + "\n"))
+        #expect(error.line == 2 && error.column == 1)
+        #expect(error.description.count < 300)
+    }
+
     @Test func lenientReaderMasksHostBits() throws {
         let lenient = PrefixListReader(hostBits: .mask)
         #expect(try lenient.parse("10.0.0.1/24\n2001:db8::1/64\n").map(\.prefix.description) == ["10.0.0.0/24", "2001:db8::/64"])

@@ -241,17 +241,9 @@ _migfw_compile() {
 
 _migfw_plan() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=()
-    __migfw_offer_flags_options 0
-}
-
-_migfw_apply() {
-    repeating_flags=()
-    non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=(-c --config --netns)
+    non_repeating_options=(-c --config --netns --state-dir)
     __migfw_offer_flags_options 0
 
     # Offer option value completions
@@ -263,6 +255,40 @@ _migfw_apply() {
     '--netns')
         return
         ;;
+    '--state-dir')
+        return
+        ;;
+    esac
+}
+
+_migfw_apply() {
+    repeating_flags=()
+    non_repeating_flags=(--verbose --rebuild --no-verify --timings --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-c --config --netns --lock-file --lock-timeout --state-dir --confirm)
+    __migfw_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        __migfw_add_completions -o plusdirs -fX '!*.@(yaml|yml)'
+        return
+        ;;
+    '--netns')
+        return
+        ;;
+    '--lock-file')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--state-dir')
+        return
+        ;;
+    '--confirm')
+        return
+        ;;
     esac
 }
 
@@ -270,16 +296,49 @@ _migfw_confirm() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--netns --state-dir)
     __migfw_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--netns')
+        return
+        ;;
+    '--state-dir')
+        return
+        ;;
+    esac
 }
 
 _migfw_reconcile() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--full --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(-c --config --netns --lock-file --lock-timeout --state-dir --metrics-file)
     __migfw_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        __migfw_add_completions -o plusdirs -fX '!*.@(yaml|yml)'
+        return
+        ;;
+    '--netns')
+        return
+        ;;
+    '--lock-file')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--state-dir')
+        return
+        ;;
+    '--metrics-file')
+        return
+        ;;
+    esac
 }
 
 _migfw_status() {
