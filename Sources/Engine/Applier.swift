@@ -69,12 +69,7 @@ public enum Applier {
         let applied = clock.now
         var held = desired
         if verify {
-            let snapshot = try netlink { try session.readTable(family: table.family, name: table.name) }
-            guard let snapshot else { throw EngineError.verificationFailed("table \(table.family.rawValue) \(table.name) is missing after commit") }
-            if let difference = Verifier.difference(expected: desired, actual: snapshot.table) {
-                throw EngineError.verificationFailed(difference)
-            }
-            held = snapshot.table
+            held = try Self.verify(desired, session: session)
         }
         let verified = clock.now
         return ApplyReport(
@@ -89,8 +84,62 @@ public enum Applier {
     }
 }
 
+extension Applier {
+    /// Sets whose element dump would exceed this many bytes (~20 bytes of attributes per
+    /// element plus the key; start and end elements) are verified by looking every element
+    /// up instead: a dump costs O(n²) in the kernel (it restarts its walk of the set for
+    /// every 32 KiB reply). Measured here (release): 100k IPv4 intervals, dump 0.47 s vs
+    /// lookups 0.96 s; 100k IPv6, dump 1.27 s vs lookups 0.79 s; 1M IPv4, dump 78 s vs
+    /// lookups 11.8 s.
+    public static let dumpVerificationBytes = 6_000_000
+
+    /// Reads back a table that was just created in one batch and checks it is exactly
+    /// `desired`: table userdata, set headers, chains, rules by dump; elements by dump for
+    /// small sets, by per-element lookup for large ones (exact too: the set was created in
+    /// the same atomic batch as its elements, so nothing else can be in it, and a lookup
+    /// finds every element that should be). Returns the table as read.
+    static func verify(_ desired: Table, session: NetlinkSession) throws -> Table {
+        guard var actual = try netlink({ try session.readTable(family: desired.family, name: desired.name, elements: false) })?.table else {
+            throw EngineError.verificationFailed("table \(desired.family.rawValue) \(desired.name) is missing after commit")
+        }
+        if let difference = Verifier.difference(expected: Verifier.withoutElements(desired), actual: actual) {
+            throw EngineError.verificationFailed(difference)
+        }
+        for (index, set) in desired.sets.enumerated() {
+            if set.elements.count * 2 * (set.keyType.keyLength + 20) <= dumpVerificationBytes {
+                actual.sets[index].elements = try netlink {
+                    try session.readElements(family: desired.family, table: desired.name, set: set)
+                }
+            } else {
+                if let problem = try netlink({ try session.checkElements(family: desired.family, table: desired.name, set: set) }) {
+                    throw EngineError.verificationFailed(problem)
+                }
+                actual.sets[index].elements = set.elements
+            }
+        }
+        if let difference = Verifier.difference(expected: desired, actual: actual) {
+            throw EngineError.verificationFailed(difference)
+        }
+        return actual
+    }
+}
+
 /// Compares what was sent with what was read back and says where they differ.
 public enum Verifier {
+    /// `table` with every set emptied (key types kept), to compare everything but elements.
+    public static func withoutElements(_ table: Table) -> Table {
+        var copy = table
+        for index in copy.sets.indices {
+            switch copy.sets[index].elements {
+            case .ipv4: copy.sets[index].elements = .ipv4([])
+            case .ipv6: copy.sets[index].elements = .ipv6([])
+            case .ports: copy.sets[index].elements = .ports([])
+            case .unknown(let type, let length, _): copy.sets[index].elements = .unknown(keyType: type, keyLength: length, elements: [])
+            }
+        }
+        return copy
+    }
+
     /// Nil when `actual` equals `expected` (userdata included); else a short description.
     public static func difference(expected: Table, actual: Table) -> String? {
         guard expected != actual else { return nil }

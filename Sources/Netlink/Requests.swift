@@ -6,14 +6,15 @@ extension NetlinkSession {
     /// to `body` until the kernel says done (NLMSG_DONE, or the ACK of a non-dump request).
     func request(
         _ type: nf_tables_msg_types, family: UInt16, dump: Bool, operation: String,
-        build: (UnsafeMutablePointer<nlmsghdr>) -> Void = { _ in },
+        build: (UnsafeMutablePointer<nlmsghdr>) -> Void = { _ in }, requestSize: Int = 4096,
         _ body: (Messages.Message) throws -> Void
     ) throws {
         let sequence = nextSequence
         nextSequence &+= 1
-        var request = [UInt8](repeating: 0, count: 4096)
+        var request = [UInt8](repeating: 0, count: max(requestSize, 4096))
         let length = request.withUnsafeMutableBytes { raw -> Int in
-            // Safety: 4 KiB of zeroed memory; GET requests carry only a few names.
+            // Safety: zeroed memory of at least `requestSize` bytes, which the caller sizes
+            // for what `build` writes (4 KiB for requests that carry only a few names).
             let header = nftnl_nlmsg_build_hdr(raw.baseAddress!.assumingMemoryBound(to: CChar.self), type.code, family,
                                                dump ? HeaderFlag.dump : HeaderFlag.ack, sequence)!
             build(header)
