@@ -19,7 +19,11 @@ bold() { if [ -t 1 ]; then printf '\n\033[1m== %s\033[0m\n' "$*"; else printf '\
 fail() { echo "quickstart: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || fail "run as root (network namespaces and nftables need it): sudo bash $0"
-command -v swift >/dev/null || fail "swift is not installed (https://www.swift.org/install/linux/)"
+if ! command -v swift >/dev/null; then
+  # sudo's secure_path usually drops the toolchain's directory.
+  [ -z "${SUDO_USER:-}" ] || fail "swift is not in sudo's PATH: sudo env PATH=\"\$PATH\" bash $0"
+  fail "swift is not installed (https://www.swift.org/install/linux/)"
+fi
 
 bold "System packages"
 missing=()
