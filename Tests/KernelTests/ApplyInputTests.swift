@@ -20,6 +20,23 @@ struct ApplyInputTests {
         }
     }
 
+    @Test func policyWithLintErrorsIsRefusedAndNothingApplied() throws {
+        try withMigrationNamespace(tag: "lint") { namespace in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(namespace.name)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("broad.yaml").path
+            // Trusting every IPv4 address on a dedicated network is an error-level finding.
+            try "version: 1\ninterface: mig0\nprofile: libvirt\ndedicated: true\ntrusted:\n  networks: [0.0.0.0/0]\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            let result = try migfw(["apply", "-c", path, "--netns", namespace.name])
+            #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("broad.yaml:6:"), "\(result.stderr)")
+            #expect(result.stderr.contains("nothing applied"))
+            #expect(try namespace.ruleset().isEmpty)
+        }
+    }
+
     @Test func unknownNamespaceIsAnError() throws {
         let result = try migfw(["status", "--netns", "mfwt-does-not-exist"])
         #expect(result.status == 1)
