@@ -44,7 +44,16 @@ public enum StatusReader {
                                    counter: index < counters.count ? counters[index] : nil))
             }
         }
-        let stored = RulesetDigest.stored(in: table.userdata)
+        var stored = RulesetDigest.stored(in: table.userdata)
+        // The kernel keeps a table's userdata from its creation (updates are ignored), so
+        // after a plan-based apply changed elements, the digest migfw recorded in its state
+        // file (default directory) is the one that describes what it applied.
+        let content = RulesetDigest.digest(table)
+        if stored != content, let state = ApplyState.load(path: ApplyState.path(directory: ApplyState.defaultDirectory,
+                                                                                namespace: namespace)),
+           state.namespaceID == ApplyState.namespaceID(namespace), state.digest == content {
+            stored = content
+        }
         return StatusReport(
             sets: table.sets.map { .init(name: $0.name, keyType: $0.keyType, intervals: $0.elements.count,
                                          kernelElements: snapshot.kernelElementCounts[$0.name] ?? 0) },

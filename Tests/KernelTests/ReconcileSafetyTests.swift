@@ -225,4 +225,19 @@ struct ReconcileSafetyTests {
             #expect(try lab.run("reconcile", ["--full"]).status == 0)
         }
     }
+
+    @Test func statusStillMatchesAfterAnElementOnlyApply() throws {
+        try withPlanLab(tag: "stat") { lab in
+            // Default state directory, as status reads it; the file is removed afterwards.
+            let name = lab.namespace.name
+            defer { ApplyState.forget(path: ApplyState.path(directory: ApplyState.defaultDirectory, namespace: name)) }
+            let apply = { try migfw(["apply", "-c", lab.policyPath, "--netns", name, "--lock-file", lab.lockFile]) }
+            #expect(try apply().status == 0)
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
+            #expect(try apply().stdout.contains("1 element added"))
+            #expect(try migfw(["status", "--netns", name]).stdout.contains("(matches the table's content)"))
+            try lab.nft("add", "element", "inet", "migfw", "trusted4", "{ 10.66.0.7 }")
+            #expect(try migfw(["status", "--netns", name]).stdout.contains("DOES NOT MATCH"))
+        }
+    }
 }
