@@ -24,3 +24,9 @@ fi
 
 swift build --build-tests
 swift test --skip-build
+
+# The README's quick start, end to end (root only; the build above makes its own build a no-op).
+if [ "$(id -u)" = 0 ]; then
+  bash samples/quickstart.sh > .build/quickstart.log 2>&1 || { cat .build/quickstart.log; exit 1; }
+  echo "quick start (samples/quickstart.sh): ok"
+fi

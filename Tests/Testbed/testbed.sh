@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# The migfw packet testbed: throwaway network namespaces wired like a hypervisor on a
+# migration segment. The one implementation behind the Swift packet tests
+# (Tests/TestSupport/Testbed.swift) and samples/quickstart.sh.
+#
+#   testbed.sh up [--owner PID] [NAME]   create a testbed (NAME: mfwt-tb-<random>); prints NAME.
+#                                        With an owner (a test run, the quick start), `gc`
+#                                        removes the testbed once that process is gone
+#   testbed.sh down NAME                 kill its processes, delete its namespaces (idempotent)
+#   testbed.sh env NAME                  the address plan, KEY=VALUE lines
+#   testbed.sh ns NAME NODE              the namespace of NODE
+#   testbed.sh exec NAME NODE CMD...     run CMD inside NODE
+#   testbed.sh listen NAME NODE PORT...  TCP listeners (IPv4+IPv6) in NODE; returns once bound
+#   testbed.sh probe NAME NODE [-t S] ADDR,PORT...
+#                                        connect from NODE to every target at once, bounded by
+#                                        S seconds (default 1); prints "ADDR PORT RESULT" lines
+#   testbed.sh policy PROFILE [--shared] [--egress] [--performance OPTION]
+#                                        a migfw policy trusting this plan's trusted peers
+#   testbed.sh gc                        remove testbeds whose owner has died (a killed test
+#                                        run cannot clean up after itself); `up` runs it too
+#
+# Topology (every link is a veth; nothing is created in the caller's namespace):
+#
+#   NAME-mgmt (management peer) ── mgmt0 ┐
+#                                        NAME-hv (hypervisor: listeners, migfw's table)
+#                                  mig0 ─┘
+#                                    │
+#   NAME-seg: bridge br0 ── trusted, host, untrusted, excluded (one namespace each)
+#
+# Nodes: hv, mgmt, seg, trusted (inside the trusted network), host (a trusted host address),
+# untrusted, excluded (inside the trusted network but excluded: the segment's router).
+# Run as root. Only mfwt-* namespaces are ever touched.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TCP="$HERE/tcp.py"
+PEERS=(trusted host untrusted excluded)
+NODES=(hv mgmt seg "${PEERS[@]}")
+
+# The address plan. The segment is one /16 (IPv4) and one /32 (IPv6) so every peer is on-link;
+# the policy trusts a /24 (/64) of it and one host address, and excludes the router.
+declare -A V4=([hv]=192.168.10.10 [trusted]=192.168.10.20 [host]=192.168.20.11
+               [untrusted]=192.168.30.30 [excluded]=192.168.10.1)
+declare -A V6=([hv]=2001:db8:10::10 [trusted]=2001:db8:10::20 [host]=2001:db8:20::11
+               [untrusted]=2001:db8:30::30 [excluded]=2001:db8:10::1)
+SEG4_LEN=16 SEG6_LEN=32
+TRUSTED_NET4=192.168.10.0/24 TRUSTED_NET6=2001:db8:10::/64
+MGMT_HV4=172.16.0.10 MGMT_PEER4=172.16.0.20 MGMT4_LEN=24
+MGMT_HV6=fd00:16::10 MGMT_PEER6=fd00:16::20 MGMT6_LEN=64
+
+# The owner of each testbed made with `up --owner` (its pid and start time), for `gc`.
+OWNERS=/run/mfwt-testbed
+
+die() { echo "testbed: $*" >&2; exit 2; }
+
+check_name() {
+  [[ "${1:-}" =~ ^mfwt-[A-Za-z0-9-]{1,40}$ ]] || die "testbed names start with mfwt- (got '${1:-}')"
+}
+
+ns_of() {
+  local name=$1 node=$2
+  [[ " ${NODES[*]} " == *" $node "* ]] || die "unknown node '$node' (one of: ${NODES[*]})"
+  echo "$name-$node"
+}
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+cmd_down() {
+  local name=$1 node ns pids
+  check_name "$name"
+  for node in "${NODES[@]}"; do
+    ns="$name-$node"
+    [ -e "/run/netns/$ns" ] || continue
+    # Processes keep a namespace alive after `ip netns del`: end ours (listeners) first.
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    if [ -n "$pids" ]; then
+      # shellcheck disable=SC2086
+      kill -9 $pids 2>/dev/null || true
+    fi
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  rm -f "$OWNERS/$name" "$OWNERS/.$name"
+}
+
+# "PID STARTTIME" of a live process; the start time tells a reused pid from the original.
+process_identity() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  # Field 22 (start time), counted after the ")" that ends the command name.
+  echo "$1 $(echo "${stat##*) }" | cut -d' ' -f20)"
+}
+
+cmd_gc() {
+  local file name owner pid
+  [ -d "$OWNERS" ] || return 0
+  for file in "$OWNERS"/mfwt-*; do
+    [ -e "$file" ] || continue
+    name=${file##*/}
+    owner=$(cat "$file" 2>/dev/null) || continue
+    [ -n "$owner" ] || continue
+    pid=${owner%% *}
+    if [ "$(process_identity "$pid" || true)" != "$owner" ]; then
+      echo "testbed: removing $name (its owner, pid $pid, is gone)" >&2
+      cmd_down "$name"
+    fi
+  done
+}
+
+# Adds a veth pair between two namespaces: END1 in NS1, END2 in NS2.
+veth() { ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"; }
+
+address() {
+  local ns=$1 dev=$2 v4=$3 v6=$4
+  ip -n "$ns" addr add "$v4" dev "$dev"
+  # nodad: usable at once, no wait for duplicate address detection.
+  ip -n "$ns" addr add "$v6" dev "$dev" nodad
+  ip -n "$ns" link set "$dev" up
+}
+
+cmd_up() {
+  local owner=""
+  if [ "${1:-}" = --owner ]; then
+    [[ "${2:-}" =~ ^[0-9]+$ ]] || die "up --owner PID"
+    owner=$(process_identity "$2") || die "up --owner $2: no such process"
+    shift 2
+  fi
+  local name=${1:-mfwt-tb-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')}
+  check_name "$name"
+  cmd_gc
+  local node
+  for node in "${NODES[@]}"; do
+    [ ! -e "/run/netns/$name-$node" ] || die "namespace $name-$node exists already"
+  done
+  if [ -n "$owner" ]; then
+    mkdir -p "$OWNERS"
+    # Written whole, then renamed: a concurrent gc must never read a half-written owner.
+    echo "$owner" > "$OWNERS/.$name"
+    mv "$OWNERS/.$name" "$OWNERS/$name"
+  fi
+  # A half-built testbed is torn down before the error is reported. EXIT, not ERR: set -e
+  # may end the script inside a helper function, where an ERR trap is not inherited.
+  BUILDING=$name  # global: the trap runs after this function's locals are gone
+  trap 'cmd_down "$BUILDING"' EXIT
+  for node in "${NODES[@]}"; do
+    ip netns add "$name-$node"
+    ip -n "$name-$node" link set lo up
+  done
+  local seg="$name-seg" hv="$name-hv" mgmt="$name-mgmt"
+  ip -n "$seg" link add br0 type bridge
+  # Multicast snooping could hold back IPv6 neighbour discovery on a fresh bridge.
+  ip -n "$seg" link set br0 type bridge mcast_snooping 0
+  ip -n "$seg" link set br0 up
+
+  veth "$hv" mig0 "$seg" hv
+  address "$hv" mig0 "${V4[hv]}/$SEG4_LEN" "${V6[hv]}/$SEG6_LEN"
+  ip -n "$seg" link set hv master br0 up
+  for node in "${PEERS[@]}"; do
+    veth "$name-$node" eth0 "$seg" "$node"
+    address "$name-$node" eth0 "${V4[$node]}/$SEG4_LEN" "${V6[$node]}/$SEG6_LEN"
+    ip -n "$seg" link set "$node" master br0 up
+  done
+
+  veth "$hv" mgmt0 "$mgmt" eth0
+  address "$hv" mgmt0 "$MGMT_HV4/$MGMT4_LEN" "$MGMT_HV6/$MGMT6_LEN"
+  address "$mgmt" eth0 "$MGMT_PEER4/$MGMT4_LEN" "$MGMT_PEER6/$MGMT6_LEN"
+  trap - EXIT
+  echo "$name"
+}
+
+cmd_env() {
+  local name=$1 node
+  check_name "$name"
+  echo "TESTBED=$name"
+  for node in "${NODES[@]}"; do echo "NS_${node^^}=$name-$node"; done
+  for node in hv "${PEERS[@]}"; do
+    echo "${node^^}4=${V4[$node]}"
+    echo "${node^^}6=${V6[$node]}"
+  done
+  echo "MGMT_HV4=$MGMT_HV4"
+  echo "MGMT_HV6=$MGMT_HV6"
+  echo "MGMT_PEER4=$MGMT_PEER4"
+  echo "MGMT_PEER6=$MGMT_PEER6"
+  echo "TRUSTED_NET4=$TRUSTED_NET4"
+  echo "TRUSTED_NET6=$TRUSTED_NET6"
+}
+
+# Ports for the custom profile, which brings no ports of its own.
+CUSTOM_PORTS='["7000-7010", "7777"]'
+
+cmd_policy() {
+  local profile=${1:-} dedicated=true egress=false ports='[]' auth performance=""
+  [ -n "$profile" ] || die "policy PROFILE [--shared] [--egress] [--performance OPTION]"
+  shift
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --shared) dedicated=false ;;
+      --egress) egress=true ;;
+      --performance) [ $# -ge 2 ] || die "--performance OPTION"; performance="performance: $2"$'\n'; shift ;;
+      *) die "policy: unknown option $1" ;;
+    esac
+    shift
+  done
+  case $profile in
+    hyperv) auth=kerberos ;;
+    proxmox) auth=ssh ;;
+    custom) auth=tls ports=$CUSTOM_PORTS ;;
+    *) auth=tls ;;
+  esac
+  cat <<EOF
+# migfw policy for the packet testbed (Tests/Testbed/testbed.sh): profile $profile.
+version: 1
+interface: mig0
+profile: $profile
+${performance}ports: $ports
+dedicated: $dedicated
+egress: $egress
+authentication: $auth
+trusted:
+  networks: [$TRUSTED_NET4, "$TRUSTED_NET6"]
+  hosts:
+    - { name: hv-b, address: ${V4[host]} }
+    - { name: hv-b6, address: "${V6[host]}" }
+exclude: [${V4[excluded]}, "${V6[excluded]}"]   # the segment's router
+log: { drops: false, rate: 10/second }
+EOF
+}
+
+cmd_listen() {
+  local name=$1 node=$2; shift 2
+  [ $# -gt 0 ] || die "listen NAME NODE PORT..."
+  in_ns "$(ns_of "$name" "$node")" python3 "$TCP" listen "$@"
+}
+
+cmd_probe() {
+  local name=$1 node=$2; shift 2
+  in_ns "$(ns_of "$name" "$node")" python3 "$TCP" probe "$@"
+}
+
+main() {
+  local command=${1:-}
+  shift || true
+  case $command in
+    up) cmd_up "$@" ;;
+    down) [ $# -eq 1 ] || die "down NAME"; cmd_down "$1" ;;
+    env) [ $# -eq 1 ] || die "env NAME"; cmd_env "$1" ;;
+    ns) [ $# -eq 2 ] || die "ns NAME NODE"; check_name "$1"; ns_of "$1" "$2" ;;
+    exec) [ $# -ge 3 ] || die "exec NAME NODE CMD..."
+          check_name "$1"; local ns; ns=$(ns_of "$1" "$2"); shift 2; in_ns "$ns" "$@" ;;
+    listen) [ $# -ge 3 ] || die "listen NAME NODE PORT..."; check_name "$1"; cmd_listen "$@" ;;
+    probe) [ $# -ge 3 ] || die "probe NAME NODE [-t S] ADDR,PORT..."; check_name "$1"; cmd_probe "$@" ;;
+    policy) cmd_policy "$@" ;;
+    gc) cmd_gc ;;
+    *) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
