@@ -15,6 +15,11 @@ if [ "$missing" = 1 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
 fi
 
+# The policy schema tests validate samples with Python's jsonschema.
+if ! python3 -c 'import yaml, jsonschema' 2>/dev/null; then
+  python3 -m pip install --quiet pyyaml jsonschema
+fi
+
 if [ "${CI:-}" = "true" ]; then
   export MIGFW_REQUIRE_KERNEL_TESTS=1
 fi
