@@ -33,6 +33,19 @@ public struct LockoutGuard: Sendable {
         self.addresses = addresses
     }
 
+    /// Checks `interface` in network namespace `namespace` (nil: the current one), with the
+    /// current process's SSH session.
+    public static func check(interface: String, dedicated: Bool, namespace: String?,
+                             environment: [String: String]) throws {
+        guard dedicated else { return }
+        let guardrail = try NetworkNamespace.run(in: namespace) { LockoutGuard(environment: environment) }
+        let addresses = try NetworkNamespace.run(in: namespace) { HostNetwork.addresses(of: interface) }
+        try LockoutGuard(sshConnection: guardrail.sshConnection,
+                         defaultRouteInterfaces: guardrail.defaultRouteInterfaces,
+                         addresses: { _ in addresses })
+            .check(interface: interface, dedicated: dedicated)
+    }
+
     /// Throws a ``Risk`` when locking `interface` down (dedicated mode) looks like a lockout.
     public func check(interface: String, dedicated: Bool) throws(Risk) {
         guard dedicated else { return }

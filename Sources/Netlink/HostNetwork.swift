@@ -42,18 +42,18 @@ public enum HostNetwork {
         if_nametoindex(name) != 0
     }
 
-    /// The interfaces that carry a default route, IPv4 or IPv6 (from /proc/net, which follows
-    /// the calling thread's network namespace).
+    /// The interfaces that carry a default route, IPv4 or IPv6 (from /proc/thread-self/net,
+    /// which follows the calling thread's network namespace, also after a per-thread setns).
     public static func defaultRouteInterfaces() -> Set<String> {
         var names = Set<String>()
-        for line in readLines("/proc/net/route").dropFirst() {
+        for line in readLines("/proc/thread-self/net/route").dropFirst() {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             // Iface Destination Gateway Flags RefCnt Use Metric Mask ...
             if fields.count >= 8, fields[1] == "00000000", fields[7] == "00000000" {
                 names.insert(String(fields[0]))
             }
         }
-        for line in readLines("/proc/net/ipv6_route") {
+        for line in readLines("/proc/thread-self/net/ipv6_route") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             // dest destlen src srclen nexthop metric refcnt use flags iface
             if fields.count >= 10, fields[0].allSatisfy({ $0 == "0" }), fields[1] == "00", fields[9] != "lo" {

@@ -9,15 +9,16 @@ public enum PolicyLinter {
 
     /// Every lint finding for `policy`, ordered by location: the policy file's lines first.
     public static func lint(_ policy: Policy) -> [Finding] {
+        var budget = FindingBudget()
         var findings: [Finding] = []
         findings += authentication(policy)
-        findings += broadAndPublic(policy)
+        findings += broadAndPublic(policy, budget: &budget)
         findings += hostsOutsideNetworks(policy)
         findings += emptyTrustedSet(policy)
         findings += unusedExclusions(policy)
         findings += unmatchedFiles(policy)
-        findings += PrefixOverlaps.findings(policy)
-        return PolicyLoader.sorted(capped(findings), primary: policy.path)
+        findings += PrefixOverlaps.findings(policy, budget: &budget)
+        return PolicyLoader.sorted(capped(findings, notBuilt: budget.skipped), primary: policy.path)
     }
 
     /// Whether `findings` hold an error-level finding (what makes `check` exit 1).
@@ -43,13 +44,13 @@ public enum PolicyLinter {
         }
     }
 
-    static func broadAndPublic(_ policy: Policy) -> [Finding] {
+    static func broadAndPublic(_ policy: Policy, budget: inout FindingBudget) -> [Finding] {
         var findings: [Finding] = []
         for prefix in policy.allTrusted {
             let family = prefix.value.family
             let shortest = family == .ipv4 ? 8 : 16
             if prefix.value.length < shortest {
-                guard !policy.allowBroad else { continue }
+                guard !policy.allowBroad, budget.admit("broad-prefix") else { continue }
                 let what = prefix.value.length == 0
                     ? "'\(prefix.value)' trusts every \(family == .ipv4 ? "IPv4" : "IPv6") address"
                     : "'\(prefix.value)' is very broad (\(family == .ipv4 ? "IPv4" : "IPv6") prefixes shorter than /\(shortest) are)"
@@ -57,7 +58,7 @@ public enum PolicyLinter {
                     id: "broad-prefix", severity: policy.dedicated ? .error : .warning, location: prefix.location,
                     message: "\(what) in a \(policy.dedicated ? "dedicated" : "shared") migration network",
                     hint: "trust the migration subnets themselves; if this is intended, set 'allow_broad: true'"))
-            } else if policy.dedicated && AddressSpace.isPublic(prefix.value) {
+            } else if policy.dedicated && AddressSpace.isPublic(prefix.value) && budget.admit("public-prefix") {
                 findings.append(Finding(
                     id: "public-prefix", severity: .warning, location: prefix.location,
                     message: "'\(prefix.value)' is public address space in a dedicated migration network",
@@ -117,13 +118,15 @@ public enum PolicyLinter {
         }
     }
 
-    static func capped(_ findings: [Finding]) -> [Finding] {
-        var counts: [String: Int] = [:]
+    static func capped(_ findings: [Finding], notBuilt: [String: Int] = [:]) -> [Finding] {
+        var counts = notBuilt
+        var built: [String: Int] = [:]
         var kept: [Finding] = []
         var firstDropped: [String: Finding] = [:]
         for finding in findings {
+            built[finding.id, default: 0] += 1
             counts[finding.id, default: 0] += 1
-            if counts[finding.id]! <= maximumFindingsPerID {
+            if built[finding.id]! <= maximumFindingsPerID {
                 kept.append(finding)
             } else if firstDropped[finding.id] == nil {
                 firstDropped[finding.id] = finding
@@ -135,5 +138,24 @@ public enum PolicyLinter {
                                 message: "\(more) more '\(id)' findings not shown"))
         }
         return kept
+    }
+}
+
+/// Counts the findings of each id and tells whether one more is worth building: a finding's
+/// text costs string formatting, and a 100k-line prefix feed must not pay for 100k messages
+/// of which ``PolicyLinter/maximumFindingsPerID`` are shown.
+struct FindingBudget {
+    /// Findings admitted past the cap (plus one, which ``PolicyLinter/capped(_:notBuilt:)``
+    /// needs for the summary line's location), per id.
+    private(set) var skipped: [String: Int] = [:]
+    private var admitted: [String: Int] = [:]
+
+    /// Counts one finding of `id`; true when it should be built.
+    mutating func admit(_ id: String) -> Bool {
+        let count = admitted[id, default: 0] + 1
+        admitted[id] = count
+        if count <= PolicyLinter.maximumFindingsPerID + 1 { return true }
+        skipped[id, default: 0] += 1
+        return false
     }
 }

@@ -6,21 +6,32 @@ import Prefix
 /// naming them keeps them trusted if the network is narrowed later.
 enum PrefixOverlaps {
     struct Entry {
+        enum Origin { case network(Int), host(Int), file }
         let prefix: Located<AnyCIDR>
-        let label: String
-        let isHost: Bool
+        let origin: Origin
+        var isHost: Bool { if case .host = origin { true } else { false } }
+
+        /// Built only for the entries a finding names: a feed has 100k of them.
+        var label: String {
+            switch origin {
+            case .network(let index): "trusted.networks[\(index)]"
+            case .host(let index): "trusted.hosts[\(index)]"
+            case .file: "\(prefix.location.file):\(prefix.location.line)"
+            }
+        }
     }
 
-    static func findings(_ policy: Policy) -> [Finding] {
+    static func findings(_ policy: Policy, budget: inout FindingBudget) -> [Finding] {
         var entries: [Entry] = []
+        entries.reserveCapacity(policy.trusted.networks.count + policy.trusted.hosts.count + policy.trusted.filePrefixes.count)
         for (index, network) in policy.trusted.networks.enumerated() {
-            entries.append(Entry(prefix: network, label: "trusted.networks[\(index)]", isHost: false))
+            entries.append(Entry(prefix: network, origin: .network(index)))
         }
         for (index, host) in policy.trusted.hosts.enumerated() {
-            entries.append(Entry(prefix: host.address, label: "trusted.hosts[\(index)]", isHost: true))
+            entries.append(Entry(prefix: host.address, origin: .host(index)))
         }
         for prefix in policy.trusted.filePrefixes {
-            entries.append(Entry(prefix: prefix, label: "\(prefix.location.file):\(prefix.location.line)", isHost: false))
+            entries.append(Entry(prefix: prefix, origin: .file))
         }
         // Sorted by family, address, then shorter length first, an entry's enclosing
         // prefixes are on the stack when it is visited: O(n log n) for large feeds.
@@ -42,14 +53,19 @@ enum PrefixOverlaps {
             }
             if let top = stack.last {
                 let outer = entries[top]
-                let at = "\(outer.label)" + (outer.prefix.location.file == policy.path && !outer.label.contains(":")
+                let id = outer.prefix.value == entry.prefix.value ? "duplicate" : entry.isHost ? nil : "overlap"
+                guard let id, budget.admit(id) else {
+                    stack.append(index)
+                    continue
+                }
+                let at = outer.label + (outer.prefix.location.file == policy.path && !outer.label.contains(":")
                     ? " at line \(outer.prefix.location.line)" : "")
-                if outer.prefix.value == entry.prefix.value {
+                if id == "duplicate" {
                     findings.append(Finding(
                         id: "duplicate", severity: .info, location: entry.prefix.location,
                         message: "'\(entry.prefix.value)' is listed twice (also \(at))",
                         hint: "remove one of them"))
-                } else if !entry.isHost {
+                } else {
                     findings.append(Finding(
                         id: "overlap", severity: .info, location: entry.prefix.location,
                         message: "'\(entry.prefix.value)' is already covered by '\(outer.prefix.value)' (\(at))",

@@ -45,6 +45,9 @@ struct Apply: ParsableCommand {
     @Flag(name: .long, help: "Replace the whole table (delete + create, one transaction) instead of applying the plan.")
     var rebuild = false
 
+    @Flag(help: "Apply even when, in dedicated mode, the migration NIC carries the default route or this SSH session.")
+    var force = false
+
     @Flag(help: "Skip reading back after the commit (plan-based: chains and set definitions; --rebuild: everything, slow for large sets).")
     var noVerify = false
 
@@ -68,6 +71,15 @@ struct Apply: ParsableCommand {
                 let place = namespace.netns.map { "network namespace \($0)" } ?? "this network namespace"
                 printError("\(policy.interface.location): error: interface \"\(policy.interface.value)\" does not exist in \(place); nothing applied")
                 throw ExitCode(2)
+            }
+            if !force {
+                do {
+                    try LockoutGuard.check(interface: policy.interface.value, dedicated: policy.dedicated,
+                                           namespace: namespace.netns, environment: ProcessInfo.processInfo.environment)
+                } catch let risk as LockoutGuard.Risk {
+                    printError("\(policy.interface.location): error: \(risk); nothing applied")
+                    throw ExitCode(2)
+                }
             }
             held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
             applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
