@@ -35,6 +35,7 @@ public struct CIDR<Address: IPAddress>: Hashable, Sendable, Comparable, CustomSt
     }
 
     /// The network mask for `length` as bits.
+    @inlinable
     public static func mask(_ length: Int) -> Address.Bits {
         length == 0 ? 0 : ~Address.Bits.zero << (Address.bitWidth - length)
     }
@@ -42,19 +43,23 @@ public struct CIDR<Address: IPAddress>: Hashable, Sendable, Comparable, CustomSt
     /// The first address of the prefix.
     public var first: Address { address }
     /// The last address of the prefix.
+    @inlinable
     public var last: Address { Address(bits: address.bits | ~Self.mask(length)) }
     /// The prefix as an inclusive range.
     public var range: AddressRange<Address> { AddressRange(uncheckedLower: first, upper: last) }
 
     /// Whether `other` lies entirely inside this prefix.
+    @inlinable
     public func contains(_ other: CIDR) -> Bool {
         other.length >= length && other.address.bits & Self.mask(length) == address.bits
     }
     /// Whether `address` lies inside this prefix.
+    @inlinable
     public func contains(_ address: Address) -> Bool {
         address.bits & Self.mask(length) == self.address.bits
     }
 
+    @inlinable
     public static func < (lhs: CIDR, rhs: CIDR) -> Bool {
         lhs.address != rhs.address ? lhs.address < rhs.address : lhs.length < rhs.length
     }

@@ -15,6 +15,7 @@ public protocol IPAddress: Hashable, Comparable, Sendable, CustomStringConvertib
 }
 
 extension IPAddress {
+    @inlinable
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.bits < rhs.bits }
     /// The lowest address of the family.
     public static var min: Self { Self(bits: .zero) }
@@ -33,6 +34,7 @@ public struct IPv4Address: IPAddress {
     public static let bitWidth = 32
     public static let family = IPFamily.ipv4
     public var bits: UInt32
+    @inlinable
     public init(bits: UInt32) { self.bits = bits }
     /// Builds an address from its four octets, `a.b.c.d`.
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
@@ -47,6 +49,7 @@ public struct IPv6Address: IPAddress {
     public static let bitWidth = 128
     public static let family = IPFamily.ipv6
     public var bits: UInt128
+    @inlinable
     public init(bits: UInt128) { self.bits = bits }
     /// The eight 16-bit groups, most significant first.
     public var groups: [UInt16] {
