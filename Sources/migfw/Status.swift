@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Ruleset
 
 /// `migfw status`: what the kernel holds for migfw now, with counters.
 struct Status: ParsableCommand {
@@ -51,19 +52,7 @@ struct Status: ParsableCommand {
 
     static func json(_ report: StatusReport?) -> String {
         guard let report else { return "{\"loaded\":false}\n" }
-        func quote(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                default:
-                    if scalar.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) } else { out.unicodeScalars.append(scalar) }
-                }
-            }
-            return out + "\""
-        }
+        let quote = JSONText.quote
         let sets = report.sets.map {
             "{\"name\":\(quote($0.name)),\"type\":\(quote($0.keyType.rawValue)),\"elements\":\($0.intervals),\"kernel_elements\":\($0.kernelElements)}"
         }
