@@ -43,8 +43,8 @@ public enum RulesetDigest {
 
     /// The userdata TLV holding `digest(table)`.
     public static func userdata(for table: Table) -> [UInt8] {
-        var value = digest(table).bigEndian
-        return [userdataType, 8] + withUnsafeBytes(of: &value) { Array($0) }
+        let value = digest(table)
+        return [userdataType, 8] + (0..<8).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
     }
 
     /// The digest stored in a table's userdata, if migfw wrote one.

@@ -69,6 +69,7 @@ public struct PrefixListReader: Sendable {
     public func parse(_ text: String, source: String = "<text>") throws(PrefixListError) -> [PrefixListEntry] {
         var entries: [PrefixListEntry] = []
         let bytes = Array(text.utf8)
+        // Safety: the buffer is only read inside the closure, while `bytes` is alive.
         try bytes.withUnsafeBufferPointer { (buffer) throws(PrefixListError) in
             try scan(buffer, source: source) { prefix, line, column in
                 entries.append(PrefixListEntry(prefix: prefix, line: line, column: column))
