@@ -21,6 +21,16 @@ public enum PolicyLinter {
         return PolicyLoader.sorted(capped(findings, notBuilt: budget.skipped), primary: policy.path)
     }
 
+    /// Only the error-level findings: what `apply`, `plan` and `reconcile` refuse a policy for.
+    /// Runs just the lints that can report errors, so a 100k-prefix feed is not sorted for
+    /// overlap notes nobody reads on the apply path.
+    public static func errors(_ policy: Policy) -> [Finding] {
+        var budget = FindingBudget()
+        let findings = (broadAndPublic(policy, budget: &budget) + emptyTrustedSet(policy))
+            .filter { $0.severity == .error }
+        return PolicyLoader.sorted(capped(findings, notBuilt: budget.skipped), primary: policy.path)
+    }
+
     /// Whether `findings` hold an error-level finding (what makes `check` exit 1).
     public static func hasErrors(_ findings: [Finding]) -> Bool {
         findings.contains { $0.severity == .error }

@@ -34,9 +34,9 @@ func desiredRuleset(config: String, command: String, invalidExit: Int32) throws 
         printError("migfw \(command): invalid policy; the kernel was not touched")
         throw ExitCode(invalidExit)
     }
-    let findings = PolicyLinter.lint(policy)
-    if PolicyLinter.hasErrors(findings) {
-        for finding in findings where finding.severity == .error { printError("\(finding)") }
+    let errors = PolicyLinter.errors(policy)
+    if !errors.isEmpty {
+        for finding in errors { printError("\(finding)") }
         printError("migfw \(command): the policy has errors (see `migfw check`); the kernel was not touched")
         throw ExitCode(invalidExit)
     }

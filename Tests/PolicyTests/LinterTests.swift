@@ -117,3 +117,23 @@ import Testing
     }
 }
 
+
+/// `PolicyLinter.errors` (the apply path) must refuse exactly what `lint` calls an error.
+@Suite struct LinterErrorsOnlyTests {
+    static let cases: [Policy] = [
+        LinterTests.policy(networks: ["10.1.0.0/24"], hosts: ["10.9.0.5"], exclude: ["10.1.0.1", "10.7.0.0/16"]),
+        LinterTests.policy(networks: ["0.0.0.0/0", "::/0", "10.0.0.0/7"]),
+        LinterTests.policy(networks: ["0.0.0.0/0"], dedicated: false),
+        LinterTests.policy(networks: ["10.1.0.0/24"], exclude: ["10.0.0.0/8"]),
+        LinterTests.policy(),
+        LinterTests.policy(files: (0..<120).map { "8.\($0).0.0/16" } + ["0.0.0.0/1", "10.0.0.0/8", "10.0.0.0/8"]),
+        LinterTests.policy(files: (0..<70).map { "\($0 * 2).0.0.0/7" }),
+    ]
+
+    @Test(arguments: cases.indices)
+    func errorsAreTheErrorLevelLintFindings(_ index: Int) {
+        let policy = Self.cases[index]
+        let expected = PolicyLinter.lint(policy).filter { $0.severity == .error }
+        #expect(PolicyLinter.errors(policy) == expected)
+    }
+}
