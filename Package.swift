@@ -38,6 +38,7 @@ let package = Package(
         .executableTarget(name: "migfw", dependencies: [
             "Engine", "Policy", "Ruleset", "Plan", "Prefix",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the test targets: running commands, throwaway namespaces, the root gate.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -1,3 +1,4 @@
+import Logging
 import Plan
 import Ruleset
 
@@ -9,8 +10,10 @@ public enum DriftEvents {
     /// cannot flood syslog.
     public static let elementLimit = 1000
 
-    public static func events(for plan: RulesetPlan) -> [(level: EventLog.Level, message: String)] {
-        var events: [(EventLog.Level, String)] = []
+    /// Each event's level; a possible intrusion is `.critical` (log it with
+    /// ``EventLogHandler/securityMetadata``).
+    public static func events(for plan: RulesetPlan) -> [(level: Logger.Level, message: String)] {
+        var events: [(Logger.Level, String)] = []
         let table = "table \(plan.desired.family.rawValue) \(plan.desired.name)"
         if plan.tableMissing { events.append((.warning, "drift: \(table) was missing; re-created it")) }
         func elements(_ list: SetElements, _ set: String, _ verb: String) {
@@ -48,7 +51,7 @@ public enum DriftEvents {
         }
         for unexpected in plan.unexpectedAddresses {
             let list = ElementText.texts(unexpected.addresses).prefix(elementLimit).joined(separator: " ")
-            events.append((.security, "possible intrusion: set \(unexpected.setName) trusted addresses the policy does not: \(list)"
+            events.append((.critical, "possible intrusion: set \(unexpected.setName) trusted addresses the policy does not: \(list)"
                 + (unexpected.addresses.count > elementLimit ? " (and \(unexpected.addresses.count - elementLimit) more ranges)" : "")
                 + "; removed them"))
         }

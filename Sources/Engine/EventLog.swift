@@ -1,40 +1,23 @@
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Where `reconcile` reports what it found and did: syslog (facility daemon, ident `migfw`)
-/// when the host has one (`/dev/log`), else standard error, one line per event.
+/// The swift-log handler `reconcile` logs through: syslog (facility daemon, ident `migfw`) when
+/// the host has one (`/dev/log`), else standard error, one line per event.
 ///
-/// `MIGFW_LOG=stderr` forces standard error (tests, containers without a syslog).
-public final class EventLog: @unchecked Sendable {
-    /// How serious an event is; security events are the ones an admin must look at.
-    public enum Level: Sendable {
-        case info, warning, error, security
+/// `MIGFW_LOG=stderr` forces standard error (tests, containers without a syslog). An event
+/// with metadata `event: security` (a possible intrusion) is labelled `SECURITY`.
+public struct EventLogHandler: LogHandler {
+    /// Metadata that marks a security event.
+    public static let securityMetadata: Logger.Metadata = ["event": "security"]
 
-        var syslogPriority: Int32 {
-            switch self {
-            case .info: LOG_INFO
-            case .warning: LOG_WARNING
-            case .error: LOG_ERR
-            case .security: LOG_ALERT
-            }
-        }
-
-        var label: String {
-            switch self {
-            case .info: "info"
-            case .warning: "warning"
-            case .error: "error"
-            case .security: "SECURITY"
-            }
-        }
-    }
-
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
     /// Whether events go to syslog (else standard error).
     public let usesSyslog: Bool
-    /// A tag in every line (e.g. the namespace), so several hosts' or namespaces' lines can
-    /// be told apart.
+    /// A tag in every line (e.g. the namespace), so several namespaces' lines can be told apart.
     public let context: String?
 
     public init(context: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -43,19 +26,34 @@ public final class EventLog: @unchecked Sendable {
         if usesSyslog { openlog("migfw", LOG_PID, LOG_DAEMON) }
     }
 
-    deinit { if usesSyslog { closelog() } }
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
 
-    /// Logs one event.
-    public func log(_ level: Level, _ message: String) {
-        let line = (context.map { "[\($0)] " } ?? "") + message
+    public func log(event: LogEvent) {
+        let line = (context.map { "[\($0)] " } ?? "") + event.message.description
+        let security = event.metadata?["event"] == "security" || metadata["event"] == "security"
         if usesSyslog {
             line.withCString { text in
                 // Safety: `text` lives for this closure; the format takes exactly one %s
                 // argument, so the message is never interpreted as a format.
-                withVaList([text]) { vsyslog(level.syslogPriority, "%s", $0) }
+                withVaList([text]) { vsyslog(Self.priority(event.level), "%s", $0) }
             }
         } else {
-            FileHandle.standardError.write(Data("migfw: \(level.label): \(line)\n".utf8))
+            let label = security ? "SECURITY" : event.level.rawValue
+            FileHandle.standardError.write(Data("migfw: \(label): \(line)\n".utf8))
+        }
+    }
+
+    static func priority(_ level: Logger.Level) -> Int32 {
+        switch level {
+        case .trace, .debug: LOG_DEBUG
+        case .info: LOG_INFO
+        case .notice: LOG_NOTICE
+        case .warning: LOG_WARNING
+        case .error: LOG_ERR
+        case .critical: LOG_ALERT
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Logging
 import Plan
 import Policy
 import Ruleset
@@ -42,21 +43,22 @@ struct Reconcile: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let log = EventLog(context: namespace.netns.map { "netns \($0)" })
+        let context = namespace.netns.map { "netns \($0)" }
+        let log = Logger(label: "migfw.reconcile") { _ in EventLogHandler(context: context) }
         var metrics = ReconcileMetrics()
         func finish(_ code: Int32) throws {
             metrics.timestamp = Date()
             metrics.durationSeconds = (clock.now - start).secondsValue
             if let metricsFile {
                 do { try metrics.write(to: metricsFile) } catch {
-                    log.log(.error, "\(error)")
+                    log.error("\(error)")
                     throw ExitCode(1)
                 }
             }
             if code != 0 { throw ExitCode(code) }
         }
         func fail(_ message: String) throws -> Never {
-            log.log(.error, message)
+            log.error("\(message)")
             metrics.lastError = message
             try finish(1)
             throw ExitCode(1)
@@ -93,12 +95,17 @@ struct Reconcile: ParsableCommand {
             let result = try applier.apply(desired, allowState: !full)
             metrics.inSync = !result.committed
             guard result.committed else { return try finish(0) }
-            for event in DriftEvents.events(for: result.plan) { log.log(event.level, event.message) }
+            for event in DriftEvents.events(for: result.plan) {
+                log.log(level: event.level, "\(event.message)",
+                        metadata: event.level == .critical ? EventLogHandler.securityMetadata : nil)
+            }
             let summary = result.plan.summary
             metrics.driftChanges = summary.changeCount
             metrics.unexpectedAddresses = summary.unexpectedAddressRanges
-            log.log(.warning, "repaired drift: " + PlanRenderer(color: false, verbose: false).summaryLine(result.plan, applied: true).replacingOccurrences(of: "Applied: ", with: "")
-                + (result.attempts > 1 ? " (after \(result.attempts - 1) retries: the ruleset changed meanwhile)" : ""))
+            let repaired = PlanRenderer(color: false, verbose: false).summaryLine(result.plan, applied: true)
+                .replacingOccurrences(of: "Applied: ", with: "")
+            let retries = result.attempts > 1 ? " (after \(result.attempts - 1) retries: the ruleset changed meanwhile)" : ""
+            log.warning("repaired drift: \(repaired)\(retries)")
             try finish(2)
         } catch let exit as ExitCode {
             throw exit

@@ -94,7 +94,7 @@ import Testing
         let events = DriftEvents.events(for: Planner.plan(desired: Self.desired, actual: actual))
         #expect(events.contains { $0.message == "drift: set trusted4: removed unexpected element 10.66.0.7/32" })
         #expect(events.contains { $0.message == "drift: set trusted4: restored missing element 192.168.20.11/32" })
-        #expect(events.contains { $0.level == .security && $0.message.contains("possible intrusion: set trusted4") })
+        #expect(events.contains { $0.level == .critical && $0.message.contains("possible intrusion: set trusted4") })
     }
 
     @Test func lockIsExclusiveAndReleasedWithItsOwner() throws {
