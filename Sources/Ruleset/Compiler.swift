@@ -108,7 +108,11 @@ public enum RulesetCompiler {
         rule(.match(Match(.icmpType, .value([3]))), .verdict(.accept)),                 // destination-unreachable
         rule(.match(Match(.icmpType, .range(from: [11], to: [12]))), .verdict(.accept)),  // time-exceeded, parameter-problem
         rule(.match(Match(.icmpv6Type, .range(from: [1], to: [4]))), .verdict(.accept)),  // unreachable .. parameter-problem
+        // MLD query/report/done and MLDv2 report: on a switch with MLD snooping, a host that
+        // never answers queries stops receiving the solicited-node multicast ND relies on.
+        rule(.match(Match(.icmpv6Type, .range(from: [130], to: [132]))), .verdict(.accept)),
         rule(.match(Match(.icmpv6Type, .range(from: [133], to: [136]))), .verdict(.accept)), // router/neighbour sol/adv
+        rule(.match(Match(.icmpv6Type, .value([143]))), .verdict(.accept)),
     ]
 
     /// `[CONDITION] limit ... log ...` when logging, then `[CONDITION] counter drop`.
