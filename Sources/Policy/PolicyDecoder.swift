@@ -78,7 +78,7 @@ final class PolicyDecoder {
         guard let name = reader.string(node, path: "interface") else { return nil }
         if let problem = InterfaceName.problem(name) {
             reader.error("interface", node, "interface: \(problem)",
-                         hint: "a Linux interface name has 1-15 bytes, no '/', ':' or whitespace, and is not '.' or '..'")
+                         hint: "an interface name has 1-15 characters from A-Z, a-z, 0-9, '-', '_' and '.', and is not '.' or '..'")
             return nil
         }
         return Located(name, at: reader.location(node))

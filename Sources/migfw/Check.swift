@@ -32,15 +32,17 @@ struct Check: ParsableCommand {
             findings = error.findings
             valid = false
         }
+        var output = ""
         if json {
-            print(CheckReport(file: options.config, valid: valid, findings: findings).json())
+            output = CheckReport(file: options.config, valid: valid, findings: findings).json() + "\n"
         } else {
             for finding in findings {
-                print("\(finding.location): \(finding.severity.rawValue): \(finding.message) [\(finding.id)]")
-                if let hint = finding.hint { print("\(finding.location): note: \(hint)") }
+                output += "\(finding.location): \(finding.severity.rawValue): \(finding.message) [\(finding.id)]\n"
+                if let hint = finding.hint { output += "\(finding.location): note: \(hint)\n" }
             }
-            print(Self.summary(file: options.config, valid: valid, findings: findings))
+            output += Self.summary(file: options.config, valid: valid, findings: findings) + "\n"
         }
+        try StandardOutput.write(output)
         if !valid { throw ExitCode(2) }
         if PolicyLinter.hasErrors(findings) { throw ExitCode(1) }
     }
