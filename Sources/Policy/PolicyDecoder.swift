@@ -184,7 +184,17 @@ final class PolicyDecoder {
                          "trusted.files: '\(pattern.value)' matches more than \(PolicyLoader.maximumPrefixFiles) files")
             return
         }
-        if matches.isEmpty { trusted.unmatchedFiles.append(pattern) }
+        if matches.isEmpty {
+            let full = pattern.value.hasPrefix("/") || base.isEmpty
+                ? pattern.value : (base as NSString).appendingPathComponent(pattern.value)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), isDirectory.boolValue {
+                reader.error("files", at: pattern.location, "trusted.files: '\(pattern.value)' is a directory, not a prefix-list file",
+                             hint: "match the files in it, e.g. '\((pattern.value as NSString).appendingPathComponent("*.txt"))'")
+                return
+            }
+            trusted.unmatchedFiles.append(pattern)
+        }
         for file in matches {
             let (prefixes, findings) = PrefixListFile.read(path: file)
             trusted.filePrefixes += prefixes
