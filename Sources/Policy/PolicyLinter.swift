@@ -167,8 +167,10 @@ public enum PolicyLinter {
         }
         for (id, first) in firstDropped.sorted(by: { $0.key < $1.key }) {
             let more = counts[id]! - maximumFindingsPerID
-            kept.append(Finding(id: id, severity: first.severity, location: first.location,
-                                message: "\(more) more '\(id)' findings not shown"))
+            var summary = Finding(id: id, severity: first.severity, location: first.location,
+                                  message: "\(more) more '\(id)' findings not shown")
+            summary.hiddenCount = more
+            kept.append(summary)
         }
         return kept
     }

@@ -49,7 +49,7 @@ struct Check: ParsableCommand {
 
     static func summary(file: String, valid: Bool, findings: [Finding]) -> String {
         func count(_ severity: Severity, _ noun: String) -> String {
-            let n = findings.filter { $0.severity == severity }.count
+            let n = findings.filter { $0.severity == severity }.reduce(0) { $0 + $1.weight }
             return "\(n) \(noun)\(n == 1 ? "" : "s")"
         }
         if !valid { return "\(file): invalid policy, \(count(.error, "error"))" }
@@ -80,9 +80,13 @@ struct CheckReport: Encodable {
     init(file: String, valid: Bool, findings: [Finding]) {
         self.file = file
         self.valid = valid
-        errors = findings.filter { $0.severity == .error }.count
-        warnings = findings.filter { $0.severity == .warning }.count
-        infos = findings.filter { $0.severity == .info }.count
+        // Totals count every finding, also those folded into a "N more not shown" line.
+        func total(_ severity: Severity) -> Int {
+            findings.filter { $0.severity == severity }.reduce(0) { $0 + $1.weight }
+        }
+        errors = total(.error)
+        warnings = total(.warning)
+        infos = total(.info)
         self.findings = findings.map {
             Item(id: $0.id, severity: $0.severity.rawValue, file: $0.location.file, line: $0.location.line,
                  column: $0.location.column, message: $0.message, hint: $0.hint)
