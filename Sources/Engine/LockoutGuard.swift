@@ -53,10 +53,20 @@ public struct LockoutGuard: Sendable {
             throw Risk(interface: interface, reason: "it carries the default route")
         }
         let fields = sshConnection?.split(separator: " ") ?? []
-        if fields.count >= 3, let server = try? PrefixParser.parse(String(fields[2])),
+        if fields.count >= 3, let server = Self.serverAddress(fields[2]),
            addresses(interface).contains(server) {
             throw Risk(interface: interface,
                        reason: "the current SSH session arrives on it (\(fields[2]))")
         }
+    }
+
+    /// The server address of `SSH_CONNECTION` as the interface lists it: a link-local address
+    /// comes with `%zone`, and a dual-stack sshd reports IPv4 peers as `::ffff:a.b.c.d`; both
+    /// must still match, or the guard would silently pass.
+    static func serverAddress(_ field: Substring) -> AnyCIDR? {
+        let address = field.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false).first ?? field
+        guard let parsed = try? PrefixParser.parse(String(address)) else { return nil }
+        if let v4 = parsed.ipv4Mapped { return .v4(v4) }
+        return parsed
     }
 }

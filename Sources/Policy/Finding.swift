@@ -24,6 +24,12 @@ public struct Finding: Hashable, Sendable, CustomStringConvertible {
     public var message: String
     /// How to fix it, when there is something useful to say.
     public var hint: String?
+    /// For a "N more findings not shown" line: the N findings it stands for (0 otherwise),
+    /// so that totals count every finding, shown or not.
+    public var hiddenCount: Int = 0
+
+    /// How many findings this one counts for in totals.
+    public var weight: Int { hiddenCount > 0 ? hiddenCount : 1 }
 
     public init(id: String, severity: Severity, location: SourceLocation, message: String, hint: String? = nil) {
         self.id = id

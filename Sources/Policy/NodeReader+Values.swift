@@ -7,7 +7,16 @@ extension NodeReader {
     func prefix(_ node: Node, path: String) -> Located<AnyCIDR>? {
         guard let text = string(node, path: path) else { return nil }
         do {
-            return Located(try PrefixParser.parse(text), at: location(node))
+            let prefix = try PrefixParser.parse(text)
+            // A mapped address never appears in an IPv6 header: the kernel hands IPv4 traffic
+            // to the IPv4 rules, so `::ffff:10.0.0.5` would trust nothing (and lint as public).
+            if let v4 = prefix.ipv4Mapped {
+                let ipv4 = v4.length == 32 ? "\(v4.address)" : "\(v4)"
+                self.error("prefix", node, "\(path): '\(text)' is an IPv4-mapped IPv6 address, which never matches IPv4 traffic",
+                           hint: "write it as IPv4: \(ipv4)")
+                return nil
+            }
+            return Located(prefix, at: location(node))
         } catch {
             let offset = String(decoding: text.utf8.prefix(error.offset), as: UTF8.self).unicodeScalars.count
             self.error("prefix", at: location(inside: node, scalarOffset: offset), "\(path): \(error.message)", hint: error.hint)

@@ -125,7 +125,13 @@ final class NodeReader {
            let value = Self.decimal(scalar.string) {
             return value
         }
-        wrongType(node, path, expected: "a whole number")
+        // A quoted number is a string in YAML; say so rather than leave "found '1'" a riddle.
+        var hint: String? = nil
+        if case .scalar(let scalar) = node, scalar.style != .plain, scalar.style != .any,
+           let value = Self.decimal(scalar.string) {
+            hint = "remove the quotes: \(path.split(separator: ".").last.map(String.init) ?? path): \(value)"
+        }
+        wrongType(node, path, expected: "a whole number", hint: hint)
         return nil
     }
 

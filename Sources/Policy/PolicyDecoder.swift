@@ -78,7 +78,7 @@ final class PolicyDecoder {
         guard let name = reader.string(node, path: "interface") else { return nil }
         if let problem = InterfaceName.problem(name) {
             reader.error("interface", node, "interface: \(problem)",
-                         hint: "a Linux interface name has 1-15 bytes, no '/', ':' or whitespace, and is not '.' or '..'")
+                         hint: "an interface name has 1-15 characters from A-Z, a-z, 0-9, '-', '_' and '.', and is not '.' or '..'")
             return nil
         }
         return Located(name, at: reader.location(node))
@@ -184,7 +184,17 @@ final class PolicyDecoder {
                          "trusted.files: '\(pattern.value)' matches more than \(PolicyLoader.maximumPrefixFiles) files")
             return
         }
-        if matches.isEmpty { trusted.unmatchedFiles.append(pattern) }
+        if matches.isEmpty {
+            let full = pattern.value.hasPrefix("/") || base.isEmpty
+                ? pattern.value : (base as NSString).appendingPathComponent(pattern.value)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), isDirectory.boolValue {
+                reader.error("files", at: pattern.location, "trusted.files: '\(pattern.value)' is a directory, not a prefix-list file",
+                             hint: "match the files in it, e.g. '\((pattern.value as NSString).appendingPathComponent("*.txt"))'")
+                return
+            }
+            trusted.unmatchedFiles.append(pattern)
+        }
         for file in matches {
             let (prefixes, findings) = PrefixListFile.read(path: file)
             trusted.filePrefixes += prefixes

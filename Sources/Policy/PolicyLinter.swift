@@ -14,6 +14,7 @@ public enum PolicyLinter {
         findings += authentication(policy)
         findings += broadAndPublic(policy, budget: &budget)
         findings += hostsOutsideNetworks(policy)
+        findings += hostsExcluded(policy)
         findings += emptyTrustedSet(policy)
         findings += unusedExclusions(policy)
         findings += unmatchedFiles(policy)
@@ -59,8 +60,10 @@ public enum PolicyLinter {
         for prefix in policy.allTrusted {
             let family = prefix.value.family
             let shortest = family == .ipv4 ? 8 : 16
-            if prefix.value.length < shortest {
-                guard !policy.allowBroad, budget.admit("broad-prefix") else { continue }
+            // allow_broad silences only the broad-prefix lint: a broad public prefix still
+            // gets the public-prefix warning.
+            if prefix.value.length < shortest && !policy.allowBroad {
+                guard budget.admit("broad-prefix") else { continue }
                 let what = prefix.value.length == 0
                     ? "'\(prefix.value)' trusts every \(family == .ipv4 ? "IPv4" : "IPv6") address"
                     : "'\(prefix.value)' is very broad (\(family == .ipv4 ? "IPv4" : "IPv6") prefixes shorter than /\(shortest) are)"
@@ -79,15 +82,35 @@ public enum PolicyLinter {
     }
 
     static func hostsOutsideNetworks(_ policy: Policy) -> [Finding] {
-        let networks = policy.trusted.networks
-        guard !networks.isEmpty else { return [] }
+        // Networks from trusted.files count too; aggregated once, since a feed can hold 100k.
+        let listed = policy.trusted.networks + policy.trusted.filePrefixes
+        guard !listed.isEmpty, !policy.trusted.hosts.isEmpty else { return [] }
+        var aggregator = PrefixAggregator()
+        for prefix in listed { aggregator.include(prefix.value) }
+        let networks = aggregator.aggregate()
         return policy.trusted.hosts.compactMap { host in
-            guard !networks.contains(where: { AddressSpace.contains($0.value, host.address.value) }) else { return nil }
+            // A host is one address, so sharing an address with the set means lying inside it.
+            guard !AddressSpace.intersects(networks, host.address.value) else { return nil }
             let label = host.name.map { "trusted host '\($0)' (\(host.address.value))" } ?? "trusted host \(host.address.value)"
             return Finding(
                 id: "host-outside-networks", severity: .warning, location: host.address.location,
                 message: "\(label) is outside every trusted network",
                 hint: "check the address for a typo, or add the host's migration network to trusted.networks")
+        }
+    }
+
+    /// A trusted host that an exclusion removes: the author named it, yet it will be dropped.
+    static func hostsExcluded(_ policy: Policy) -> [Finding] {
+        guard !policy.exclude.isEmpty else { return [] }
+        return policy.trusted.hosts.compactMap { host in
+            guard let (index, exclusion) = policy.exclude.enumerated().first(where: {
+                AddressSpace.contains($0.element.value, host.address.value)
+            }) else { return nil }
+            let label = host.name.map { "trusted host '\($0)' (\(host.address.value))" } ?? "trusted host \(host.address.value)"
+            return Finding(
+                id: "host-excluded", severity: .warning, location: host.address.location,
+                message: "\(label) is removed by exclude[\(index)] ('\(exclusion.value)'), so it is not trusted",
+                hint: "remove the host from trusted.hosts, or narrow the exclusion")
         }
     }
 
@@ -144,8 +167,10 @@ public enum PolicyLinter {
         }
         for (id, first) in firstDropped.sorted(by: { $0.key < $1.key }) {
             let more = counts[id]! - maximumFindingsPerID
-            kept.append(Finding(id: id, severity: first.severity, location: first.location,
-                                message: "\(more) more '\(id)' findings not shown"))
+            var summary = Finding(id: id, severity: first.severity, location: first.location,
+                                  message: "\(more) more '\(id)' findings not shown")
+            summary.hiddenCount = more
+            kept.append(summary)
         }
         return kept
     }

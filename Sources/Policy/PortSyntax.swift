@@ -25,12 +25,12 @@ enum PortSyntax {
         }
         let parts = body.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard let lower = port(parts[0]) else {
-            return .failure(notAPort(parts[0], offset: offset))
+            return .failure(notAPort(parts[0], in: body, offset: offset))
         }
         var upper = lower
         if parts.count == 2 {
             guard let parsed = port(parts[1]) else {
-                return .failure(notAPort(parts[1], offset: offset + parts[0].unicodeScalars.count + 1))
+                return .failure(notAPort(parts[1], in: body, offset: offset + parts[0].unicodeScalars.count + 1))
             }
             upper = parsed
         }
@@ -41,8 +41,13 @@ enum PortSyntax {
         return .success(MigrationPort(transport, range))
     }
 
-    private static func notAPort(_ text: Substring, offset: Int) -> Problem {
-        Problem(message: "'\(text)' is not a port number (1-65535)", offset: offset,
+    private static func notAPort(_ text: Substring, in entry: Substring, offset: Int) -> Problem {
+        // `-1` or `1-`: quoting the empty side ('') would say nothing useful.
+        if text.isEmpty {
+            return Problem(message: "'\(entry)' is not a port or port range: a port is missing beside '-'", offset: offset,
+                           hint: "write a port as 6600, a range as 49152-49215, a protocol as udp/5000")
+        }
+        return Problem(message: "'\(text)' is not a port number (1-65535)", offset: offset,
                 hint: "write a port as 6600, a range as 49152-49215, a protocol as udp/5000")
     }
 
@@ -68,6 +73,20 @@ enum InterfaceName {
             return "'\(name)' contains whitespace, which an interface name cannot"
         }
         if bytes.contains(0) { return "an interface name cannot contain a NUL byte" }
+        // The kernel takes almost any byte, but migfw writes the name into nft text (where `"`
+        // ends the string and `*` is a wildcard) and compares it byte for byte over netlink.
+        // Real NIC names (udev, systemd, VLANs, bonds, veths) use only this set.
+        if let bad = name.unicodeScalars.first(where: { !allowed($0) }) {
+            return "'\(name)' contains '\(bad)', which migfw does not accept in an interface name"
+        }
         return nil
+    }
+
+    /// ASCII letters, digits, `-`, `_` and `.`.
+    private static func allowed(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".": true
+        default: false
+        }
     }
 }

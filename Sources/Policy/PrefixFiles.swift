@@ -39,21 +39,45 @@ enum PathGlob {
 }
 
 /// Reads the prefix-list files `trusted.files` matched, with the Prefix module's
-/// `PrefixListReader` (one prefix a line, `#` comments, blank lines; the first bad line
-/// of a file is reported with that file's name, line and column).
+/// `PrefixListReader` (one prefix a line, `#` comments, blank lines). Every bad line of a
+/// file is reported with that file's name, line and column; a file with any bad line
+/// contributes no prefixes.
 enum PrefixListFile {
     static func read(path: String) -> (prefixes: [Located<AnyCIDR>], findings: [Finding]) {
         var prefixes: [Located<AnyCIDR>] = []
+        var mapped: [Finding] = []
+        let problems: [PrefixListError]
         do {
-            try PrefixListReader().forEachPrefix(in: .file(path)) { prefix, line, column in
-                prefixes.append(Located(prefix, at: SourceLocation(file: path, line: line, column: column)))
+            problems = try PrefixListReader().forEachPrefixCollectingErrors(in: .file(path)) { prefix, line, column in
+                let location = SourceLocation(file: path, line: line, column: column)
+                // As in a policy, a mapped address would trust nothing; aggregate keeps them.
+                if let v4 = prefix.ipv4Mapped {
+                    mapped.append(Finding(
+                        id: "prefix", severity: .error, location: location,
+                        message: "'\(prefix)' is an IPv4-mapped IPv6 address, which never matches IPv4 traffic",
+                        hint: "write it as IPv4: \(v4.length == 32 ? "\(v4.address)" : "\(v4)")"))
+                }
+                prefixes.append(Located(prefix, at: location))
             }
-            return (prefixes, [])
         } catch {
-            let id: String
-            if case .invalidPrefix = error.reason { id = "prefix" } else { id = "prefix-list" }
-            let location = SourceLocation(file: path, line: max(error.line, 1), column: max(error.column, 1))
-            return ([], [Finding(id: id, severity: .error, location: location, message: error.message, hint: error.hint)])
+            problems = [error]
         }
+        var findings = PolicyLoader.sorted(problems.map(finding) + mapped, primary: path)
+        // A binary or wrong file can be bad on every line; the first ones say enough.
+        let shown = PolicyLinter.maximumFindingsPerID
+        if findings.count > shown {
+            let first = findings[shown]
+            findings = Array(findings.prefix(shown)) + [Finding(
+                id: first.id, severity: .error, location: first.location,
+                message: "\(findings.count - shown) more bad lines in this file not shown")]
+        }
+        return findings.isEmpty ? (prefixes, []) : ([], findings)
+    }
+
+    private static func finding(_ error: PrefixListError) -> Finding {
+        let id: String
+        if case .invalidPrefix = error.reason { id = "prefix" } else { id = "prefix-list" }
+        let location = SourceLocation(file: error.source, line: max(error.line, 1), column: max(error.column, 1))
+        return Finding(id: id, severity: .error, location: location, message: error.message, hint: error.hint)
     }
 }

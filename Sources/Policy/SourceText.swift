@@ -81,7 +81,9 @@ struct SourceText: Sendable {
             let location = SourceText(path: path, text: valid).location(scalarOffset: valid.unicodeScalars.count)
             throw fail("encoding", "\(what) is not valid UTF-8", at: location)
         }
-        return SourceText(path: path, text: text)
+        // A leading byte order mark (Windows editors write one) is not YAML; prefix lists
+        // already skip it, so policies do too.
+        return SourceText(path: path, text: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text)
     }
 
     /// The byte offset of the first byte that does not decode as UTF-8.

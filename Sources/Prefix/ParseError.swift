@@ -13,8 +13,12 @@ public struct PrefixParseError: Error, Hashable, Sendable, CustomStringConvertib
         case zoneID
         /// The text after `/` is not a decimal length, or is out of range for the family.
         case badLength
-        /// Bits set past the prefix length; carries the two possible intended prefixes.
-        case hostBitsSet(network: AnyCIDR, narrower: AnyCIDR?)
+        /// A prefix length written with a leading zero (`/08`).
+        case lengthLeadingZero
+        /// Bits set past the prefix length; carries the possible intended prefixes: the whole
+        /// network, the narrowest prefix that keeps the address, and the single host when that
+        /// narrowest prefix still holds more than one address.
+        case hostBitsSet(network: AnyCIDR, narrower: AnyCIDR?, host: AnyCIDR? = nil)
     }
 
     public let reason: Reason
@@ -38,6 +42,7 @@ public struct PrefixParseError: Error, Hashable, Sendable, CustomStringConvertib
         case .octetOutOfRange: "'\(text)' has an IPv4 octet above 255"
         case .zoneID: "'\(text)' has an IPv6 zone id, which a firewall rule cannot use"
         case .badLength: "'\(text)' has an invalid prefix length (0-32 for IPv4, 0-128 for IPv6)"
+        case .lengthLeadingZero: "'\(text)' has a prefix length with a leading zero"
         case .hostBitsSet: "'\(text)' has host bits set past the prefix length"
         }
     }
@@ -49,8 +54,12 @@ public struct PrefixParseError: Error, Hashable, Sendable, CustomStringConvertib
             "write the octets without leading zeros; tools disagree whether 010 means 10 or 8"
         case .zoneID:
             "drop the '%zone' part; the interface is set by the policy's 'interface'"
-        case .hostBitsSet(let network, let narrower):
-            if let narrower {
+        case .lengthLeadingZero:
+            "write the length without leading zeros, e.g. /8"
+        case .hostBitsSet(let network, let narrower, let host):
+            if let narrower, let host {
+                "did you mean \(network) (the whole network), \(narrower) (the smaller one) or \(host) (the single host)?"
+            } else if let narrower {
                 "did you mean \(network) (the whole network) or \(narrower) (the smaller one)?"
             } else {
                 "did you mean \(network)?"

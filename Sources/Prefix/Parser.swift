@@ -56,8 +56,11 @@ public enum PrefixParser {
         let addressBytes = UnsafeBufferPointer(rebasing: bytes[0..<slash])
         var length: Int? = nil
         if slash < bytes.count {
-            guard let parsed = parseLength(UnsafeBufferPointer(rebasing: bytes[(slash + 1)...])) else {
-                throw fail(.badLength, slash + 1)
+            let lengthBytes = UnsafeBufferPointer(rebasing: bytes[(slash + 1)...])
+            guard let parsed = parseLength(lengthBytes) else {
+                let zeroPadded = lengthBytes.count > 1 && lengthBytes[0] == UInt8(ascii: "0")
+                    && parseLength(UnsafeBufferPointer(rebasing: lengthBytes[1...])) != nil
+                throw fail(zeroPadded ? .lengthLeadingZero : .badLength, slash + 1)
             }
             length = parsed
         }
@@ -87,7 +90,14 @@ public enum PrefixParser {
         if hostBits == .mask { return network }
         let narrowest = A.bitWidth - address.bits.trailingZeroBitCount
         let narrower = CIDR(address: address, length: narrowest)
-        throw fail(.hostBitsSet(network: wrap(network), narrower: narrower.map(wrap)), 0)
+        // A narrower prefix wider than one address trusts neighbours the author never named
+        // (10.0.0.2/31 also holds .3), so the lone host is offered too, when the address reads
+        // like a host: its last octet (IPv6: group) is not zero. `192.168.1.0/16` reads like a
+        // network, and offering 192.168.1.0/32 there would only add noise.
+        let lastField = A.bitWidth == 32 ? 8 : 16
+        let readsLikeHost = address.bits.trailingZeroBitCount < lastField
+        let host = narrowest < A.bitWidth && readsLikeHost ? wrap(CIDR(host: address)) : nil
+        throw fail(.hostBitsSet(network: wrap(network), narrower: narrower.map(wrap), host: host), 0)
     }
 
     private static func wrap<A: IPAddress>(_ cidr: CIDR<A>) -> AnyCIDR {
@@ -138,7 +148,9 @@ public enum PrefixParser {
             }
             index += 1
         }
-        guard octets == 4 else { return .failure(Problem(reason: .malformedAddress, offset: base + bytes.count)) }
+        // Too few octets is only noticed at the end; the whole text is what is wrong, so the
+        // column points at its start rather than past its end.
+        guard octets == 4 else { return .failure(Problem(reason: .malformedAddress, offset: base)) }
         return .success(IPv4Address(bits: value))
     }
 
@@ -205,7 +217,7 @@ public enum PrefixParser {
             }
         }
         let total = headCount + tailCount
-        guard compressed ? total <= 7 : total == 8 else { return bad(count) }
+        guard compressed ? total <= 7 : total == 8 else { return bad(0) }
         // Head groups are the most significant; `<<` by 128 (no head groups) yields 0.
         let bits = head << (16 * (8 - headCount)) | tail
         return .success(IPv6Address(bits: bits))

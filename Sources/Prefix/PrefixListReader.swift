@@ -96,11 +96,30 @@ public struct PrefixListReader: Sendable {
         }
     }
 
-    /// Scans `bytes` line by line; `source` names them in errors.
+    /// Calls `body` with each good prefix of `source` and returns every bad line's error, so
+    /// that one run shows all problems of a file; only whole-file problems (unreadable, too
+    /// large) are thrown.
+    public func forEachPrefixCollectingErrors(
+        in source: Source, _ body: (_ prefix: AnyCIDR, _ line: Int, _ column: Int) -> Void
+    ) throws(PrefixListError) -> [PrefixListError] {
+        var problems: [PrefixListError] = []
+        try withContents(of: source) { (bytes) throws(PrefixListError) in
+            try scan(bytes, source: source.name, body, onError: { problems.append($0) })
+        }
+        return problems
+    }
+
+    /// Scans `bytes` line by line; `source` names them in errors. Without `onError` the first
+    /// bad line is thrown; with it, each bad line is handed over and the scan goes on.
     public func scan(
         _ bytes: UnsafeBufferPointer<UInt8>, source: String,
-        _ body: (_ prefix: AnyCIDR, _ line: Int, _ column: Int) -> Void
+        _ body: (_ prefix: AnyCIDR, _ line: Int, _ column: Int) -> Void,
+        onError: ((PrefixListError) -> Void)? = nil
     ) throws(PrefixListError) {
+        func report(_ error: PrefixListError) throws(PrefixListError) {
+            guard let onError else { throw error }
+            onError(error)
+        }
         let newline = UInt8(ascii: "\n"), hash = UInt8(ascii: "#")
         @inline(__always) func isBlank(_ byte: UInt8) -> Bool {
             byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
@@ -128,14 +147,15 @@ public struct PrefixListReader: Sendable {
                 }
                 let token = UnsafeBufferPointer(rebasing: bytes[tokenStart..<index])
                 let column = tokenStart - lineStart + 1
-                let prefix: AnyCIDR
                 do {
-                    prefix = try PrefixParser.parse(token, hostBits: hostBits)
+                    body(try PrefixParser.parse(token, hostBits: hostBits), line, column)
                 } catch {
-                    throw PrefixListError(.invalidPrefix(error), source: source, line: line,
-                                          column: column + error.offset)
+                    try report(PrefixListError(.invalidPrefix(error), source: source, line: line,
+                                               column: column + error.offset))
+                    // The rest of a bad line is not looked at: one error a line.
+                    while index < count && bytes[index] != newline { index += 1 }
+                    continue
                 }
-                body(prefix, line, column)
                 while index < count && isBlank(bytes[index]) { index += 1 }
                 if index == count { break }
                 if bytes[index] == newline { continue }
@@ -144,8 +164,8 @@ public struct PrefixListReader: Sendable {
                     while end < count && bytes[end] != newline && bytes[end] != hash { end += 1 }
                     while end > index && isBlank(bytes[end - 1]) { end -= 1 }
                     let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self)
-                    throw PrefixListError(.trailingText(text), source: source, line: line,
-                                          column: index - lineStart + 1)
+                    try report(PrefixListError(.trailingText(text), source: source, line: line,
+                                               column: index - lineStart + 1))
                 }
             }
             // A comment: skip to the end of the line, leaving the newline for the loop.

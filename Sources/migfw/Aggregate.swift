@@ -34,6 +34,11 @@ struct Aggregate: ParsableCommand {
             for source in (files.isEmpty ? ["-"] : files).map(Self.source) {
                 try reader.add(source, to: &aggregator)
             }
+            if (files.isEmpty || files.contains("-")) && exclusions.contains("-") || exclusions.filter({ $0 == "-" }).count > 1 {
+                // Standard input can be read only once; the second reader would see nothing.
+                FileHandle.standardError.write(Data("migfw aggregate: standard input ('-') can be read only once; name it as a prefix list or as one --exclude, not both\n".utf8))
+                throw ExitCode(2)
+            }
             for source in exclusions.map(Self.source) {
                 try reader.add(source, to: &aggregator, excluding: true)
             }
@@ -41,9 +46,15 @@ struct Aggregate: ParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
-        let output = FileHandle.standardOutput
+        // `render` cannot throw from its callback: the first failed write is kept, later
+        // chunks are dropped, and the failure ends the run after it.
+        var failure: (any Error)? = nil
         // `consume`: the collected lists are then sorted in place rather than copied.
-        (consume aggregator).aggregate().render(as: format) { output.write(Data($0)) }
+        (consume aggregator).aggregate().render(as: format) { chunk in
+            guard failure == nil else { return }
+            do { try StandardOutput.write(chunk) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     private static func source(_ argument: String) -> PrefixListReader.Source {

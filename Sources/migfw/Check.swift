@@ -32,22 +32,24 @@ struct Check: ParsableCommand {
             findings = error.findings
             valid = false
         }
+        var output = ""
         if json {
-            print(CheckReport(file: options.config, valid: valid, findings: findings).json())
+            output = CheckReport(file: options.config, valid: valid, findings: findings).json() + "\n"
         } else {
             for finding in findings {
-                print("\(finding.location): \(finding.severity.rawValue): \(finding.message) [\(finding.id)]")
-                if let hint = finding.hint { print("\(finding.location): note: \(hint)") }
+                output += "\(finding.location): \(finding.severity.rawValue): \(finding.message) [\(finding.id)]\n"
+                if let hint = finding.hint { output += "\(finding.location): note: \(hint)\n" }
             }
-            print(Self.summary(file: options.config, valid: valid, findings: findings))
+            output += Self.summary(file: options.config, valid: valid, findings: findings) + "\n"
         }
+        try StandardOutput.write(output)
         if !valid { throw ExitCode(2) }
         if PolicyLinter.hasErrors(findings) { throw ExitCode(1) }
     }
 
     static func summary(file: String, valid: Bool, findings: [Finding]) -> String {
         func count(_ severity: Severity, _ noun: String) -> String {
-            let n = findings.filter { $0.severity == severity }.count
+            let n = findings.filter { $0.severity == severity }.reduce(0) { $0 + $1.weight }
             return "\(n) \(noun)\(n == 1 ? "" : "s")"
         }
         if !valid { return "\(file): invalid policy, \(count(.error, "error"))" }
@@ -78,9 +80,13 @@ struct CheckReport: Encodable {
     init(file: String, valid: Bool, findings: [Finding]) {
         self.file = file
         self.valid = valid
-        errors = findings.filter { $0.severity == .error }.count
-        warnings = findings.filter { $0.severity == .warning }.count
-        infos = findings.filter { $0.severity == .info }.count
+        // Totals count every finding, also those folded into a "N more not shown" line.
+        func total(_ severity: Severity) -> Int {
+            findings.filter { $0.severity == severity }.reduce(0) { $0 + $1.weight }
+        }
+        errors = total(.error)
+        warnings = total(.warning)
+        infos = total(.info)
         self.findings = findings.map {
             Item(id: $0.id, severity: $0.severity.rawValue, file: $0.location.file, line: $0.location.line,
                  column: $0.location.column, message: $0.message, hint: $0.hint)

@@ -12,7 +12,9 @@ struct Compile: ParsableCommand {
         discussion: """
             nft: text that `nft -f` loads (table inet migfw). json: the libnftables JSON schema, \
             for `nft -j -f`. cidr: the trusted set as its minimal list of prefixes, IPv4 then \
-            IPv6, one a line. Exit 0 ok, 2 invalid policy or arguments.
+            IPv6, one a line. A policy with lint errors (see `migfw check`) is refused like \
+            `apply` refuses it. Exit 0 ok, 2 invalid policy, lint errors or arguments, 1 output \
+            could not be written.
             """
     )
 
@@ -33,6 +35,13 @@ struct Compile: ParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
+        // The same refusal as apply: a ruleset apply would refuse is not printed either.
+        let errors = PolicyLinter.errors(policy)
+        if !errors.isEmpty {
+            for finding in errors { FileHandle.standardError.write(Data("\(finding)\n".utf8)) }
+            FileHandle.standardError.write(Data("migfw compile: the policy has errors (see `migfw check`); nothing printed\n".utf8))
+            throw ExitCode(2)
+        }
         let output: String
         switch format {
         case .nft:
@@ -49,6 +58,6 @@ struct Compile: ParsableCommand {
             let lines = trusted.ipv4CIDRs.map(\.description) + trusted.ipv6CIDRs.map(\.description)
             output = lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
         }
-        FileHandle.standardOutput.write(Data(output.utf8))
+        try StandardOutput.write(output)
     }
 }

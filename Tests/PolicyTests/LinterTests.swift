@@ -114,6 +114,25 @@ import Testing
         let duplicates = findings.filter { $0.id == "duplicate" }
         #expect(duplicates.count == PolicyLinter.maximumFindingsPerID + 1)
         #expect(duplicates.contains { $0.message == "150 more 'duplicate' findings not shown" })
+        // The summary line carries what it stands for, so totals can count all 200.
+        #expect(duplicates.reduce(0) { $0 + $1.weight } == 200)
+    }
+
+    @Test func hostRemovedByAnExclusionIsReported() {
+        let policy = Self.policy(networks: ["10.0.0.0/24"], hosts: ["10.0.0.7"], exclude: ["10.0.0.0/29"])
+        #expect(Self.ids(policy) == ["host-excluded"])
+        #expect(Self.ids(Self.policy(networks: ["10.0.0.0/24"], hosts: ["10.0.0.9"], exclude: ["10.0.0.0/29"])) == [])
+    }
+
+    @Test func hostInsideANetworkFromFilesIsNotOutside() {
+        #expect(Self.ids(Self.policy(hosts: ["10.1.0.5"], files: ["10.1.0.0/24"])) == [])
+        #expect(Self.ids(Self.policy(hosts: ["10.2.0.5"], files: ["10.1.0.0/24"])) == ["host-outside-networks"])
+    }
+
+    @Test func allowBroadKeepsThePublicPrefixWarning() {
+        var policy = Self.policy(networks: ["0.0.0.0/0"])
+        policy.allowBroad = true
+        #expect(Self.ids(policy) == ["public-prefix"])
     }
 }
 

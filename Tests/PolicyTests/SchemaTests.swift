@@ -41,6 +41,7 @@ import Testing
         "unknown-key-top", "unknown-key-trusted", "bool-maybe", "version-unsupported", "interface-too-long",
         "interface-slash", "port-out-of-range", "port-protocol", "prefix-leading-zero", "prefix-length-33",
         "authentication-unknown", "hosts-not-a-list", "log-rate", "performance-unknown",
+        "interface-quote", "interface-wildcard",
     ])
     func schemaRejectsCorpusFile(_ name: String) throws {
         let path = Repo.root.appendingPathComponent("Tests/PolicyTests/Corpus/\(name).yaml").path

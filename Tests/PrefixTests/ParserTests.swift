@@ -61,3 +61,59 @@ import Testing
         #expect(throws: PrefixParseError.self) { try PrefixParser.parse(text) }
     }
 }
+
+@Suite struct ParserHintTests {
+    @Test func hostBitsHintOffersTheSingleHostWhenTheNarrowerPrefixIsWider() {
+        do {
+            _ = try PrefixParser.parse("10.0.0.2/8")
+            Issue.record("10.0.0.2/8 parsed")
+        } catch {
+            #expect(error.hint == "did you mean 10.0.0.0/8 (the whole network), 10.0.0.2/31 (the smaller one) or 10.0.0.2/32 (the single host)?")
+        }
+        do {
+            _ = try PrefixParser.parse("2001:db8::2/32")
+            Issue.record("2001:db8::2/32 parsed")
+        } catch {
+            #expect(error.hint?.contains("2001:db8::2/128 (the single host)") == true)
+        }
+    }
+
+    @Test func seedHintStaysTwoWay() {
+        do {
+            _ = try PrefixParser.parse("192.168.1.0/16")
+            Issue.record("parsed")
+        } catch {
+            #expect(error.hint == "did you mean 192.168.0.0/16 (the whole network) or 192.168.1.0/24 (the smaller one)?")
+        }
+    }
+
+    @Test func zeroPaddedLengthSaysLeadingZero() {
+        do {
+            _ = try PrefixParser.parse("10.0.0.0/08")
+            Issue.record("parsed")
+        } catch {
+            #expect(error.reason == .lengthLeadingZero)
+            #expect(error.message == "'10.0.0.0/08' has a prefix length with a leading zero")
+            #expect(error.offset == 9)
+        }
+    }
+
+    @Test(arguments: ["1.2.3", "1:2:3"])
+    func truncatedAddressPointsAtItsStart(_ text: String) {
+        do {
+            _ = try PrefixParser.parse(text)
+            Issue.record("parsed")
+        } catch {
+            #expect(error.reason == .malformedAddress)
+            #expect(error.offset == 0)
+        }
+    }
+
+    @Test func mappedPrefixesHaveAnIPv4Form() throws {
+        #expect(try PrefixParser.parse("::ffff:10.0.0.0/104").ipv4Mapped?.description == "10.0.0.0/8")
+        #expect(try PrefixParser.parse("::ffff:10.0.0.5").ipv4Mapped?.description == "10.0.0.5/32")
+        #expect(try PrefixParser.parse("::/0").ipv4Mapped == nil)
+        #expect(try PrefixParser.parse("2001:db8::/32").ipv4Mapped == nil)
+        #expect(try PrefixParser.parse("10.0.0.0/8").ipv4Mapped == nil)
+    }
+}
