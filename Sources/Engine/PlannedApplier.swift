@@ -224,8 +224,9 @@ public final class PlannedApplier {
 }
 
 extension NetlinkError {
-    /// The kernel answered the batch with an error: nothing was committed.
-    var isRejection: Bool {
+    /// The kernel answered the batch with an error: nothing was committed. (No reply, or
+    /// one migfw cannot read, leaves the outcome unknown.)
+    public var isRejection: Bool {
         switch self {
         case .kernel, .permissionDenied: true
         default: false

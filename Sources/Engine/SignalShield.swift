@@ -17,6 +17,12 @@ public final class SignalShield {
 
     public init() {
         caughtSignal = 0
+        // A parent may hand down a mask that blocks them (seen under test runners): a blocked
+        // SIGTERM would only be noticed after the wait. Unblocked here, on the waiting thread.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in Self.shielded { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signal in Self.shielded {
             var action = sigaction()
             sigemptyset(&action.sa_mask)

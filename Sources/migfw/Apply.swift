@@ -152,6 +152,7 @@ struct Apply: ParsableCommand {
     }
 
     private func rollBack(_ applier: PlannedApplier, to previous: PlannedApplier.Snapshot, reason: String) {
+        applier.afterCommit = nil
         do {
             let restored = try applier.restore(previous)
             printError("migfw apply: \(reason): "

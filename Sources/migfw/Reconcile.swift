@@ -104,6 +104,10 @@ struct Reconcile: ParsableCommand {
                 }
                 metrics.unexpectedAddresses = plan.summary.unexpectedAddressRanges
             }
+            if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
+                // Test hook: a failure after the commit, to show the alert is logged anyway.
+                applier.afterCommit = { throw OperationError.verifyFailed("injected by MIGFW_TEST_FAIL_AFTER_COMMIT") }
+            }
             let result = try applier.apply(desired, allowState: !full)
             metrics.inSync = !result.committed
             guard result.committed else { return try finish(0) }
