@@ -53,6 +53,12 @@ public struct Confirmation: Sendable {
         }
     }
 
+    /// Drops a confirmation given before the new ruleset was in place (between ``begin()``
+    /// and the commit): it proves nothing about that ruleset. Call right before the prompt.
+    public func discardEarlyConfirmation() {
+        try? FileManager.default.removeItem(atPath: confirmedPath)
+    }
+
     /// Whether process `pid` exists (EPERM: it exists but belongs to someone else).
     static func isRunning(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM

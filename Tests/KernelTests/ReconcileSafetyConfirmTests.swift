@@ -146,6 +146,11 @@ struct ReconcileSafetyConfirmTests {
             try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
             let (process, errors) = try Self.startApply(lab, seconds: 3)
             #expect(Self.waitForPending(lab))
+            // SIGHUP is ignored while waiting (bit 0 of SigIgn), not merely blocked.
+            let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+            let ignored = status.split(separator: "\n").first { $0.hasPrefix("SigIgn:") }
+                .flatMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) } ?? 0
+            #expect(ignored & 1 == 1)
             kill(process.processIdentifier, SIGHUP)
             process.waitUntilExit()
             let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
