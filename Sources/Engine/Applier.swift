@@ -26,7 +26,7 @@ public struct ApplyReport: Sendable {
 /// Puts a ruleset into the kernel.
 public enum Applier {
     /// Compare-and-swap attempts before giving up on a ruleset that keeps changing.
-    public static let maxAttempts = 3
+    public static let maxAttempts = 5
 
     /// Replaces (or creates) `table` in `namespace` in ONE netlink transaction: delete the
     /// old table if there is one, add everything, all or nothing, guarded by the generation
@@ -65,7 +65,7 @@ public enum Applier {
                 continue
             }
         }
-        guard let receipt else { throw EngineError.concurrentChanges(attempts: maxAttempts) }
+        guard let receipt else { throw OperationError.keptChanging(attempts: maxAttempts) }
         let applied = clock.now
         var held = desired
         if verify {
@@ -172,7 +172,8 @@ public enum Verifier {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// The duration in seconds (for timings and metrics).
+    public var seconds: Double {
         let (s, attoseconds) = components
         return Double(s) + Double(attoseconds) / 1e18
     }

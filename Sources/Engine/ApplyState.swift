@@ -12,7 +12,9 @@ import Ruleset
 /// of dumping them; its batch carries the same generation id, so the kernel itself rejects
 /// the plan if anything changed in between.
 ///
-/// Kept under `/run/migfw/` (tmpfs: gone at reboot, when generation ids restart). The kernel
+/// Kept under `/run/migfw/` (tmpfs: gone at reboot, when generation ids restart), and tied
+/// to the boot (`/proc/sys/kernel/random/boot_id`) in case the directory survives one: the
+/// host namespace's nsfs inode is the same every boot and generation ids restart. The kernel
 /// ignores userdata sent for an existing table (measured on 6.18), so the digest the full
 /// apply writes into the table's userdata goes stale after an element-only apply; this file
 /// is what the fast path trusts.
@@ -23,6 +25,8 @@ public struct ApplyState: Equatable, Sendable {
         ProcessInfo.processInfo.environment["MIGFW_STATE_DIR"] ?? "/run/migfw"
     }
 
+    /// The kernel's boot id when the state was written: a state from another boot says nothing.
+    public var bootID: String
     /// The namespace's nsfs inode: a recreated namespace with the same name is another one.
     public var namespaceID: UInt64
     /// The generation id right after migfw's commit (or at its last full in-sync check).
@@ -32,7 +36,9 @@ public struct ApplyState: Equatable, Sendable {
     /// The sets the kernel held then (definitions and elements).
     public var sets: [NamedSet]
 
-    public init(namespaceID: UInt64, generation: UInt32, digest: UInt64, sets: [NamedSet]) {
+    public init(bootID: String = ApplyState.currentBootID, namespaceID: UInt64, generation: UInt32, digest: UInt64,
+                sets: [NamedSet]) {
+        self.bootID = bootID
         self.namespaceID = namespaceID
         self.generation = generation
         self.digest = digest
@@ -66,6 +72,12 @@ public struct ApplyState: Equatable, Sendable {
     /// Removes the state (after a change migfw cannot vouch for).
     public static func forget(path: String) { try? FileManager.default.removeItem(atPath: path) }
 
+    /// This boot's id (`/proc/sys/kernel/random/boot_id`), or "" where there is none.
+    public static let currentBootID: String = {
+        guard let data = FileManager.default.contents(atPath: "/proc/sys/kernel/random/boot_id") else { return "" }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }()
+
     /// The nsfs inode of `/run/netns/NAME`, or of the current namespace.
     public static func namespaceID(_ namespace: String?) -> UInt64 {
         var info = stat()
@@ -74,9 +86,9 @@ public struct ApplyState: Equatable, Sendable {
         return UInt64(info.st_ino)
     }
 
-    // MARK: - Encoding: "MIGFWST1", then little-endian fields.
+    // MARK: - Encoding: "MIGFWST2", then little-endian fields (the boot id first).
 
-    private static let magic = Array("MIGFWST1".utf8)
+    private static let magic = Array("MIGFWST2".utf8)
 
     func encoded() -> [UInt8] {
         var out = Self.magic
@@ -84,6 +96,7 @@ public struct ApplyState: Equatable, Sendable {
         func u32(_ v: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> shift)) } }
         func u64(_ v: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> shift)) } }
         func text(_ s: String) { u32(UInt32(s.utf8.count)); out += s.utf8 }
+        text(bootID)
         u64(namespaceID)
         u32(generation)
         u64(digest)
@@ -135,6 +148,7 @@ public struct ApplyState: Equatable, Sendable {
 
         mutating func state() -> ApplyState? {
             guard take(8).map(Array.init) == ApplyState.magic,
+                  let bootLength = u32(), let boot = take(Int(bootLength)),
                   let namespaceID = u64(), let generation = u32(), let digest = u64(), let count = u32()
             else { return nil }
             var sets: [NamedSet] = []
@@ -143,11 +157,14 @@ public struct ApplyState: Equatable, Sendable {
                       let kind = take(1)?.first, let elementCount = u32()
                 else { return nil }
                 let n = Int(elementCount)
+                // A corrupt count must not reserve gigabytes: no more ranges than bytes left
+                // for them (8, 32 and 4 bytes per IPv4, IPv6 and port range).
+                func capacity(bytesEach: Int) -> Int { min(n, (bytes.count - offset) / bytesEach) }
                 let elements: SetElements
                 switch kind {
                 case 4:
                     var ranges: [AddressRange<IPv4Address>] = []
-                    ranges.reserveCapacity(n)
+                    ranges.reserveCapacity(capacity(bytesEach: 8))
                     for _ in 0..<n {
                         guard let lower = u32(), let upper = u32(),
                               let range = AddressRange(lower: IPv4Address(bits: lower), upper: IPv4Address(bits: upper))
@@ -157,7 +174,7 @@ public struct ApplyState: Equatable, Sendable {
                     elements = .ipv4(ranges)
                 case 6:
                     var ranges: [AddressRange<IPv6Address>] = []
-                    ranges.reserveCapacity(n)
+                    ranges.reserveCapacity(capacity(bytesEach: 32))
                     for _ in 0..<n {
                         guard let a = u64(), let b = u64(), let c = u64(), let d = u64(),
                               let range = AddressRange(lower: IPv6Address(bits: UInt128(a) << 64 | UInt128(b)),
@@ -181,7 +198,7 @@ public struct ApplyState: Equatable, Sendable {
                 sets.append(NamedSet(name: String(decoding: name, as: UTF8.self), flags: SetFlags(rawValue: flags),
                                      elements: elements))
             }
-            return ApplyState(namespaceID: namespaceID, generation: generation, digest: digest, sets: sets)
+            return ApplyState(bootID: String(decoding: boot, as: UTF8.self), namespaceID: namespaceID, generation: generation, digest: digest, sets: sets)
         }
     }
 }

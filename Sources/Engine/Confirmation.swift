@@ -4,10 +4,19 @@ import Glibc
 #endif
 
 /// The hand-shake between `apply --confirm SECONDS` and `migfw confirm`, like iptables-apply:
-/// apply writes a pending file and waits; `confirm` (from another shell, or over the new
-/// SSH session that proves the ruleset does not lock the admin out) writes the confirmed
-/// file; a keypress on apply's own terminal counts too.
+/// apply writes a pending file (with its PID) and waits; `confirm` (from another shell, or
+/// over the new SSH session that proves the ruleset does not lock the admin out) writes the
+/// confirmed file; a line typed on apply's own terminal counts too. Nothing else does: a
+/// hang-up, a closed standard input or a signal means "not confirmed".
 public struct Confirmation: Sendable {
+    /// How waiting ended.
+    public enum Outcome: Equatable, Sendable {
+        case confirmed
+        case timedOut
+        /// SIGINT or SIGTERM arrived (see ``SignalShield``).
+        case interrupted(signal: Int32)
+    }
+
     public let pendingPath: String
     public let confirmedPath: String
 
@@ -17,7 +26,8 @@ public struct Confirmation: Sendable {
         confirmedPath = base + ".ok"
     }
 
-    /// Announces that an apply waits for confirmation.
+    /// Announces that an apply waits for confirmation. Called BEFORE the commit, so a file
+    /// that cannot be written stops the apply while nothing has changed.
     public func begin() throws(OperationError) {
         try? FileManager.default.removeItem(atPath: confirmedPath)
         do {
@@ -29,32 +39,57 @@ public struct Confirmation: Sendable {
         }
     }
 
-    /// Confirms the waiting apply (what `migfw confirm` does).
+    /// Confirms the waiting apply (what `migfw confirm` does). A pending file whose process
+    /// is gone (the apply was killed) is removed and confirms nothing.
     public func confirm() throws(OperationError) {
-        guard FileManager.default.fileExists(atPath: pendingPath) else { throw .nothingToConfirm(path: pendingPath) }
+        guard let data = FileManager.default.contents(atPath: pendingPath) else { throw .nothingToConfirm(path: pendingPath) }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let pid = Int32(text), pid > 0, Self.isRunning(pid) else {
+            try? FileManager.default.removeItem(atPath: pendingPath)
+            throw .staleConfirmation(path: pendingPath, pid: Int32(text) ?? 0)
+        }
         guard FileManager.default.createFile(atPath: confirmedPath, contents: Data()) else {
             throw .writeFailed(path: confirmedPath, reason: "cannot create")
         }
     }
 
+    /// Drops a confirmation given before the new ruleset was in place (between ``begin()``
+    /// and the commit): it proves nothing about that ruleset. Call right before the prompt.
+    public func discardEarlyConfirmation() {
+        try? FileManager.default.removeItem(atPath: confirmedPath)
+    }
+
+    /// Whether process `pid` exists (EPERM: it exists but belongs to someone else).
+    static func isRunning(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
     /// Waits up to `seconds` for `migfw confirm` or, when `keyboard`, a line on standard
-    /// input. True when confirmed.
-    public func wait(seconds: Double, keyboard: Bool) -> Bool {
+    /// input; stops early when `shield` caught SIGINT/SIGTERM. End of input or a hang-up on
+    /// the terminal only stops listening to it.
+    public func wait(seconds: Double, keyboard: Bool, shield: SignalShield) -> Outcome {
         defer { end() }
         let deadline = Date().addingTimeInterval(seconds)
+        var listening = keyboard
         while Date() < deadline {
-            if FileManager.default.fileExists(atPath: confirmedPath) { return true }
-            if keyboard {
+            if let signal = shield.received { return .interrupted(signal: signal) }
+            if FileManager.default.fileExists(atPath: confirmedPath) { return .confirmed }
+            if listening {
                 var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
                 if poll(&descriptor, 1, 100) > 0 {
-                    _ = readLine()
-                    return true
+                    let events = Int32(descriptor.revents)
+                    if events & Int32(POLLIN) != 0, readLine() != nil { return .confirmed }
+                    // EOF, POLLHUP, POLLERR or POLLNVAL: the terminal is gone, not a "yes".
+                    if events & Int32(POLLIN) != 0 || events & Int32(POLLHUP | POLLERR | POLLNVAL) != 0 {
+                        listening = false
+                    }
                 }
             } else {
                 usleep(100_000)
             }
         }
-        return FileManager.default.fileExists(atPath: confirmedPath)
+        if let signal = shield.received { return .interrupted(signal: signal) }
+        return FileManager.default.fileExists(atPath: confirmedPath) ? .confirmed : .timedOut
     }
 
     /// Removes both files.

@@ -8,8 +8,6 @@ public enum EngineError: Error, CustomStringConvertible {
     case interfaceMissing(name: String, location: String, namespace: String?)
     /// The kernel committed the batch but does not hold exactly the model.
     case verificationFailed(String)
-    /// The ruleset kept changing under migfw (compare-and-swap lost every retry).
-    case concurrentChanges(attempts: Int)
 
     public var description: String {
         switch self {
@@ -20,8 +18,6 @@ public enum EngineError: Error, CustomStringConvertible {
             return "\(location): error: interface \"\(name)\" does not exist in \(place); nothing applied"
         case .verificationFailed(let detail):
             return "read-back verification failed: the kernel does not hold the applied ruleset: \(detail)"
-        case .concurrentChanges(let attempts):
-            return "the ruleset changed during each of \(attempts) attempts (another nft user?); nothing applied"
         }
     }
 

@@ -15,8 +15,8 @@ public enum OperationError: Error, Equatable, Sendable, CustomStringConvertible 
     case verifyFailed(String)
     /// A file migfw writes (metrics, state, confirmation) could not be written.
     case writeFailed(path: String, reason: String)
-    /// `--confirm` ran out of time: the previous ruleset was restored.
-    case notConfirmed(seconds: Double)
+    /// `migfw confirm` found a pending file whose apply is no longer running (killed).
+    case staleConfirmation(path: String, pid: Int32)
     /// `migfw confirm` found no apply waiting for confirmation.
     case nothingToConfirm(path: String)
 
@@ -33,8 +33,9 @@ public enum OperationError: Error, Equatable, Sendable, CustomStringConvertible 
             "after the commit the kernel does not hold the planned ruleset: \(what)"
         case .writeFailed(let path, let reason):
             "cannot write \(path): \(reason)"
-        case .notConfirmed(let seconds):
-            "not confirmed within \(seconds.formatted2) s: the previous ruleset was restored"
+        case .staleConfirmation(let path, let pid):
+            "no apply is waiting for confirmation: \(path) names process \(pid), which is not running "
+                + "(a killed apply); removed it. Check the ruleset with `migfw status`"
         case .nothingToConfirm(let path):
             "no apply is waiting for confirmation (no \(path))"
         }

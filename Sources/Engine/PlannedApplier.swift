@@ -40,6 +40,11 @@ public final class PlannedApplier {
     /// Called between the snapshot and the commit with the attempt number (tests inject a
     /// concurrent change here).
     public var beforeCommit: ((Int) throws -> Void)?
+    /// Called with each plan just before it is sent, so what it is about to repair (a possible
+    /// intrusion above all) is reported even if the commit or anything after it fails.
+    public var willCommit: ((RulesetPlan) -> Void)?
+    /// Called right after a commit, before the read-back (tests inject a failure here).
+    public var afterCommit: (() throws -> Void)?
 
     private let session: NetlinkSession
 
@@ -57,9 +62,9 @@ public final class PlannedApplier {
     /// The kernel's ruleset generation id.
     public func generation() throws -> UInt32 { try netlink { try session.generation() } }
 
-    /// The state file, if it belongs to this namespace and nothing committed since.
+    /// The state file, if it belongs to this boot and namespace and nothing committed since.
     public func currentState(generation: UInt32) -> ApplyState? {
-        guard let state = ApplyState.load(path: statePath),
+        guard let state = ApplyState.load(path: statePath), state.bootID == ApplyState.currentBootID,
               state.namespaceID == ApplyState.namespaceID(namespace), state.generation == generation
         else { return nil }
         return state
@@ -124,10 +129,11 @@ public final class PlannedApplier {
             if first == nil { first = snapshot }
             let plan = Planner.plan(desired: desired, actual: snapshot.table)
             if plan.isEmpty {
-                try? record(desired, generation: snapshot.generation)
+                recordOrForget(desired, generation: snapshot.generation)
                 return Result(plan: plan, previous: first!, attempts: attempt, committed: false)
             }
             try beforeCommit?(attempt)
+            willCommit?(plan)
             do {
                 _ = try netlink {
                     try session.send(Batch.carrying(plan, userdata: RulesetDigest.userdata(for: desired)),
@@ -137,16 +143,27 @@ public final class PlannedApplier {
                 // Someone committed since the snapshot: the plan may be wrong. Start over,
                 // but roll back to what the kernel held before migfw's first look.
                 continue
-            } catch EngineError.netlink(let error) where snapshot.fromState {
-                // Nothing was applied (all or nothing). A plan made from the state file that
-                // the kernel refuses means the record was wrong: drop it, dump, plan again.
+            } catch EngineError.netlink(let error) where snapshot.fromState && error.isRejection {
+                // The kernel refused the batch, so nothing was applied (all or nothing). A plan
+                // made from the state file that the kernel refuses means the record was wrong:
+                // drop it, dump, plan again. Any other failure (no reply, a reply migfw cannot
+                // read) leaves the outcome unknown, so it is not retried as "nothing happened".
                 ApplyState.forget(path: statePath)
                 trustState = false
                 if attempt == maxAttempts { throw EngineError.netlink(error) }
                 continue
             }
-            try record(desired, generation: snapshot.generation &+ 1)
-            if verify { try verifyStructure(desired) }
+            // The commit happened: the state file is only an optimisation, so failing to write
+            // it must not fail the apply; a structure check that fails leaves no state behind
+            // that the fast path could trust.
+            do {
+                try afterCommit?()
+                if verify { try verifyStructure(desired) }
+            } catch {
+                ApplyState.forget(path: statePath)
+                throw error
+            }
+            recordOrForget(desired, generation: snapshot.generation &+ 1)
             return Result(plan: plan, previous: first!, attempts: attempt, committed: true)
         }
         throw OperationError.keptChanging(attempts: maxAttempts)
@@ -183,6 +200,12 @@ public final class PlannedApplier {
         try state.save(path: statePath)
     }
 
+    /// ``record(_:generation:)``, or when the state cannot be written, no state at all (a
+    /// stale one would mislead the fast path; none only costs a full check).
+    public func recordOrForget(_ table: Table, generation: UInt32) {
+        do { try record(table, generation: generation) } catch { ApplyState.forget(path: statePath) }
+    }
+
     /// Cheap read-back of everything but the elements (chains, rules, set definitions); the
     /// elements are covered by the all-or-nothing commit and by reconcile's full check.
     private func verifyStructure(_ desired: Table) throws {
@@ -196,6 +219,17 @@ public final class PlannedApplier {
         let desiredSets = desired.sets.map { "\($0.name) \($0.keyType) \($0.flags.rawValue)" }
         guard kernelSets.sorted() == desiredSets.sorted() else {
             throw OperationError.verifyFailed("sets \(kernelSets), expected \(desiredSets)")
+        }
+    }
+}
+
+extension NetlinkError {
+    /// The kernel answered the batch with an error: nothing was committed. (No reply, or
+    /// one migfw cannot read, leaves the outcome unknown.)
+    public var isRejection: Bool {
+        switch self {
+        case .kernel, .permissionDenied: true
+        default: false
         }
     }
 }

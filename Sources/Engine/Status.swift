@@ -30,7 +30,8 @@ public struct StatusReport: Sendable {
 /// Reads migfw's table.
 public enum StatusReader {
     /// The table's status in `namespace`, nil when migfw's table is not loaded.
-    public static func status(namespace: String?) throws -> StatusReport? {
+    /// `stateDirectory` is where apply keeps its state (see ``ApplyState``).
+    public static func status(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory) throws -> StatusReport? {
         let session = try netlink { try NetlinkSession(namespace: namespace) }
         guard let snapshot = try netlink({ try session.readTable() }) else { return nil }
         let table = snapshot.table
@@ -47,11 +48,10 @@ public enum StatusReader {
         var stored = RulesetDigest.stored(in: table.userdata)
         // The kernel keeps a table's userdata from its creation (updates are ignored), so
         // after a plan-based apply changed elements, the digest migfw recorded in its state
-        // file (default directory) is the one that describes what it applied.
+        // file is the one that describes what it applied.
         let content = RulesetDigest.digest(table)
-        if stored != content, let state = ApplyState.load(path: ApplyState.path(directory: ApplyState.defaultDirectory,
-                                                                                namespace: namespace)),
-           state.namespaceID == ApplyState.namespaceID(namespace), state.digest == content {
+        if stored != content, let state = ApplyState.load(path: ApplyState.path(directory: stateDirectory, namespace: namespace)),
+           state.bootID == ApplyState.currentBootID, state.namespaceID == ApplyState.namespaceID(namespace), state.digest == content {
             stored = content
         }
         return StatusReport(

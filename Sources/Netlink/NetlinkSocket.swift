@@ -17,17 +17,26 @@ final class NetlinkSocket {
             if code == EPERM || code == EACCES { throw NetlinkError.permissionDenied(operation: "open netlink socket") }
             throw NetlinkError.system(call: "mnl_socket_open", errno: code)
         }
-        self.socket = socket
         guard mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
             let code = errno
             mnl_socket_close(socket)
             throw NetlinkError.system(call: "mnl_socket_bind", errno: code)
         }
+        // Without capped ACKs every error ACK carries a copy of the request (a large batch
+        // overflows the receive buffer); without extended ACKs errors lose their reason.
+        // Both exist since Linux 4.x: a failure here is a real problem, not a missing feature.
+        for (option, name) in [(NETLINK_EXT_ACK, "NETLINK_EXT_ACK"), (NETLINK_CAP_ACK, "NETLINK_CAP_ACK")] {
+            var on: Int32 = 1
+            // Safety: `on` outlives the call; the length passed is its size.
+            guard mnl_socket_setsockopt(socket, option, &on, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+                let code = errno
+                mnl_socket_close(socket)
+                throw NetlinkError.system(call: "setsockopt(\(name))", errno: code)
+            }
+        }
+        // Set last: once every property is set, a throw would also run deinit (a double close).
+        self.socket = socket
         portID = mnl_socket_get_portid(socket)
-        var on: Int32 = 1
-        // Safety: `on` lives across both calls; the length passed is its size.
-        _ = mnl_socket_setsockopt(socket, NETLINK_EXT_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
-        _ = mnl_socket_setsockopt(socket, NETLINK_CAP_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
     }
 
     deinit { mnl_socket_close(socket) }

@@ -24,7 +24,10 @@ struct Apply: ParsableCommand {
 
             --confirm SECONDS: after applying, wait for `migfw confirm` (from another \
             session) or Enter on this terminal; without it in time, the previous ruleset (or \
-            no table, if there was none) is restored and apply exits 1 (like iptables-apply).
+            no table, if there was none) is restored and apply exits 1 (like iptables-apply). \
+            The same happens on any failure after the commit, on SIGINT or SIGTERM while \
+            waiting, and when the terminal goes away (SIGHUP is ignored meanwhile; a hang-up \
+            or end of input is never a confirmation).
 
             Exit 0 applied (or nothing to do), 2 invalid policy or arguments (nothing \
             applied), 1 kernel error, missing privileges, or not confirmed (rolled back).
@@ -63,9 +66,6 @@ struct Apply: ParsableCommand {
         let started = clock.now
         let (policy, desired) = try desiredRuleset(config: config.config, command: "apply", invalidExit: 2)
         let prepared = clock.now
-        let result: PlannedApplier.Result
-        let applier: PlannedApplier
-        let held: RunLock
         do {
             guard try PlannedApplier.interfaceExists(policy.interface.value, namespace: namespace.netns) else {
                 let place = namespace.netns.map { "network namespace \($0)" } ?? "this network namespace"
@@ -81,26 +81,107 @@ struct Apply: ParsableCommand {
                     throw ExitCode(2)
                 }
             }
-            held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
-            applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
-            // No table yet (the plan is "create everything") or --rebuild: the full create,
-            // verified by a complete read-back unless --no-verify.
-            if try rebuild || !applier.tableExists() {
-                // What to roll back to: read only when a confirmation may need it.
-                let previous = try confirm.map { _ in try applier.snapshot() }
-                try rebuildTable(desired, policy: policy, clock: clock, started: started, prepared: prepared)
-                if let seconds = confirm, let previous {
-                    try awaitConfirmation(seconds: seconds, applier: applier, previous: previous)
-                }
-                return
-            }
-            result = try applier.apply(desired, verify: !noVerify)
         } catch let exit as ExitCode {
             throw exit
         } catch {
             throw exitForKernelFailure(error, command: "apply")
         }
+        let held: RunLock
+        do { held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout) } catch {
+            throw exitForKernelFailure(error, command: "apply")
+        }
         defer { withExtendedLifetime(held) {} }
+        guard let seconds = confirm else {
+            do {
+                try commit(desired, clock: clock, started: started, prepared: prepared)
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw exitForKernelFailure(error, command: "apply")
+            }
+            return
+        }
+        try applyWithConfirmation(seconds: seconds, desired: desired, clock: clock,
+                                  started: started, prepared: prepared)
+    }
+
+    /// --confirm: everything that could stop the rollback happens before the commit (the
+    /// pending file, the snapshot to restore, the signal shield), and from the commit on
+    /// any failure, signal or missing confirmation restores what the kernel held before.
+    private func applyWithConfirmation(seconds: Double, desired: Table, clock: ContinuousClock,
+                                       started: ContinuousClock.Instant, prepared: ContinuousClock.Instant) throws {
+        let confirmation = Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns)
+        let shield = SignalShield()
+        defer { withExtendedLifetime(shield) {} }
+        let applier: PlannedApplier
+        let previous: PlannedApplier.Snapshot
+        do {
+            applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            previous = try applier.snapshot()
+            try confirmation.begin()
+        } catch {
+            throw exitForKernelFailure(error, command: "apply")
+        }
+        let outcome: Confirmation.Outcome
+        do {
+            try commit(desired, clock: clock, started: started, prepared: prepared, applier: applier)
+            let netns = namespace.netns.map { " --netns \($0)" } ?? ""
+            let keyboard = isatty(0) == 1
+            confirmation.discardEarlyConfirmation()
+            print("Keep this ruleset? Run `migfw confirm\(netns)` from a new session"
+                  + (keyboard ? " or press Enter here" : "") + " within \(Int(seconds.rounded(.up))) s, "
+                  + "or the previous ruleset comes back.")
+            outcome = confirmation.wait(seconds: seconds, keyboard: keyboard, shield: shield)
+        } catch {
+            // The commit may have happened (or its outcome is unknown): restore either way;
+            // restoring what the kernel still holds changes nothing.
+            confirmation.end()
+            _ = exitForKernelFailure(error, command: "apply")
+            rollBack(applier, to: previous, reason: "the apply failed")
+            throw ExitCode(1)
+        }
+        switch outcome {
+        case .confirmed:
+            print("confirmed: keeping the new ruleset")
+        case .timedOut:
+            rollBack(applier, to: previous, reason: "not confirmed within \(Int(seconds.rounded(.up))) s")
+            throw ExitCode(1)
+        case .interrupted(let signal):
+            rollBack(applier, to: previous, reason: "not confirmed (\(String(cString: strsignal(signal))) while waiting)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func rollBack(_ applier: PlannedApplier, to previous: PlannedApplier.Snapshot, reason: String) {
+        applier.afterCommit = nil
+        do {
+            let restored = try applier.restore(previous)
+            printError("migfw apply: \(reason): "
+                       + (previous.table == nil ? "deleted table inet migfw (there was none before)"
+                          : "restored the previous ruleset (\(restored.plan.summary.changeCount) changes undone)"))
+        } catch {
+            printError("migfw apply: \(reason), and the rollback FAILED: \(errorText(error))")
+        }
+    }
+
+    /// Commits the policy: the full create (no table yet, or --rebuild) or the plan. The
+    /// caller holds the run lock.
+    private func commit(_ desired: Table, clock: ContinuousClock, started: ContinuousClock.Instant,
+                        prepared: ContinuousClock.Instant, applier existing: PlannedApplier? = nil) throws {
+        let applier = try existing ?? PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+        if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
+            // Test hook: a failure after the commit (as a failed read-back would be), to show
+            // that --confirm still rolls back.
+            applier.afterCommit = { throw OperationError.verifyFailed("injected by MIGFW_TEST_FAIL_AFTER_COMMIT") }
+        }
+        // No table yet (the plan is "create everything") or --rebuild: the full create,
+        // verified by a complete read-back unless --no-verify.
+        if try rebuild || !applier.tableExists() {
+            try rebuildTable(desired, clock: clock, started: started, prepared: prepared)
+            try applier.afterCommit?()
+            return
+        }
+        let result = try applier.apply(desired, verify: !noVerify)
         let renderer = PlanRenderer(color: stdoutWantsColour, verbose: verbose)
         guard result.committed else {
             print(renderer.summaryLine(result.plan, applied: true))
@@ -112,41 +193,15 @@ struct Apply: ParsableCommand {
                 .joined(separator: "\n"))
         let retries = result.attempts > 1 ? "; \(result.attempts - 1) retries after concurrent changes" : ""
         print(renderer.summaryLine(result.plan, applied: true)
-              + " (one transaction, \(milliseconds((clock.now - prepared).secondsValue))\(retries))")
-        guard let seconds = confirm else { return }
-        try awaitConfirmation(seconds: seconds, applier: applier, previous: result.previous)
-    }
-
-    private func awaitConfirmation(seconds: Double, applier: PlannedApplier, previous: PlannedApplier.Snapshot) throws {
-        let confirmation = Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns)
-        let netns = namespace.netns.map { " --netns \($0)" } ?? ""
-        let keyboard = isatty(0) == 1
-        do { try confirmation.begin() } catch { throw exitForKernelFailure(error, command: "apply") }
-        print("Keep this ruleset? Run `migfw confirm\(netns)` from a new session"
-              + (keyboard ? " or press Enter here" : "") + " within \(Int(seconds.rounded(.up))) s, "
-              + "or the previous ruleset comes back.")
-        if confirmation.wait(seconds: seconds, keyboard: keyboard) {
-            print("confirmed: keeping the new ruleset")
-            return
-        }
-        do {
-            let restored = try applier.restore(previous)
-            printError("migfw apply: not confirmed within \(Int(seconds.rounded(.up))) s: "
-                       + (previous.table == nil ? "deleted table inet migfw (there was none before)"
-                          : "restored the previous ruleset (\(restored.plan.summary.changeCount) changes undone)"))
-        } catch {
-            printError("migfw apply: not confirmed, and the rollback FAILED: \(error)")
-        }
-        throw ExitCode(1)
+              + " (one transaction, \(milliseconds((clock.now - prepared).seconds))\(retries))")
     }
 
     /// The full create or replacement (``Applier``): for a missing table and --rebuild.
     /// The caller holds the run lock.
-    private func rebuildTable(_ table: Table, policy: Policy, clock: ContinuousClock,
+    /// (run() has checked the interface already.)
+    private func rebuildTable(_ table: Table, clock: ContinuousClock,
                               started: ContinuousClock.Instant, prepared: ContinuousClock.Instant) throws {
-        let report = try Applier.apply(table, namespace: namespace.netns,
-                                       interface: (policy.interface.value, policy.interface.location.description),
-                                       verify: !noVerify)
+        let report = try Applier.apply(table, namespace: namespace.netns, verify: !noVerify)
         // Any record describes an older table: the next run checks fully, then records again.
         ApplyState.forget(path: ApplyState.path(directory: state.stateDirectory, namespace: namespace.netns))
         let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
@@ -157,7 +212,7 @@ struct Apply: ParsableCommand {
         print("  \(report.chains) chains, \(report.rules) rules")
         let verified = report.verifySeconds.map { "verified by read-back in \(milliseconds($0))" } ?? "not verified (--no-verify)"
         if timings {
-            print("timings: policy load+lint+compile \(milliseconds((prepared - started).secondsValue)), "
+            print("timings: policy load+lint+compile \(milliseconds((prepared - started).seconds)), "
                 + "encode \(milliseconds(report.encodeSeconds)), kernel \(milliseconds(report.kernelSeconds)), "
                 + "netlink total \(milliseconds(report.applySeconds)), verify \(report.verifySeconds.map(milliseconds) ?? "skipped")")
         }

@@ -4,8 +4,8 @@ import Foundation
 import Policy
 import Ruleset
 
-/// Options of the commands that keep migfw's own files (state, lock): apply, plan,
-/// reconcile, confirm.
+/// Options of the commands that keep or read migfw's own files (state, confirmation): apply,
+/// plan, reconcile, confirm, status.
 struct StateOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"),
             help: "Where migfw keeps what it last applied (the fast path's evidence) and confirmation files.")
@@ -55,7 +55,11 @@ var stdoutWantsColour: Bool {
 /// An engine/kernel failure of plan, reconcile or confirm, printed; always exit 1 (2 means
 /// "changes" for plan and reconcile).
 func failure(_ error: Error, command: String) -> ExitCode {
-    let text = (error as? EngineError)?.description ?? (error as? OperationError)?.description ?? "\(error)"
-    printError("migfw \(command): error: \(text)")
+    printError("migfw \(command): error: \(errorText(error))")
     return ExitCode(1)
+}
+
+/// An engine or operation failure as one line of text (no prefix).
+func errorText(_ error: Error) -> String {
+    (error as? EngineError)?.description ?? (error as? OperationError)?.description ?? "\(error)"
 }

@@ -48,7 +48,7 @@ struct Reconcile: ParsableCommand {
         var metrics = ReconcileMetrics()
         func finish(_ code: Int32) throws {
             metrics.timestamp = Date()
-            metrics.durationSeconds = (clock.now - start).secondsValue
+            metrics.durationSeconds = (clock.now - start).seconds
             if let metricsFile {
                 do { try metrics.write(to: metricsFile) } catch {
                     log.error("\(error)")
@@ -86,19 +86,31 @@ struct Reconcile: ParsableCommand {
 
         do {
             let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            // One table check too: the record proves nothing about a table that is not there.
             if !full, let recorded = applier.currentState(generation: try applier.generation()),
-               recorded.digest == RulesetDigest.digest(desired) {
+               recorded.digest == RulesetDigest.digest(desired), try applier.tableExists() {
                 metrics.inSync = true
                 metrics.fastPath = true
                 return try finish(0)
             }
+            // Log what is about to be repaired BEFORE the commit: if the repair (or anything
+            // after it) fails, the alert, a possible intrusion above all, is still raised.
+            // A retry after a concurrent change logs only what it adds.
+            var logged = Set<String>()
+            applier.willCommit = { plan in
+                for event in DriftEvents.events(for: plan) where logged.insert(event.message).inserted {
+                    log.log(level: event.level, "\(event.message)",
+                            metadata: event.level == .critical ? EventLogHandler.securityMetadata : nil)
+                }
+                metrics.unexpectedAddresses = plan.summary.unexpectedAddressRanges
+            }
+            if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
+                // Test hook: a failure after the commit, to show the alert is logged anyway.
+                applier.afterCommit = { throw OperationError.verifyFailed("injected by MIGFW_TEST_FAIL_AFTER_COMMIT") }
+            }
             let result = try applier.apply(desired, allowState: !full)
             metrics.inSync = !result.committed
             guard result.committed else { return try finish(0) }
-            for event in DriftEvents.events(for: result.plan) {
-                log.log(level: event.level, "\(event.message)",
-                        metadata: event.level == .critical ? EventLogHandler.securityMetadata : nil)
-            }
             let summary = result.plan.summary
             metrics.driftChanges = summary.changeCount
             metrics.unexpectedAddresses = summary.unexpectedAddressRanges
@@ -110,15 +122,7 @@ struct Reconcile: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            let text = (error as? EngineError)?.description ?? (error as? OperationError)?.description ?? "\(error)"
-            try fail(text)
+            try fail(errorText(error))
         }
-    }
-}
-
-extension Duration {
-    var secondsValue: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -12,6 +12,7 @@ struct Status: ParsableCommand {
     )
 
     @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var state: StateOptions
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
@@ -19,7 +20,7 @@ struct Status: ParsableCommand {
     func run() throws {
         let report: StatusReport?
         do {
-            report = try StatusReader.status(namespace: namespace.netns)
+            report = try StatusReader.status(namespace: namespace.netns, stateDirectory: state.stateDirectory)
         } catch {
             throw exitForKernelFailure(error, command: "status")
         }

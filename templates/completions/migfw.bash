@@ -345,12 +345,15 @@ _migfw_status() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--netns)
+    non_repeating_options=(--netns --state-dir)
     __migfw_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--netns')
+        return
+        ;;
+    '--state-dir')
         return
         ;;
     esac
@@ -360,12 +363,18 @@ _migfw_delete() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--netns)
+    non_repeating_options=(--netns --lock-file --lock-timeout)
     __migfw_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--netns')
+        return
+        ;;
+    '--lock-file')
+        return
+        ;;
+    '--lock-timeout')
         return
         ;;
     esac
