@@ -170,11 +170,3 @@ public enum Verifier {
         return notes.isEmpty ? "tables differ" : notes.joined(separator: "; ")
     }
 }
-
-extension Duration {
-    /// The duration in seconds (for timings and metrics).
-    public var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) / 1e18
-    }
-}

@@ -37,11 +37,6 @@ public enum HostNetwork {
         return result
     }
 
-    /// Whether an interface called `name` exists (if_nametoindex(3)).
-    public static func interfaceExists(_ name: String) -> Bool {
-        if_nametoindex(name) != 0
-    }
-
     /// The interfaces that carry a default route, IPv4 or IPv6 (from /proc/thread-self/net,
     /// which follows the calling thread's network namespace, also after a per-thread setns).
     public static func defaultRouteInterfaces() -> Set<String> {

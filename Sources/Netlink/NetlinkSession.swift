@@ -171,8 +171,8 @@ struct Messages: Sequence {
 }
 
 extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
+    /// The duration in seconds (for timings and metrics).
+    public var seconds: Double {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) / 1e18
     }
