@@ -12,11 +12,14 @@ public enum RulesetDigest {
         var hash = FNV1a()
         hash.add(table.family.rawValue)
         hash.add(table.name)
+        // Only when set, so digests of flagless tables stay what they were.
+        if !table.flags.isEmpty { hash.add("flags"); hash.add(UInt64(table.flags.rawValue)) }
         for set in table.sets {
             hash.add("set")
             hash.add(set.name)
             hash.add(UInt64(set.flags.rawValue))
             hash.add(set.keyType.rawValue)
+            if set.catchAll { hash.add("catch-all") }
             switch set.elements {
             case .ipv4(let ranges):
                 for range in ranges { hash.add(UInt64(range.lower.bits)); hash.add(UInt64(range.upper.bits)) }

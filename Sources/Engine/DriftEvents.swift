@@ -16,6 +16,12 @@ public enum DriftEvents {
         var events: [(Logger.Level, String)] = []
         let table = "table \(plan.desired.family.rawValue) \(plan.desired.name)"
         if plan.tableMissing { events.append((.warning, "drift: \(table) was missing; re-created it")) }
+        if let flags = plan.tableFlags {
+            // A dormant table hooks none of its chains: the firewall was off.
+            events.append((flags.reactivates ? .critical : .warning,
+                           "drift: \(table) had flags \(flags.from.names) instead of \(flags.to.names); set them back"
+                               + (flags.reactivates ? " (it was dormant: no chain was hooked, the firewall was off)" : "")))
+        }
         func elements(_ list: SetElements, _ set: String, _ verb: String) {
             for index in 0..<min(list.count, elementLimit) {
                 events.append((.warning, "drift: set \(set): \(verb) element \(ElementText.text(list, at: index))"))
@@ -51,7 +57,8 @@ public enum DriftEvents {
         }
         for unexpected in plan.unexpectedAddresses {
             let list = ElementText.texts(unexpected.addresses).prefix(elementLimit).joined(separator: " ")
-            events.append((.critical, "possible intrusion: set \(unexpected.setName) trusted addresses the policy does not: \(list)"
+            let catchAll = unexpected.catchAll ? " (a catch-all element: every address)" : ""
+            events.append((.critical, "possible intrusion: set \(unexpected.setName) trusted addresses the policy does not\(catchAll): \(list)"
                 + (unexpected.addresses.count > elementLimit ? " (and \(unexpected.addresses.count - elementLimit) more ranges)" : "")
                 + "; removed them"))
         }

@@ -19,6 +19,11 @@ extension Batch {
             return Batch.create(table, replacing: false)
         }
         var batch = Batch(family: plan.desired.family, table: plan.desired.name)
+        if let flags = plan.tableFlags {
+            // First, so chains added later in the batch are hooked; userdata nil because the
+            // kernel keeps an existing table's userdata anyway.
+            batch.append(.addTable(userdata: nil, flags: flags.to))
+        }
         for change in plan.chains {
             switch change {
             case .remove(let chain): batch.append(.flushChain(chain.name))

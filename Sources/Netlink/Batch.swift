@@ -5,8 +5,10 @@ import Ruleset
 public struct Batch: Hashable, Sendable {
     /// The operations migfw sends. `addSet` and `addChain` bring their elements and rules.
     public enum Operation: Hashable, Sendable {
-        /// `NFT_MSG_NEWTABLE` (with the table's userdata).
-        case addTable(userdata: [UInt8]?)
+        /// `NFT_MSG_NEWTABLE` (with the table's userdata and flags). On an existing table it
+        /// is an update: the kernel keeps the userdata but applies the flags, so
+        /// `flags: []` re-activates a dormant table (re-registers its base chains' hooks).
+        case addTable(userdata: [UInt8]?, flags: TableFlags = [])
         /// `NFT_MSG_DELTABLE`: the table and everything in it.
         case deleteTable
         /// `NFT_MSG_NEWSET`, then its elements in `NFT_MSG_NEWSETELEM` messages of ~60 KiB.
@@ -51,7 +53,7 @@ public struct Batch: Hashable, Sendable {
     public static func create(_ table: Table, replacing: Bool) -> Batch {
         var batch = Batch(family: table.family, table: table.name)
         if replacing { batch.append(.deleteTable) }
-        batch.append(.addTable(userdata: table.userdata))
+        batch.append(.addTable(userdata: table.userdata, flags: table.flags))
         for set in table.sets { batch.append(.addSet(set)) }
         for chain in table.chains {
             var empty = chain

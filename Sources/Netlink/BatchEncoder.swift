@@ -25,11 +25,11 @@ enum BatchEncoder {
 
         for operation in batch.operations {
             switch operation {
-            case .addTable(let userdata):
-                try appendTable(buffer, NFT_MSG_NEWTABLE, HeaderFlag.create | HeaderFlag.ack, family, table, userdata,
+            case .addTable(let userdata, let flags):
+                try appendTable(buffer, NFT_MSG_NEWTABLE, HeaderFlag.create | HeaderFlag.ack, family, table, userdata, flags: flags,
                                 "add table \(batch.family.rawValue) \(table)")
             case .deleteTable:
-                try appendTable(buffer, NFT_MSG_DELTABLE, HeaderFlag.ack, family, table, nil,
+                try appendTable(buffer, NFT_MSG_DELTABLE, HeaderFlag.ack, family, table, nil, flags: nil,
                                 "delete table \(batch.family.rawValue) \(table)")
             case .addSet(let set):
                 let id = UInt32(setIDs.count + 1)
@@ -113,11 +113,15 @@ enum BatchEncoder {
     }
 
     private static func appendTable(_ buffer: MessageBuffer, _ type: nf_tables_msg_types, _ flags: UInt16, _ family: UInt16,
-                                    _ name: String, _ userdata: [UInt8]?, _ operation: String) throws {
+                                    _ name: String, _ userdata: [UInt8]?, flags tableFlags: TableFlags?,
+                                    _ operation: String) throws {
         try appendObject(buffer, type, flags, family, operation, make: {
             let t = nftnl_table_alloc()!
             nftnl_table_set_str(t, UInt16(NFTNL_TABLE_NAME.rawValue), name)
             nftnl_table_set_u32(t, UInt16(NFTNL_TABLE_FAMILY.rawValue), UInt32(family))
+            // Always sent with NEWTABLE, even when 0: without the attribute the kernel leaves
+            // an existing table's flags (dormant) as they are.
+            if let tableFlags { nftnl_table_set_u32(t, UInt16(NFTNL_TABLE_FLAGS.rawValue), tableFlags.rawValue) }
             if let userdata, !userdata.isEmpty {
                 // Safety: libnftnl copies the bytes.
                 userdata.withUnsafeBytes { _ = nftnl_table_set_data(t, UInt16(NFTNL_TABLE_USERDATA.rawValue), $0.baseAddress, UInt32($0.count)) }

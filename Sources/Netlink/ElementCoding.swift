@@ -8,6 +8,8 @@ struct KernelElements {
     var keyLength: Int
     var keys: [UInt8] = []
     var isEnd: [Bool] = []
+    /// A catch-all element (`NFT_SET_ELEM_CATCHALL`, no key) was read; it is not in `keys`.
+    var catchAll = false
 
     var count: Int { isEnd.count }
 

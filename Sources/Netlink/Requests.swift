@@ -23,30 +23,39 @@ extension NetlinkSession {
         // Safety: `length` bytes were written by `build` inside the array.
         try request.withUnsafeBytes { try socket.send(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
 
+        // The kernel flags a dump that raced with a commit: its pieces may mix two
+        // generations, so it must not be trusted. The rest of the dump is still read (up to
+        // DONE or the error), else it stays queued and the next dump on this socket gets EBUSY.
+        var interrupted = false
         while true {
             guard let received = try socket.receive(into: receiveBuffer, wait: true) else { continue }
             // Safety: recv wrote `received` bytes into the session-owned buffer.
             for message in Messages(bytes: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<received])) {
                 guard message.sequence == sequence else { continue }
-                // The kernel flags a dump that raced with a commit: its pieces may mix two
-                // generations, so it must not be trusted.
-                if message.flags & UInt16(NLM_F_DUMP_INTR) != 0 {
-                    throw NetlinkError.kernel(operation: operation, errno: EINTR,
-                                              extack: "dump interrupted by a concurrent ruleset change; read again")
-                }
+                if message.flags & UInt16(NLM_F_DUMP_INTR) != 0 { interrupted = true }
                 switch message.type {
                 case UInt16(NLMSG_DONE):
+                    if interrupted { throw Self.interruptedDump(operation) }
                     return
                 case UInt16(NLMSG_ERROR):
                     guard let ack = message.acknowledgement else { throw NetlinkError.malformedReply("short error message") }
-                    if ack.errno == 0 { return }
+                    if ack.errno == 0 {
+                        if interrupted { throw Self.interruptedDump(operation) }
+                        return
+                    }
                     if ack.errno == EPERM { throw NetlinkError.permissionDenied(operation: operation) }
                     throw NetlinkError.kernel(operation: operation, errno: ack.errno, extack: ack.extack)
                 default:
-                    try body(message)
+                    // Pieces of an interrupted dump are thrown away anyway.
+                    if !interrupted { try body(message) }
                 }
             }
         }
+    }
+
+    /// The error for a dump the kernel flagged NLM_F_DUMP_INTR (read it again).
+    static func interruptedDump(_ operation: String) -> NetlinkError {
+        .kernel(operation: operation, errno: EINTR, extack: "dump interrupted by a concurrent ruleset change; read again")
     }
 
     /// The ruleset generation id (`NFT_MSG_GETGEN`): it changes with every committed batch

@@ -15,8 +15,9 @@ extension NetlinkSession {
     /// `Expression.unknown`, sets of unknown key types `SetElements.unknown`.
     public func readTable(family: TableFamily = .inet, name: String = Table.migfwName, elements: Bool = true) throws -> TableSnapshot? {
         let generation = try generation()
-        guard let userdata = try readTableHeader(family: family, name: name) else { return nil }
-        var table = Table(family: family, name: name, userdata: userdata.isEmpty ? nil : userdata)
+        guard let header = try readTableHeader(family: family, name: name) else { return nil }
+        var table = Table(family: family, name: name, userdata: header.userdata.isEmpty ? nil : header.userdata,
+                          flags: header.flags)
         var counts: [String: Int] = [:]
         for header in try readSets(family: family, table: name) {
             var elementsRead = KernelElements(keyLength: Int(header.keyLength))
@@ -28,7 +29,8 @@ extension NetlinkSession {
             let flags = SetFlags(rawValue: header.flags)
             table.sets.append(NamedSet(name: header.name, flags: flags,
                                        elements: elementsRead.model(keyType: keyType, nftDatatype: header.keyType,
-                                                                    interval: flags.contains(.interval))))
+                                                                    interval: flags.contains(.interval)),
+                                       catchAll: elementsRead.catchAll))
         }
         var handles: [String: [UInt64]] = [:]
         var counters: [String: [RuleCounter?]] = [:]
@@ -44,19 +46,30 @@ extension NetlinkSession {
                              kernelElementCounts: counts, generation: generation)
     }
 
-    /// The table's userdata ([] when none), or nil when the table does not exist.
-    func readTableHeader(family: TableFamily, name: String) throws -> [UInt8]? {
-        var userdata: [UInt8]?
+    /// What a GETTABLE reply says about a table besides its name.
+    struct TableHeader {
+        /// [] when none.
+        var userdata: [UInt8]
+        var flags: TableFlags
+    }
+
+    /// The table's userdata and flags, or nil when the table does not exist.
+    func readTableHeader(family: TableFamily, name: String) throws -> TableHeader? {
+        var header: TableHeader?
         do {
             try request(NFT_MSG_GETTABLE, family: family.kernelValue, dump: false, operation: "read table \(family.rawValue) \(name)",
                         build: { mnl_attr_put_strz($0, UInt16(NFTA_TABLE_NAME.rawValue), name) }) { message in
                 guard message.type & 0xff == MessageType.newTable else { return }
-                userdata = message.attributes.first(UInt16(NFTA_TABLE_USERDATA.rawValue)).map { Array($0.payload) } ?? []
+                let attributes = message.attributes
+                // The flags matter: a dormant table holds every chain but hooks none of them.
+                header = TableHeader(
+                    userdata: attributes.first(UInt16(NFTA_TABLE_USERDATA.rawValue)).map { Array($0.payload) } ?? [],
+                    flags: TableFlags(rawValue: attributes.first(UInt16(NFTA_TABLE_FLAGS.rawValue))?.bigEndianU32 ?? 0))
             }
         } catch NetlinkError.kernel(_, let code, _) where code == ENOENT {
             return nil
         }
-        return userdata
+        return header
     }
 
     struct SetHeader {
@@ -105,8 +118,13 @@ extension NetlinkSession {
                         break
                     }
                 }
-                // A catch-all element has no key; migfw never writes one and the model cannot
-                // hold one, so it is recorded as an all-zero key of an unknown kind.
+                // A catch-all element has no key and matches every key: it is no interval start
+                // (reading it as one gave a bogus 0.0.0.0 element no delta could delete), so
+                // the set is marked instead, and the planner re-creates it.
+                if flags & UInt32(NFT_SET_ELEM_CATCHALL.rawValue) != 0 {
+                    elements.catchAll = true
+                    continue
+                }
                 var bytes = [UInt8](repeating: 0, count: keyLength)
                 if let key { for index in 0..<min(keyLength, key.count) { bytes[index] = key[index] } }
                 elements.keys.append(contentsOf: bytes)

@@ -20,6 +20,15 @@ public enum PlanJSON {
             }
             json.key("in_sync"); json.bool(plan.isEmpty)
             json.key("table_missing"); json.bool(plan.tableMissing)
+            json.key("table_flags")
+            if let flags = plan.tableFlags {
+                json.object {
+                    json.key("from"); json.array(flags.from.names) { json.string($0) }
+                    json.key("to"); json.array(flags.to.names) { json.string($0) }
+                }
+            } else {
+                json.null()
+            }
             json.key("summary")
             json.object {
                 for (key, value) in [
@@ -41,6 +50,7 @@ public enum PlanJSON {
                 json.object {
                     json.key("set"); json.string(unexpected.setName)
                     json.key("addresses"); elements(unexpected.addresses, json)
+                    json.key("catch_all"); json.bool(unexpected.catchAll)
                 }
             }
         }

@@ -23,12 +23,21 @@ public struct PlanRenderer: Sendable {
         var out: [String] = []
         let table = "table \(plan.desired.family.rawValue) \(plan.desired.name)"
         if plan.tableMissing { out.append(paint(.add, "+ \(table)")) }
+        if let flags = plan.tableFlags {
+            let why = flags.reactivates ? " (re-activated: a dormant table hooks none of its chains)" : ""
+            out.append(paint(.change, "~ \(table): flags \(flagsText(flags.from)) -> \(flagsText(flags.to))\(why)"))
+        }
         for change in plan.sets { renderSet(change, into: &out) }
         for change in plan.chains { renderChain(change, into: &out) }
         for unexpected in plan.unexpectedAddresses {
             out.append("")
-            out.append(paint(.warn, "! set \(unexpected.setName) trusts \(ElementText.grouped(unexpected.addresses.count)) "
-                + "address range(s) the policy does not (possible intrusion):"))
+            if unexpected.catchAll {
+                out.append(paint(.warn, "! set \(unexpected.setName) holds a catch-all element (*): it trusts every address "
+                    + "(possible intrusion); those the policy does not:"))
+            } else {
+                out.append(paint(.warn, "! set \(unexpected.setName) trusts \(ElementText.grouped(unexpected.addresses.count)) "
+                    + "address range(s) the policy does not (possible intrusion):"))
+            }
             list(unexpected.addresses, mark: "!", kind: .warn, into: &out)
         }
         if !out.isEmpty { out.append("") }
@@ -53,6 +62,7 @@ public struct PlanRenderer: Sendable {
                 : "\(ElementText.grouped(count)) \(plural) to \(verb)")
         }
         if summary.tableCreated { parts.append(applied ? "table created" : "table to create") }
+        if summary.tableFlagsChanged { parts.append(applied ? "table flags changed" : "table flags to change") }
         part(summary.elementsAdded, "element", "add")
         part(summary.elementsRemoved, "element", "remove")
         part(summary.setsAdded, "set", "add")
@@ -86,8 +96,9 @@ public struct PlanRenderer: Sendable {
             out.append(paint(.remove, "- set \(set.name) { \(definition(set)); \(count(set.elements.count, "element")) }"))
             list(set.elements, mark: "-", kind: .remove, into: &out)
         case .replace(let old, let new):
-            out.append(paint(.change, "-/+ set \(new.name) { \(definition(new)) } (was \(definition(old)); "
-                + "re-created with \(count(new.elements.count, "element")))"))
+            out.append(paint(.change, "-/+ set \(new.name) { \(definition(new)) } (was \(definition(old))"
+                + "\(old.catchAll ? " with a catch-all element" : ""); re-created with \(count(new.elements.count, "element")))"))
+            if old.catchAll { out.append(paint(.remove, "    - * (catch-all: matches every key)")) }
             list(old.elements, mark: "-", kind: .remove, into: &out)
             list(new.elements, mark: "+", kind: .add, into: &out)
         case .elements(let delta):
@@ -98,6 +109,10 @@ public struct PlanRenderer: Sendable {
             list(delta.removed, mark: "-", kind: .remove, into: &out)
             list(delta.added, mark: "+", kind: .add, into: &out)
         }
+    }
+
+    private func flagsText(_ flags: TableFlags) -> String {
+        flags.isEmpty ? "(none)" : flags.names.joined(separator: ",")
     }
 
     private func definition(_ set: NamedSet) -> String {

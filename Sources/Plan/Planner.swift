@@ -17,8 +17,9 @@ public enum Planner {
         }
         let (sets, replacedSets, unexpected) = planSets(desired: desired.sets, actual: actual.sets)
         let chains = planChains(desired: desired.chains, actual: actual.chains, replacedSets: replacedSets)
+        let flags = actual.flags == desired.flags ? nil : TableFlagsChange(from: actual.flags, to: desired.flags)
         return RulesetPlan(desired: desired, tableMissing: false, sets: sets, chains: chains,
-                           unexpectedAddresses: unexpected)
+                           unexpectedAddresses: unexpected, tableFlags: flags)
     }
 
     private static func planSets(desired: [NamedSet], actual: [NamedSet])
@@ -34,11 +35,16 @@ public enum Planner {
             }
             let delta = SortedDelta.delta(desired: want.elements, actual: have.elements)
             // Sets migfw does not model have no delta; equal ones are no change.
-            if delta == nil && want.elements == have.elements && want.flags == have.flags { continue }
-            if want.flags != have.flags || want.keyType != have.keyType || delta == nil {
+            if delta == nil && want == have { continue }
+            // A catch-all element has no key, so no element delta can delete it: re-create.
+            if want.flags != have.flags || want.keyType != have.keyType || delta == nil || want.catchAll != have.catchAll {
                 changes.append(.replace(old: have, new: want))
                 replaced.insert(want.name)
-                if let extra = addressesOnlyIn(have.elements, notIn: want.elements) {
+                if have.catchAll && !want.catchAll, let everything = allAddresses(like: have.elements),
+                   let extra = addressesOnlyIn(everything, notIn: want.elements) {
+                    // It matches every address: all those the policy does not trust are trusted.
+                    unexpected.append(UnexpectedAddresses(setName: want.name, addresses: extra, catchAll: true))
+                } else if let extra = addressesOnlyIn(have.elements, notIn: want.elements) {
                     unexpected.append(UnexpectedAddresses(setName: want.name, addresses: extra))
                 }
             } else if let (added, removed) = delta, added.count + removed.count > 0 {
@@ -56,6 +62,15 @@ public enum Planner {
             replaced.insert(have.name)
         }
         return (changes, replaced, unexpected)
+    }
+
+    /// The whole address space of an address set's family (nil for other sets).
+    private static func allAddresses(like elements: SetElements) -> SetElements? {
+        switch elements {
+        case .ipv4: .ipv4([AddressRange(lower: IPv4Address(bits: 0), upper: IPv4Address(bits: .max))!])
+        case .ipv6: .ipv6([AddressRange(lower: IPv6Address(bits: 0), upper: IPv6Address(bits: .max))!])
+        default: nil
+        }
     }
 
     /// Addresses `actual` matches and `desired` does not, for address sets of one family.

@@ -22,26 +22,44 @@ public struct RulesetPlan: Hashable, Sendable {
     /// For migfw's trusted sets these are sources the kernel trusts without the policy
     /// saying so: a possible intrusion.
     public var unexpectedAddresses: [UnexpectedAddresses]
+    /// The existing table's flags differ from the desired ones (a dormant table: every chain
+    /// is there but none is hooked). Carried out first, by a NEWTABLE with the desired flags.
+    public var tableFlags: TableFlagsChange?
 
     public init(desired: Table, tableMissing: Bool, sets: [SetChange], chains: [ChainChange],
-                unexpectedAddresses: [UnexpectedAddresses]) {
+                unexpectedAddresses: [UnexpectedAddresses], tableFlags: TableFlagsChange? = nil) {
         self.desired = desired
         self.tableMissing = tableMissing
         self.sets = sets
         self.chains = chains
         self.unexpectedAddresses = unexpectedAddresses
+        self.tableFlags = tableFlags
     }
 
     /// Nothing to do: the kernel matches the desired table.
-    public var isEmpty: Bool { !tableMissing && sets.isEmpty && chains.isEmpty }
+    public var isEmpty: Bool { !tableMissing && tableFlags == nil && sets.isEmpty && chains.isEmpty }
 
     /// Only element deltas: the table, its sets' definitions and every chain stay as they are.
     public var isElementsOnly: Bool {
-        !tableMissing && chains.isEmpty && sets.allSatisfy { if case .elements = $0 { true } else { false } }
+        !tableMissing && tableFlags == nil && chains.isEmpty
+            && sets.allSatisfy { if case .elements = $0 { true } else { false } }
     }
 
     /// Counts for summary lines and metrics.
     public var summary: PlanSummary { PlanSummary(self) }
+}
+
+/// The table's flags change from `from` (what the kernel holds) to `to` (the desired ones).
+public struct TableFlagsChange: Hashable, Sendable {
+    public var from: TableFlags
+    public var to: TableFlags
+    public init(from: TableFlags, to: TableFlags) {
+        self.from = from
+        self.to = to
+    }
+
+    /// The change wakes a dormant table: its chains were unhooked, the firewall was off.
+    public var reactivates: Bool { from.contains(.dormant) && !to.contains(.dormant) }
 }
 
 /// A change to one named set.
@@ -50,8 +68,8 @@ public enum SetChange: Hashable, Sendable {
     case add(NamedSet)
     /// The set is not in the desired table: delete it.
     case remove(NamedSet)
-    /// The key type or flags differ, which the kernel cannot change in place: delete and
-    /// re-create with all the desired elements.
+    /// The key type or flags differ, or the kernel's set holds a catch-all element (which no
+    /// element delta can name): delete and re-create with all the desired elements.
     case replace(old: NamedSet, new: NamedSet)
     /// Same definition, different contents: delete and add single elements.
     case elements(ElementDelta)
@@ -148,15 +166,21 @@ public struct UnexpectedAddresses: Hashable, Sendable {
     public var setName: String
     /// Sorted, disjoint, non-adjacent.
     public var addresses: SetElements
-    public init(setName: String, addresses: SetElements) {
+    /// The kernel's set holds a catch-all element: it trusts every address, so `addresses`
+    /// is the whole address space minus the desired set.
+    public var catchAll: Bool
+    public init(setName: String, addresses: SetElements, catchAll: Bool = false) {
         self.setName = setName
         self.addresses = addresses
+        self.catchAll = catchAll
     }
 }
 
 /// Counts of a plan's changes.
 public struct PlanSummary: Hashable, Sendable {
     public var tableCreated = false
+    /// The table's flags change (a dormant table is re-activated).
+    public var tableFlagsChanged = false
     public var setsAdded = 0, setsRemoved = 0, setsReplaced = 0
     public var elementsAdded = 0, elementsRemoved = 0
     public var chainsAdded = 0, chainsRemoved = 0, chainsReplaced = 0, chainsChanged = 0
@@ -166,6 +190,7 @@ public struct PlanSummary: Hashable, Sendable {
 
     public init(_ plan: RulesetPlan) {
         tableCreated = plan.tableMissing
+        tableFlagsChanged = plan.tableFlags != nil
         for change in plan.sets {
             switch change {
             case .add(let set):
@@ -196,7 +221,7 @@ public struct PlanSummary: Hashable, Sendable {
 
     /// Individual changes, counting each element: what reconcile reports as drift.
     public var changeCount: Int {
-        (tableCreated ? 1 : 0) + setsAdded + setsRemoved + setsReplaced + elementsAdded + elementsRemoved
+        (tableCreated ? 1 : 0) + (tableFlagsChanged ? 1 : 0) + setsAdded + setsRemoved + setsReplaced + elementsAdded + elementsRemoved
             + chainsAdded + chainsRemoved + chainsReplaced + chainsChanged
     }
 }

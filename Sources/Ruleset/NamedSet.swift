@@ -11,11 +11,15 @@ public struct NamedSet: Hashable, Sendable {
     public var flags: SetFlags
     /// The elements; their case fixes the key type.
     public var elements: SetElements
+    /// The kernel's set holds a catch-all element (`*`, `NFT_SET_ELEM_CATCHALL`), which
+    /// matches every key. migfw never creates one; in a trusted set it trusts every address.
+    public var catchAll: Bool
 
-    public init(name: String, flags: SetFlags = [.interval], elements: SetElements) {
+    public init(name: String, flags: SetFlags = [.interval], elements: SetElements, catchAll: Bool = false) {
         self.name = name
         self.flags = flags
         self.elements = elements
+        self.catchAll = catchAll
     }
 
     public var keyType: SetKeyType { elements.keyType }

@@ -14,14 +14,18 @@ public struct Table: Hashable, Sendable {
     /// Opaque table userdata (migfw keeps its digest of the applied ruleset here).
     /// Not part of the ruleset's meaning: compare with ``sameContent(as:)``.
     public var userdata: [UInt8]?
+    /// The table's `NFT_TABLE_F_*` flags. migfw always wants none: a dormant table keeps its
+    /// chains but unhooks them, which turns the firewall off.
+    public var flags: TableFlags
 
     public init(family: TableFamily = .inet, name: String = Table.migfwName,
-                sets: [NamedSet] = [], chains: [Chain] = [], userdata: [UInt8]? = nil) {
+                sets: [NamedSet] = [], chains: [Chain] = [], userdata: [UInt8]? = nil, flags: TableFlags = []) {
         self.family = family
         self.name = name
         self.sets = sets
         self.chains = chains
         self.userdata = userdata
+        self.flags = flags
     }
 
     /// Equal except for userdata.
@@ -41,4 +45,27 @@ public struct Table: Hashable, Sendable {
 /// nftables address families (`NFPROTO_*`).
 public enum TableFamily: String, Hashable, Sendable, CaseIterable {
     case inet, ip, ip6, arp, bridge, netdev
+}
+
+/// `NFT_TABLE_F_*` table flags.
+public struct TableFlags: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// `NFT_TABLE_F_DORMANT`: the base chains are unregistered from their hooks.
+    public static let dormant = TableFlags(rawValue: 0x1)
+    /// `NFT_TABLE_F_OWNER`: the table belongs to one netlink socket.
+    public static let owner = TableFlags(rawValue: 0x2)
+    /// `NFT_TABLE_F_PERSIST`: an owned table outlives its owner.
+    public static let persist = TableFlags(rawValue: 0x4)
+
+    /// nft's names for the flags set, in nft's order (unknown bits as hex).
+    public var names: [String] {
+        var names: [String] = []
+        if contains(.dormant) { names.append("dormant") }
+        if contains(.owner) { names.append("owner") }
+        if contains(.persist) { names.append("persist") }
+        let rest = rawValue & ~(TableFlags.dormant.rawValue | TableFlags.owner.rawValue | TableFlags.persist.rawValue)
+        if rest != 0 { names.append("0x" + String(rest, radix: 16)) }
+        return names
+    }
 }
