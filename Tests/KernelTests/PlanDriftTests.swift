@@ -75,7 +75,7 @@ struct PlanDriftTests {
 
     @Test func inputChainFlushed() throws {
         try scenario("flin", drift: { try $0.nft("flush", "chain", "inet", "migfw", "input") },
-                     expected: ["~ chain input: rules replaced (0 -> 10)", "    + ip saddr @trusted4 tcp dport @tcp_ports counter accept"])
+                     expected: ["~ chain input: rules replaced (0 -> 12)", "    + ip saddr @trusted4 tcp dport @tcp_ports counter accept"])
     }
 
     @Test func ruleDeleted() throws {
@@ -85,7 +85,7 @@ struct PlanDriftTests {
             let handle = try #require(listing.split(separator: "\n").last { $0.contains("counter") && $0.contains("drop") }?
                 .components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
             try lab.nft("delete", "rule", "inet", "migfw", "input", "handle", handle)
-        }, expected: ["~ chain input: rules replaced (9 -> 10)", "    + counter drop"])
+        }, expected: ["~ chain input: rules replaced (11 -> 12)", "    + counter drop"])
     }
 
     @Test func chainPolicyChanged() throws {
