@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config)
+packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config python3)
 missing=0
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing=1
