@@ -44,19 +44,32 @@ public struct Confirmation: Sendable {
     public func confirm() throws(OperationError) {
         guard let data = FileManager.default.contents(atPath: pendingPath) else { throw .nothingToConfirm(path: pendingPath) }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let pid = Int32(text), pid > 0, Self.isRunning(pid) else {
+        let fields = text.split(separator: " ")
+        let pid = fields.first.flatMap { Int32($0) } ?? 0
+        guard pid > 0, Self.isRunning(pid) else {
             try? FileManager.default.removeItem(atPath: pendingPath)
-            throw .staleConfirmation(path: pendingPath, pid: Int32(text) ?? 0)
+            throw .staleConfirmation(path: pendingPath, pid: pid)
         }
+        // Until the new ruleset is committed, a confirmation would vouch for nothing.
+        guard fields.count > 1, fields[1] == Self.readyMark else { throw .notWaitingYet(path: pendingPath) }
         guard FileManager.default.createFile(atPath: confirmedPath, contents: Data()) else {
             throw .writeFailed(path: confirmedPath, reason: "cannot create")
         }
     }
 
-    /// Drops a confirmation given before the new ruleset was in place (between ``begin()``
-    /// and the commit): it proves nothing about that ruleset. Call right before the prompt.
-    public func discardEarlyConfirmation() {
+    /// The pending file's second word once the apply has committed and waits.
+    static let readyMark = "ready"
+
+    /// Marks the new ruleset as committed: from now on `migfw confirm` is accepted. Call
+    /// after the commit, right before the prompt. Any confirmation file from before is
+    /// dropped: it proved nothing about this ruleset.
+    public func ready() throws(OperationError) {
         try? FileManager.default.removeItem(atPath: confirmedPath)
+        do {
+            try Data("\(getpid()) \(Self.readyMark)\n".utf8).write(to: URL(fileURLWithPath: pendingPath))
+        } catch {
+            throw .writeFailed(path: pendingPath, reason: "\(error)")
+        }
     }
 
     /// Whether process `pid` exists (EPERM: it exists but belongs to someone else).

@@ -19,6 +19,8 @@ public enum OperationError: Error, Equatable, Sendable, CustomStringConvertible 
     case staleConfirmation(path: String, pid: Int32)
     /// `migfw confirm` found no apply waiting for confirmation.
     case nothingToConfirm(path: String)
+    /// An apply is running but has not committed its ruleset yet (`migfw confirm` came early).
+    case notWaitingYet(path: String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum OperationError: Error, Equatable, Sendable, CustomStringConvertible 
                 + "(a killed apply); removed it. Check the ruleset with `migfw status`"
         case .nothingToConfirm(let path):
             "no apply is waiting for confirmation (no \(path))"
+        case .notWaitingYet(let path):
+            "the apply announced in \(path) has not committed its ruleset yet; confirm again in a moment"
         }
     }
 }

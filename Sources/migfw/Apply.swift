@@ -127,7 +127,7 @@ struct Apply: ParsableCommand {
             try commit(desired, clock: clock, started: started, prepared: prepared, applier: applier)
             let netns = namespace.netns.map { " --netns \($0)" } ?? ""
             let keyboard = isatty(0) == 1
-            confirmation.discardEarlyConfirmation()
+            try confirmation.ready()
             print("Keep this ruleset? Run `migfw confirm\(netns)` from a new session"
                   + (keyboard ? " or press Enter here" : "") + " within \(Int(seconds.rounded(.up))) s, "
                   + "or the previous ruleset comes back.")

@@ -201,8 +201,13 @@ struct ReconcileSafetyConfirmTests {
             #expect(result.status == 1)
             #expect(result.stderr.contains("not running"))
             #expect(!FileManager.default.fileExists(atPath: pending))
-            // A live PID (this test process) is confirmed.
+            // A live apply (this test process) that has not committed yet is not confirmed...
             try Data("\(getpid())\n".utf8).write(to: URL(fileURLWithPath: pending))
+            let early = try lab.run("confirm")
+            #expect(early.status == 1)
+            #expect(early.stderr.contains("has not committed"), "\(early.stderr)")
+            // ...once it waits with its ruleset in place, it is.
+            try Data("\(getpid()) ready\n".utf8).write(to: URL(fileURLWithPath: pending))
             #expect(try lab.run("confirm").status == 0)
         }
     }
