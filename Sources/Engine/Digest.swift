@@ -1,6 +1,6 @@
 import Ruleset
 
-/// A stable 64-bit FNV-1a digest of a table's content (userdata excluded), stored in the
+/// A stable 64-bit FNV-1a-style digest (words mixed whole) of a table's content (userdata excluded), stored in the
 /// table's userdata at apply so a later reconcile can tell "unchanged" without dumping large
 /// sets. Stable across processes and builds (Swift's `Hasher` is seeded per process).
 public enum RulesetDigest {
@@ -38,16 +38,25 @@ public enum RulesetDigest {
         for chain in table.chains {
             hash.add("chain")
             hash.add(chain.name)
-            hash.add(String(describing: chain.base))
-            for rule in chain.rules { hash.add(String(describing: rule)) }
+            if let base = chain.base {
+                hash.add(NftText.render(base: base))
+            }
+            // The raw expressions (nft --debug form), not the nft syntax: exact, so a changed
+            // lowering changes the digest even where the nft text would read the same.
+            for rule in chain.rules {
+                hash.add(NftDebug.render(rule.expressions).joined(separator: " "))
+                if let comment = rule.comment { hash.add("comment"); hash.add(comment) }
+            }
         }
         return hash.value
     }
 
     /// The userdata TLV holding `digest(table)`.
-    public static func userdata(for table: Table) -> [UInt8] {
-        let value = digest(table)
-        return [userdataType, 8] + (0..<8).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+    public static func userdata(for table: Table) -> [UInt8] { userdata(digest: digest(table)) }
+
+    /// The userdata TLV holding `value` (a ``digest(_:)`` already computed).
+    public static func userdata(digest value: UInt64) -> [UInt8] {
+        [userdataType, 8] + (0..<8).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
     }
 
     /// The digest stored in a table's userdata, if migfw wrote one.
@@ -81,11 +90,13 @@ struct FNV1a {
 
     mutating func add(_ text: String) { add(text.utf8) }
 
+    /// A whole word at once (a set of 100k ranges is 200k words): the word is mixed
+    /// (splitmix64's finaliser) so that every bit of it reaches every bit of the state.
     mutating func add(_ number: UInt64) {
-        var shift = 56
-        while shift >= 0 {
-            addByte(UInt8(truncatingIfNeeded: number >> UInt64(shift)))
-            shift -= 8
-        }
+        var word = number &+ 0x9e37_79b9_7f4a_7c15
+        word = (word ^ (word >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        word = (word ^ (word >> 27)) &* 0x94d0_49bb_1331_11eb
+        word ^= word >> 31
+        value = (value ^ word) &* 0x100_0000_01b3
     }
 }

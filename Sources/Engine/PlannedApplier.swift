@@ -31,6 +31,9 @@ public final class PlannedApplier {
         public var attempts: Int
         /// Whether a batch was committed.
         public var committed: Bool
+        /// Where the time went: snapshot, plan, encode, kernel, verify, record (of the last
+        /// attempt; earlier attempts are summed into "retries").
+        public var phases = PhaseTimes()
     }
 
     public let namespace: String?
@@ -124,24 +127,34 @@ public final class PlannedApplier {
     public func apply(_ desired: Table, allowState: Bool = true, verify: Bool = true) throws -> Result {
         var first: Snapshot?
         var trustState = allowState
+        var retried = 0.0
+        // Computed once: it goes into the batch (table userdata) and into the state file.
+        let digest = RulesetDigest.digest(desired)
         for attempt in 1...maxAttempts {
+            var phases = PhaseTimes()
             let snapshot = try self.snapshot(allowState: trustState)
+            phases.lap(snapshot.fromState ? "snapshot (state file)" : "snapshot (dump)")
             if first == nil { first = snapshot }
             let plan = Planner.plan(desired: desired, actual: snapshot.table)
+            phases.lap("plan")
             if plan.isEmpty {
-                recordOrForget(desired, generation: snapshot.generation)
-                return Result(plan: plan, previous: first!, attempts: attempt, committed: false)
+                recordOrForget(desired, generation: snapshot.generation, digest: digest)
+                phases.lap("record")
+                return Result(plan: plan, previous: first!, attempts: attempt, committed: false,
+                              phases: Self.withRetries(retried, phases))
             }
             try beforeCommit?(attempt)
             willCommit?(plan)
+            let receipt: NetlinkSession.Receipt
             do {
-                _ = try netlink {
-                    try session.send(Batch.carrying(plan, userdata: RulesetDigest.userdata(for: desired)),
+                receipt = try netlink {
+                    try session.send(Batch.carrying(plan, userdata: RulesetDigest.userdata(digest: digest)),
                                      expectedGeneration: snapshot.generation)
                 }
             } catch EngineError.netlink(.generationChanged) {
                 // Someone committed since the snapshot: the plan may be wrong. Start over,
                 // but roll back to what the kernel held before migfw's first look.
+                retried += phases.total
                 continue
             } catch EngineError.netlink(let error) where snapshot.fromState && error.isRejection {
                 // The kernel refused the batch, so nothing was applied (all or nothing). A plan
@@ -151,8 +164,12 @@ public final class PlannedApplier {
                 ApplyState.forget(path: statePath)
                 trustState = false
                 if attempt == maxAttempts { throw EngineError.netlink(error) }
+                retried += phases.total
                 continue
             }
+            phases.lap("commit")
+            phases.detail("encode", seconds: receipt.encodeSeconds)
+            phases.detail("kernel", seconds: receipt.kernelSeconds)
             // The commit happened: the state file is only an optimisation, so failing to write
             // it must not fail the apply; a structure check that fails leaves no state behind
             // that the fast path could trust.
@@ -163,10 +180,21 @@ public final class PlannedApplier {
                 ApplyState.forget(path: statePath)
                 throw error
             }
-            recordOrForget(desired, generation: snapshot.generation &+ 1)
-            return Result(plan: plan, previous: first!, attempts: attempt, committed: true)
+            phases.lap(verify ? "verify" : "no verify")
+            recordOrForget(desired, generation: snapshot.generation &+ 1, digest: digest)
+            phases.lap("record")
+            return Result(plan: plan, previous: first!, attempts: attempt, committed: true,
+                          phases: Self.withRetries(retried, phases))
         }
         throw OperationError.keptChanging(attempts: maxAttempts)
+    }
+
+    private static func withRetries(_ retried: Double, _ phases: PhaseTimes) -> PhaseTimes {
+        guard retried > 0 else { return phases }
+        var all = PhaseTimes()
+        all.add("retries", seconds: retried)
+        all.append(phases)
+        return all
     }
 
     /// Puts back what `previous` held: its table, or no table at all.
@@ -194,16 +222,16 @@ public final class PlannedApplier {
     }
 
     /// After a commit or an in-sync check at `generation`: remember what the kernel holds.
-    public func record(_ table: Table, generation: UInt32) throws {
+    public func record(_ table: Table, generation: UInt32, digest: UInt64? = nil) throws {
         let state = ApplyState(namespaceID: ApplyState.namespaceID(namespace), generation: generation,
-                               digest: RulesetDigest.digest(table), sets: table.sets)
+                               digest: digest ?? RulesetDigest.digest(table), sets: table.sets)
         try state.save(path: statePath)
     }
 
     /// ``record(_:generation:)``, or when the state cannot be written, no state at all (a
     /// stale one would mislead the fast path; none only costs a full check).
-    public func recordOrForget(_ table: Table, generation: UInt32) {
-        do { try record(table, generation: generation) } catch { ApplyState.forget(path: statePath) }
+    public func recordOrForget(_ table: Table, generation: UInt32, digest: UInt64? = nil) {
+        do { try record(table, generation: generation, digest: digest) } catch { ApplyState.forget(path: statePath) }
     }
 
     /// Cheap read-back of everything but the elements (chains, rules, set definitions); the

@@ -97,7 +97,7 @@ public struct TrustedSources: Hashable, Sendable {
     /// The glob patterns as written.
     public var files: [Located<String>] = []
     /// Every prefix read from the files the globs matched, located in those files.
-    public var filePrefixes: [Located<AnyCIDR>] = []
+    public var filePrefixes = PrefixListEntries()
     /// The glob patterns of `files` that matched no file (a lint, not an error).
     public var unmatchedFiles: [Located<String>] = []
     /// Where the `trusted` key was written, when it was.
@@ -185,15 +185,28 @@ public struct Policy: Hashable, Sendable {
         Array(Set(profile.value.ports + ports.map(\.value))).sorted()
     }
 
-    /// Every trusted prefix (networks, hosts, files), in the order written.
+    /// Every trusted prefix (networks, hosts, files), in the order written. Builds a located
+    /// copy of every file entry: hot paths use ``trustedValues`` or ``trustedCount``.
     public var allTrusted: [Located<AnyCIDR>] {
-        trusted.networks + trusted.hosts.map(\.address) + trusted.filePrefixes
+        trusted.networks + trusted.hosts.map(\.address) + Array(trusted.filePrefixes)
+    }
+
+    /// How many trusted prefixes the policy lists (networks, hosts, files).
+    public var trustedCount: Int {
+        trusted.networks.count + trusted.hosts.count + trusted.filePrefixes.count
+    }
+
+    /// Calls `body` with every trusted prefix (networks, hosts, files), without locations.
+    public func forEachTrustedValue(_ body: (AnyCIDR) -> Void) {
+        for network in trusted.networks { body(network.value) }
+        for host in trusted.hosts { body(host.address.value) }
+        for value in trusted.filePrefixes.values { body(value) }
     }
 
     /// The trusted set the firewall enforces: all trusted prefixes minus the exclusions.
     public func trustedSet() -> AggregatedPrefixes {
         var aggregator = PrefixAggregator()
-        for prefix in allTrusted { aggregator.include(prefix.value) }
+        forEachTrustedValue { aggregator.include($0) }
         for prefix in exclude { aggregator.exclude(prefix.value) }
         return aggregator.aggregate()
     }

@@ -196,9 +196,7 @@ final class PolicyDecoder {
             trusted.unmatchedFiles.append(pattern)
         }
         for file in matches {
-            let (prefixes, findings) = PrefixListFile.read(path: file)
-            trusted.filePrefixes += prefixes
-            extraFindings += findings
+            extraFindings += PrefixListFile.read(path: file, into: &trusted.filePrefixes)
         }
     }
 

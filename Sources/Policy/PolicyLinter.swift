@@ -15,7 +15,7 @@ public enum PolicyLinter {
         findings += broadAndPublic(policy, budget: &budget)
         findings += hostsOutsideNetworks(policy)
         findings += hostsExcluded(policy)
-        findings += emptyTrustedSet(policy)
+        findings += emptyTrustedSet(policy, trustedSet: policy.trustedSet())
         findings += unusedExclusions(policy)
         findings += unmatchedFiles(policy)
         findings += PrefixOverlaps.findings(policy, budget: &budget)
@@ -26,8 +26,15 @@ public enum PolicyLinter {
     /// Runs just the lints that can report errors, so a 100k-prefix feed is not sorted for
     /// overlap notes nobody reads on the apply path.
     public static func errors(_ policy: Policy) -> [Finding] {
+        errors(policy, trustedSet: policy.trustedSet())
+    }
+
+    /// ``errors(_:)`` with the policy's ``Policy/trustedSet()`` already computed (the caller
+    /// compiles the ruleset from it too, so a 100k feed is aggregated once).
+    public static func errors(_ policy: Policy, trustedSet: AggregatedPrefixes) -> [Finding] {
         var budget = FindingBudget()
-        let findings = (broadAndPublic(policy, budget: &budget) + emptyTrustedSet(policy))
+        let findings = (broadAndPublic(policy, budget: &budget, errorsOnly: true)
+                        + emptyTrustedSet(policy, trustedSet: trustedSet))
             .filter { $0.severity == .error }
         return PolicyLoader.sorted(capped(findings, notBuilt: budget.skipped), primary: policy.path)
     }
@@ -55,38 +62,49 @@ public enum PolicyLinter {
         }
     }
 
-    static func broadAndPublic(_ policy: Policy, budget: inout FindingBudget) -> [Finding] {
+    /// The broad-prefix and public-prefix lints. `errorsOnly`: skip the public-prefix
+    /// warning (apply, plan and reconcile only refuse errors).
+    static func broadAndPublic(_ policy: Policy, budget: inout FindingBudget, errorsOnly: Bool = false) -> [Finding] {
         var findings: [Finding] = []
-        for prefix in policy.allTrusted {
-            let family = prefix.value.family
+        // Broad prefixes are an error only in a dedicated network; allow_broad silences them.
+        let broadMatters = !policy.allowBroad && (!errorsOnly || policy.dedicated)
+        // allow_broad silences only the broad-prefix lint: a broad public prefix still gets
+        // the public-prefix warning.
+        let publicMatters = policy.dedicated && !errorsOnly
+        guard broadMatters || publicMatters else { return [] }
+        func visit(_ value: AnyCIDR, _ location: () -> SourceLocation) {
+            let family = value.family
             let shortest = family == .ipv4 ? 8 : 16
-            // allow_broad silences only the broad-prefix lint: a broad public prefix still
-            // gets the public-prefix warning.
-            if prefix.value.length < shortest && !policy.allowBroad {
-                guard budget.admit("broad-prefix") else { continue }
-                let what = prefix.value.length == 0
-                    ? "'\(prefix.value)' trusts every \(family == .ipv4 ? "IPv4" : "IPv6") address"
-                    : "'\(prefix.value)' is very broad (\(family == .ipv4 ? "IPv4" : "IPv6") prefixes shorter than /\(shortest) are)"
+            if value.length < shortest && !policy.allowBroad {
+                guard broadMatters, budget.admit(FindingBudget.broadPrefix) else { return }
+                let what = value.length == 0
+                    ? "'\(value)' trusts every \(family == .ipv4 ? "IPv4" : "IPv6") address"
+                    : "'\(value)' is very broad (\(family == .ipv4 ? "IPv4" : "IPv6") prefixes shorter than /\(shortest) are)"
                 findings.append(Finding(
-                    id: "broad-prefix", severity: policy.dedicated ? .error : .warning, location: prefix.location,
+                    id: "broad-prefix", severity: policy.dedicated ? .error : .warning, location: location(),
                     message: "\(what) in a \(policy.dedicated ? "dedicated" : "shared") migration network",
                     hint: "trust the migration subnets themselves; if this is intended, set 'allow_broad: true'"))
-            } else if policy.dedicated && AddressSpace.isPublic(prefix.value) && budget.admit("public-prefix") {
+            } else if publicMatters && AddressSpace.isPublic(value) && budget.admit(FindingBudget.publicPrefix) {
                 findings.append(Finding(
-                    id: "public-prefix", severity: .warning, location: prefix.location,
-                    message: "'\(prefix.value)' is public address space in a dedicated migration network",
+                    id: "public-prefix", severity: .warning, location: location(),
+                    message: "'\(value)' is public address space in a dedicated migration network",
                     hint: "a dedicated migration network normally uses private (RFC 1918) or unique local (fc00::/7) addresses; check the prefix"))
             }
         }
+        for network in policy.trusted.networks { visit(network.value) { network.location } }
+        for host in policy.trusted.hosts { visit(host.address.value) { host.address.location } }
+        let files = policy.trusted.filePrefixes
+        for (index, value) in files.values.enumerated() { visit(value) { files.location(at: index) } }
         return findings
     }
 
     static func hostsOutsideNetworks(_ policy: Policy) -> [Finding] {
         // Networks from trusted.files count too; aggregated once, since a feed can hold 100k.
-        let listed = policy.trusted.networks + policy.trusted.filePrefixes
-        guard !listed.isEmpty, !policy.trusted.hosts.isEmpty else { return [] }
+        guard !policy.trusted.networks.isEmpty || !policy.trusted.filePrefixes.isEmpty,
+              !policy.trusted.hosts.isEmpty else { return [] }
         var aggregator = PrefixAggregator()
-        for prefix in listed { aggregator.include(prefix.value) }
+        for network in policy.trusted.networks { aggregator.include(network.value) }
+        for value in policy.trusted.filePrefixes.values { aggregator.include(value) }
         let networks = aggregator.aggregate()
         return policy.trusted.hosts.compactMap { host in
             // A host is one address, so sharing an address with the set means lying inside it.
@@ -114,10 +132,10 @@ public enum PolicyLinter {
         }
     }
 
-    static func emptyTrustedSet(_ policy: Policy) -> [Finding] {
-        guard policy.trustedSet().isEmpty else { return [] }
+    static func emptyTrustedSet(_ policy: Policy, trustedSet: AggregatedPrefixes) -> [Finding] {
+        guard trustedSet.isEmpty else { return [] }
         let location = policy.trusted.location ?? policy.interface.location
-        if policy.allTrusted.isEmpty {
+        if policy.trustedCount == 0 {
             return [Finding(
                 id: "empty-trusted-set", severity: .error, location: location,
                 message: "no trusted sources: the firewall would block all migration",
@@ -130,8 +148,9 @@ public enum PolicyLinter {
     }
 
     static func unusedExclusions(_ policy: Policy) -> [Finding] {
+        guard !policy.exclude.isEmpty else { return [] }
         var aggregator = PrefixAggregator()
-        for prefix in policy.allTrusted { aggregator.include(prefix.value) }
+        policy.forEachTrustedValue { aggregator.include($0) }
         let trusted = aggregator.aggregate()
         return policy.exclude.enumerated().compactMap { index, exclusion in
             guard !AddressSpace.intersects(trusted, exclusion.value) else { return nil }
@@ -180,17 +199,36 @@ public enum PolicyLinter {
 /// text costs string formatting, and a 100k-line prefix feed must not pay for 100k messages
 /// of which ``PolicyLinter/maximumFindingsPerID`` are shown.
 struct FindingBudget {
+    /// The ids counted per prefix (a handful): a short list compares faster than a hash.
+    static let broadPrefix = "broad-prefix"
+    static let publicPrefix = "public-prefix"
+
+    private var ids: [String] = []
+    private var admitted: [Int] = []
+    private var skippedCounts: [Int] = []
+
     /// Findings admitted past the cap (plus one, which ``PolicyLinter/capped(_:notBuilt:)``
     /// needs for the summary line's location), per id.
-    private(set) var skipped: [String: Int] = [:]
-    private var admitted: [String: Int] = [:]
+    var skipped: [String: Int] {
+        var counts: [String: Int] = [:]
+        for (id, count) in zip(ids, skippedCounts) where count > 0 { counts[id] = count }
+        return counts
+    }
 
     /// Counts one finding of `id`; true when it should be built.
     mutating func admit(_ id: String) -> Bool {
-        let count = admitted[id, default: 0] + 1
-        admitted[id] = count
-        if count <= PolicyLinter.maximumFindingsPerID + 1 { return true }
-        skipped[id, default: 0] += 1
+        let slot: Int
+        if let found = ids.firstIndex(of: id) {
+            slot = found
+        } else {
+            ids.append(id)
+            admitted.append(0)
+            skippedCounts.append(0)
+            slot = ids.count - 1
+        }
+        admitted[slot] += 1
+        if admitted[slot] <= PolicyLinter.maximumFindingsPerID + 1 { return true }
+        skippedCounts[slot] += 1
         return false
     }
 }

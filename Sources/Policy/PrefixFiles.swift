@@ -43,21 +43,34 @@ enum PathGlob {
 /// file is reported with that file's name, line and column; a file with any bad line
 /// contributes no prefixes.
 enum PrefixListFile {
-    static func read(path: String) -> (prefixes: [Located<AnyCIDR>], findings: [Finding]) {
-        var prefixes: [Located<AnyCIDR>] = []
+    static func read(path: String) -> (prefixes: PrefixListEntries, findings: [Finding]) {
+        var prefixes = PrefixListEntries()
+        let findings = read(path: path, into: &prefixes)
+        return (prefixes, findings)
+    }
+
+    /// Appends the prefixes of the file at `path` to `prefixes` (in place: a 100k-line feed
+    /// is not copied again), or, when the file has any bad line, none of them.
+    static func read(path: String, into prefixes: inout PrefixListEntries) -> [Finding] {
+        let before = prefixes.count
+        // Room for the usual line length ("192.0.2.0/24\n"), so a large feed is not copied
+        // as the arrays grow.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber {
+            prefixes.reserveCapacity(adding: min(size.intValue, PrefixListReader.defaultSizeLimit) / 14)
+        }
         var mapped: [Finding] = []
         let problems: [PrefixListError]
         do {
             problems = try PrefixListReader().forEachPrefixCollectingErrors(in: .file(path)) { prefix, line, column in
-                let location = SourceLocation(file: path, line: line, column: column)
                 // As in a policy, a mapped address would trust nothing; aggregate keeps them.
                 if let v4 = prefix.ipv4Mapped {
+                    let location = SourceLocation(file: path, line: line, column: column)
                     mapped.append(Finding(
                         id: "prefix", severity: .error, location: location,
                         message: "'\(prefix)' is an IPv4-mapped IPv6 address, which never matches IPv4 traffic",
                         hint: "write it as IPv4: \(v4.length == 32 ? "\(v4.address)" : "\(v4)")"))
                 }
-                prefixes.append(Located(prefix, at: location))
+                prefixes.append(prefix, file: path, line: line, column: column)
             }
         } catch {
             problems = [error]
@@ -71,7 +84,8 @@ enum PrefixListFile {
                 id: first.id, severity: .error, location: first.location,
                 message: "\(findings.count - shown) more bad lines in this file not shown")]
         }
-        return findings.isEmpty ? (prefixes, []) : ([], findings)
+        if !findings.isEmpty { prefixes.truncate(to: before) }
+        return findings
     }
 
     private static func finding(_ error: PrefixListError) -> Finding {

@@ -46,7 +46,9 @@ struct YAMLDocument {
         while true {
             let text = lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
             do {
-                guard let root = try Yams.compose(yaml: text) else {
+                // The basic resolver: migfw reads every scalar itself (strictly), so tag resolution by
+                // pattern (the default resolver compiles a dozen regular expressions) is not needed.
+                guard let root = try Yams.compose(yaml: text, .basic) else {
                     throw PolicyError([Finding(
                         id: "empty", severity: .error, location: source.location(line: 1, column: 1),
                         message: "the file is empty", hint: "a policy starts with 'version: 1'")])

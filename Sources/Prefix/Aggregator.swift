@@ -59,6 +59,10 @@ public struct AggregatedPrefixes: Hashable, Sendable {
     public var ipv4CIDRs: [CIDR<IPv4Address>] { Intervals.cidrs(ipv4) }
     /// The minimal CIDR cover of the IPv6 part, ascending.
     public var ipv6CIDRs: [CIDR<IPv6Address>] { Intervals.cidrs(ipv6) }
+    /// `ipv4CIDRs.count`, without building them.
+    public var ipv4CIDRCount: Int { ipv4.reduce(0) { total, range in var n = 0; range.forEachCIDR { _ in n += 1 }; return total + n } }
+    /// `ipv6CIDRs.count`, without building them.
+    public var ipv6CIDRCount: Int { ipv6.reduce(0) { total, range in var n = 0; range.forEachCIDR { _ in n += 1 }; return total + n } }
 }
 
 /// Operations on lists of inclusive ranges.

@@ -19,7 +19,11 @@ public enum RulesetCompiler {
 
     /// The table for `policy`.
     public static func compile(_ policy: Policy) -> Table {
-        let trusted = policy.trustedSet()
+        compile(policy, trustedSet: policy.trustedSet())
+    }
+
+    /// The table for `policy`, whose ``Policy/trustedSet()`` the caller has already computed.
+    public static func compile(_ policy: Policy, trustedSet trusted: AggregatedPrefixes) -> Table {
         let ports = portSets(policy.migrationPorts)
         var sets = [
             NamedSet(name: NamedSet.trusted4, elements: .ipv4(trusted.ipv4)),

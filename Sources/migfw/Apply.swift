@@ -58,13 +58,15 @@ struct Apply: ParsableCommand {
         if let confirm, !(confirm > 0) { throw ValidationError("--confirm needs a positive number of seconds") }
     }
 
-    @Flag(help: "With a full create/rebuild: print where the time went (policy load+lint+compile, encode, kernel, verify).")
+    @Flag(help: "Print where the time went, phase by phase (policy load, lint, compile, snapshot, plan, commit, verify).")
     var timings = false
 
     func run() throws {
         let clock = ContinuousClock()
         let started = clock.now
-        let (policy, desired) = try desiredRuleset(config: config.config, command: "apply", invalidExit: 2)
+        var phases = PhaseTimes()
+        let compiled = try desiredRuleset(config: config.config, command: "apply", invalidExit: 2, phases: &phases)
+        let (policy, desired) = (compiled.policy, compiled.table)
         let prepared = clock.now
         do {
             guard try PlannedApplier.interfaceExists(policy.interface.value, namespace: namespace.netns) else {
@@ -91,9 +93,10 @@ struct Apply: ParsableCommand {
             throw exitForKernelFailure(error, command: "apply")
         }
         defer { withExtendedLifetime(held) {} }
+        phases.lap("checks + lock")
         guard let seconds = confirm else {
             do {
-                try commit(desired, clock: clock, started: started, prepared: prepared)
+                try commit(desired, clock: clock, started: started, prepared: prepared, policyPhases: phases)
             } catch let exit as ExitCode {
                 throw exit
             } catch {
@@ -167,7 +170,8 @@ struct Apply: ParsableCommand {
     /// Commits the policy: the full create (no table yet, or --rebuild) or the plan. The
     /// caller holds the run lock.
     private func commit(_ desired: Table, clock: ContinuousClock, started: ContinuousClock.Instant,
-                        prepared: ContinuousClock.Instant, applier existing: PlannedApplier? = nil) throws {
+                        prepared: ContinuousClock.Instant, policyPhases: PhaseTimes = PhaseTimes(),
+                        applier existing: PlannedApplier? = nil) throws {
         let applier = try existing ?? PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
         if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
             // Test hook: a failure after the commit (as a failed read-back would be), to show
@@ -183,6 +187,13 @@ struct Apply: ParsableCommand {
         }
         let result = try applier.apply(desired, verify: !noVerify)
         let renderer = PlanRenderer(color: stdoutWantsColour, verbose: verbose)
+        defer {
+            if timings {
+                var all = policyPhases
+                all.append(result.phases)
+                print("timings: \(all); total \(PhaseTimes.format(all.total))")
+            }
+        }
         guard result.committed else {
             print(renderer.summaryLine(result.plan, applied: true))
             return

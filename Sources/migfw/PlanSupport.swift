@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Policy
+import Prefix
 import Ruleset
 
 /// Options of the commands that keep or read migfw's own files (state, confirmation): apply,
@@ -26,6 +27,22 @@ struct LockOptions: ParsableArguments {
 /// `invalidExit` before the kernel is touched (fail closed: a broken policy never replaces
 /// or weakens the loaded ruleset).
 func desiredRuleset(config: String, command: String, invalidExit: Int32) throws -> (Policy, Table) {
+    var phases = PhaseTimes()
+    let desired = try desiredRuleset(config: config, command: command, invalidExit: invalidExit, phases: &phases)
+    return (desired.policy, desired.table)
+}
+
+/// A read, validated and compiled policy.
+struct DesiredRuleset {
+    var policy: Policy
+    /// The policy's trusted set (aggregated once: lints, the compiler and metrics share it).
+    var trusted: AggregatedPrefixes
+    var table: Table
+}
+
+/// ``desiredRuleset(config:command:invalidExit:)``, timing its phases (load, lint, compile).
+func desiredRuleset(config: String, command: String, invalidExit: Int32,
+                    phases: inout PhaseTimes) throws -> DesiredRuleset {
     let policy: Policy
     do {
         policy = try PolicyLoader.load(path: config)
@@ -34,13 +51,19 @@ func desiredRuleset(config: String, command: String, invalidExit: Int32) throws 
         printError("migfw \(command): invalid policy; the kernel was not touched")
         throw ExitCode(invalidExit)
     }
-    let errors = PolicyLinter.errors(policy)
+    phases.lap("policy load")
+    let trusted = policy.trustedSet()
+    phases.lap("aggregate")
+    let errors = PolicyLinter.errors(policy, trustedSet: trusted)
     if !errors.isEmpty {
         for finding in errors { printError("\(finding)") }
         printError("migfw \(command): the policy has errors (see `migfw check`); the kernel was not touched")
         throw ExitCode(invalidExit)
     }
-    return (policy, RulesetCompiler.compile(policy))
+    phases.lap("lint")
+    let table = RulesetCompiler.compile(policy, trustedSet: trusted)
+    phases.lap("compile")
+    return DesiredRuleset(policy: policy, trusted: trusted, table: table)
 }
 
 func printError(_ line: String) {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Plan
 import Policy
+import Prefix
 import Ruleset
 
 /// `migfw reconcile`: keep the kernel equal to the policy, from cron or a systemd timer.
@@ -65,14 +66,15 @@ struct Reconcile: ParsableCommand {
         }
 
         let desired: Table
-        let policy: Policy
+        let trusted: AggregatedPrefixes
         do {
-            (policy, desired) = try desiredRuleset(config: config.config, command: "reconcile", invalidExit: 1)
+            var phases = PhaseTimes()
+            let compiled = try desiredRuleset(config: config.config, command: "reconcile", invalidExit: 1, phases: &phases)
+            (desired, trusted) = (compiled.table, compiled.trusted)
         } catch {
             try fail("invalid policy \(config.config): nothing was changed")
         }
-        let trusted = policy.trustedSet()
-        metrics.trustedPrefixes = (trusted.ipv4CIDRs.count, trusted.ipv6CIDRs.count)
+        metrics.trustedPrefixes = (trusted.ipv4CIDRCount, trusted.ipv6CIDRCount)
 
         let held: RunLock
         do { held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout) } catch {

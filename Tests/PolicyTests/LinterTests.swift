@@ -16,7 +16,7 @@ import Testing
         var trusted = TrustedSources()
         trusted.networks = networks.enumerated().map { prefix($1, line: 10 + $0) }
         trusted.hosts = hosts.enumerated().map { TrustedHost(name: nil, address: prefix($1, line: 20 + $0)) }
-        trusted.filePrefixes = files.enumerated().map { prefix($1, line: 1 + $0, file: "list.txt") }
+        trusted.filePrefixes = PrefixListEntries(files.enumerated().map { prefix($1, line: 1 + $0, file: "list.txt") })
         trusted.location = .init(file: "p.yaml", line: 9, column: 1)
         return Policy(
             path: "p.yaml", version: 1, interface: Located("mig0", at: .init(file: "p.yaml", line: 2, column: 12)),
@@ -147,6 +147,9 @@ import Testing
         LinterTests.policy(),
         LinterTests.policy(files: (0..<120).map { "8.\($0).0.0/16" } + ["0.0.0.0/1", "10.0.0.0/8", "10.0.0.0/8"]),
         LinterTests.policy(files: (0..<70).map { "\($0 * 2).0.0.0/7" }),
+        LinterTests.policy(files: (0..<70).map { "\($0 * 2).0.0.0/7" }, dedicated: false),
+        LinterTests.policy(networks: ["0.0.0.0/0"], files: ["8.8.8.0/24", "16.0.0.0/4"], allowBroad: true),
+        LinterTests.policy(networks: ["0.0.0.0/0"], files: ["16.0.0.0/4"], dedicated: false, allowBroad: true),
     ]
 
     @Test(arguments: cases.indices)

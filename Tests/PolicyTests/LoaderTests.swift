@@ -1,5 +1,5 @@
 import Foundation
-import Policy
+@testable import Policy
 import Prefix
 import Testing
 
@@ -151,5 +151,24 @@ import Testing
             "# &not-an-anchor *nor-an-alias\nversion: 1\ninterface: mig0\nprofile: libvirt\ntrusted:\n  hosts: [{name: \"*star & co\", address: 10.1.0.5}, {name: R &D *lab, address: 10.1.0.6}]\n  networks: [10.1.0.0/24] # *x\n",
             in: scratch)
         #expect(policy.trusted.hosts.map(\.name) == ["*star & co", "R &D *lab"])
+    }
+}
+
+/// A prefix-list file with a bad line contributes no prefixes, wherever it comes in the
+/// order of files (the entries of the files before it stay, located in their own files).
+@Suite struct PrefixFileOrderTests {
+    @Test func badFileBetweenGoodFilesContributesNothing() throws {
+        let scratch = try ScratchDirectory()
+        let a = try scratch.write("lists/a.txt", "10.1.0.0/24\n10.1.1.0/24\n")
+        let b = try scratch.write("lists/b.txt", "10.2.0.0/24\n10.2.1.0/33\n")
+        let c = try scratch.write("lists/c.txt", "\n10.3.0.0/24\n")
+        var entries = PrefixListEntries()
+        #expect(PrefixListFile.read(path: a, into: &entries).isEmpty)
+        let bad = PrefixListFile.read(path: b, into: &entries)
+        #expect(bad.map(\.location.line) == [2])
+        #expect(PrefixListFile.read(path: c, into: &entries).isEmpty)
+        #expect(entries.map(\.value.description) == ["10.1.0.0/24", "10.1.1.0/24", "10.3.0.0/24"])
+        #expect(entries.map { "\(($0.location.file as NSString).lastPathComponent):\($0.location.line)" }
+                == ["a.txt:1", "a.txt:2", "c.txt:2"])
     }
 }
