@@ -137,7 +137,7 @@ complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "m
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw apply" rebuild' -l 'rebuild' -d 'Replace the whole table (delete + create, one transaction) instead of applying the plan.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw apply" force' -l 'force' -d 'Apply even when, in dedicated mode, the migration NIC carries the default route or this SSH session.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw apply" no-verify' -l 'no-verify' -d 'Skip reading back after the commit (plan-based: chains and set definitions; --rebuild: everything, slow for large sets).'
-complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw apply" timings' -l 'timings' -d 'With a full create/rebuild: print where the time went (policy load+lint+compile, encode, kernel, verify).'
+complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw apply" timings' -l 'timings' -d 'Print where the time went, phase by phase (policy load, lint, compile, snapshot, plan, commit, verify).'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw apply" version' -l 'version' -d 'Show the version.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw apply" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw confirm" netns' -l 'netns' -d 'Work inside the network namespace /run/netns/NAME instead of the current one.' -rfka ''
