@@ -21,6 +21,8 @@ public struct ApplyReport: Sendable {
     public var verifySeconds: Double?
     /// The digest stored in the table's userdata.
     public var digest: UInt64
+    /// The ruleset generation id right after the commit.
+    public var generation: UInt32
 }
 
 /// Puts a ruleset into the kernel.
@@ -51,6 +53,7 @@ public enum Applier {
         let session = try netlink { try NetlinkSession(namespace: namespace) }
         var replaced = false
         var receipt: NetlinkSession.Receipt?
+        var committedGeneration: UInt32 = 0
         for _ in 0..<maxAttempts {
             do {
                 try netlink {
@@ -59,6 +62,8 @@ public enum Applier {
                     var batch = Batch.create(desired, replacing: replaced)
                     batch.operations += extraOperations
                     receipt = try session.send(batch, expectedGeneration: generation)
+                    // Accepted only at `generation`; the commit bumped it by one.
+                    committedGeneration = generation &+ 1
                 }
                 break
             } catch EngineError.netlink(.generationChanged) {
@@ -80,7 +85,7 @@ public enum Applier {
             messages: receipt.messages, bytes: receipt.bytes,
             applySeconds: (applied - start).seconds, encodeSeconds: receipt.encodeSeconds, kernelSeconds: receipt.kernelSeconds,
             verifySeconds: verify ? (verified - applied).seconds : nil,
-            digest: RulesetDigest.digest(table))
+            digest: RulesetDigest.digest(table), generation: committedGeneration)
     }
 }
 

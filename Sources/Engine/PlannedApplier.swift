@@ -73,6 +73,25 @@ public final class PlannedApplier {
         return state
     }
 
+    /// The sets of migfw's own last commit in this boot and namespace, whatever happened
+    /// since (nil: no record).
+    public func lastAppliedSets() -> [NamedSet]? {
+        guard let state = ApplyState.load(path: statePath), state.bootID == ApplyState.currentBootID,
+              state.namespaceID == ApplyState.namespaceID(namespace)
+        else { return nil }
+        return state.sets
+    }
+
+    /// The plan from `snapshot` to `desired`, with the addresses migfw itself applied last
+    /// not flagged as a possible intrusion (``RulesetPlan/withdrawing(lastApplied:)``).
+    public func plan(_ desired: Table, from snapshot: Snapshot) -> RulesetPlan {
+        let plan = Planner.plan(desired: desired, actual: snapshot.table)
+        guard !plan.unexpectedAddresses.isEmpty else { return plan }
+        // A snapshot from the state file is migfw's last commit itself.
+        let applied = snapshot.fromState ? snapshot.table?.sets : lastAppliedSets()
+        return applied.map { plan.withdrawing(lastApplied: $0) } ?? plan
+    }
+
     /// What the kernel holds. Uses the state file's elements when the generation id proves
     /// them current (`allowState`), else dumps everything; a dump that raced a commit (the
     /// generation id moved while reading) is read again.
@@ -135,7 +154,7 @@ public final class PlannedApplier {
             let snapshot = try self.snapshot(allowState: trustState)
             phases.lap(snapshot.fromState ? "snapshot (state file)" : "snapshot (dump)")
             if first == nil { first = snapshot }
-            let plan = Planner.plan(desired: desired, actual: snapshot.table)
+            let plan = self.plan(desired, from: snapshot)
             phases.lap("plan")
             if plan.isEmpty {
                 recordOrForget(desired, generation: snapshot.generation, digest: digest)

@@ -74,7 +74,7 @@ public enum Planner {
     }
 
     /// Addresses `actual` matches and `desired` does not, for address sets of one family.
-    private static func addressesOnlyIn(_ actual: SetElements, notIn desired: SetElements) -> SetElements? {
+    static func addressesOnlyIn(_ actual: SetElements, notIn desired: SetElements) -> SetElements? {
         switch (actual, desired) {
         case (.ipv4(let have), .ipv4(let want)):
             let extra = uncovered(have, by: want)

@@ -55,9 +55,10 @@ enum PrefixListFile {
         let before = prefixes.count
         // Room for the usual line length ("192.0.2.0/24\n"), so a large feed is not copied
         // as the arrays grow.
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber {
-            prefixes.reserveCapacity(adding: min(size.intValue, PrefixListReader.defaultSizeLimit) / 14)
+        if case .success(let facts) = FileFacts.of(path) {
+            prefixes.reserveCapacity(adding: min(facts.size, PrefixListReader.defaultSizeLimit) / 14)
         }
+        prefixes.beginFile(path)
         var mapped: [Finding] = []
         let problems: [PrefixListError]
         do {
@@ -70,7 +71,7 @@ enum PrefixListFile {
                         message: "'\(prefix)' is an IPv4-mapped IPv6 address, which never matches IPv4 traffic",
                         hint: "write it as IPv4: \(v4.length == 32 ? "\(v4.address)" : "\(v4)")"))
                 }
-                prefixes.append(prefix, file: path, line: line, column: column)
+                prefixes.append(prefix, line: line, column: column)
             }
         } catch {
             problems = [error]

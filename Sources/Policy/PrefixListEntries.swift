@@ -31,10 +31,19 @@ public struct PrefixListEntries: RandomAccessCollection, Hashable, Sendable, Exp
 
     /// Appends `value`, read from `file` at `line`:`column`.
     public mutating func append(_ value: AnyCIDR, file: String, line: Int, column: Int) {
-        if files.last != file {
-            files.append(file)
-            fileStarts.append(values.count)
-        }
+        if files.last != file { beginFile(file) }
+        append(value, line: line, column: column)
+    }
+
+    /// Starts the entries of `file`: the next ``append(_:line:column:)`` calls are located in it.
+    public mutating func beginFile(_ file: String) {
+        files.append(file)
+        fileStarts.append(values.count)
+    }
+
+    /// Appends `value`, read at `line`:`column` of the file last begun (``beginFile(_:)``).
+    public mutating func append(_ value: AnyCIDR, line: Int, column: Int) {
+        precondition(!files.isEmpty, "beginFile(_:) comes first")
         values.append(value)
         lines.append(Int32(clamping: line))
         columns.append(Int32(clamping: column))
@@ -49,7 +58,7 @@ public struct PrefixListEntries: RandomAccessCollection, Hashable, Sendable, Exp
 
     /// Drops the entries from `count` on (a file that turned out bad contributes none).
     public mutating func truncate(to count: Int) {
-        guard count < values.count else { return }
+        guard count <= values.count else { return }
         values.removeSubrange(count...)
         lines.removeSubrange(count...)
         columns.removeSubrange(count...)

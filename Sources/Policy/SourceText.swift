@@ -1,4 +1,5 @@
 import Foundation
+import Prefix
 
 /// The text of a file read with a size bound, and conversions from positions to locations.
 struct SourceText: Sendable {
@@ -52,12 +53,16 @@ struct SourceText: Sendable {
         }
         let data: Data
         do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            if let type = attributes[.type] as? FileAttributeType, type != .typeRegular {
+            let facts: FileFacts
+            switch FileFacts.of(path) {
+            case .success(let found): facts = found
+            case .failure(let error): throw fail("unreadable", "cannot read \(what): \(error)")
+            }
+            if !facts.isRegular {
                 throw fail("unreadable", "\(what) is not a regular file")
             }
-            if let size = attributes[.size] as? NSNumber, size.intValue > limit {
-                throw fail("too-large", "\(what) is \(size.intValue) bytes, above the limit of \(limit) bytes")
+            if facts.size > limit {
+                throw fail("too-large", "\(what) is \(facts.size) bytes, above the limit of \(limit) bytes")
             }
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw fail("unreadable", "cannot open \(what)")

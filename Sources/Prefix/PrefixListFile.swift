@@ -34,8 +34,7 @@ extension PrefixListReader {
             }
             guard !isDirectory.boolValue else { throw failure(.unreadable("is a directory")) }
             // Refuse before reading when the size is known; pipes and /proc files are checked below.
-            if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-               let size = attributes[.size] as? NSNumber, size.intValue > sizeLimit {
+            if case .success(let facts) = FileFacts.of(path), facts.size > sizeLimit {
                 throw failure(.tooLarge(limit: sizeLimit))
             }
             guard let opened = FileHandle(forReadingAtPath: path) else {

@@ -212,9 +212,17 @@ struct Apply: ParsableCommand {
     /// (run() has checked the interface already.)
     private func rebuildTable(_ table: Table, clock: ContinuousClock,
                               started: ContinuousClock.Instant, prepared: ContinuousClock.Instant) throws {
+        let statePath = ApplyState.path(directory: state.stateDirectory, namespace: namespace.netns)
+        // Any record describes an older table: gone before the commit, so that a failure
+        // leaves none behind.
+        ApplyState.forget(path: statePath)
         let report = try Applier.apply(table, namespace: namespace.netns, verify: !noVerify)
-        // Any record describes an older table: the next run checks fully, then records again.
-        ApplyState.forget(path: ApplyState.path(directory: state.stateDirectory, namespace: namespace.netns))
+        // The record of what the all-or-nothing commit put there, as a plan-based apply keeps
+        // one: the next apply or reconcile need not dump the sets, and a prefix later taken
+        // out of the policy is known as migfw's own (best effort: without it, the next run
+        // checks fully).
+        try? ApplyState(namespaceID: ApplyState.namespaceID(namespace.netns), generation: report.generation,
+                        digest: report.digest, sets: table.sets).save(path: statePath)
         let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
         print("\(report.replaced ? "replaced" : "created") table \(table.family.rawValue) \(table.name)\(place)")
         for set in report.setSizes {

@@ -12,8 +12,9 @@ struct Plan: ParsableCommand {
         discussion: """
             Reads table inet migfw from the kernel and compares it with the policy's ruleset: \
             set elements to add and remove (as CIDRs), chains and rules added, removed or \
-            replaced, a missing table. Elements the kernel trusts that the policy does not are \
-            flagged as a possible intrusion. Colour unless NO_COLOR is set or stdout is not a \
+            replaced, a missing table. Elements the kernel trusts that the policy does not, \
+            and that migfw did not apply itself (a prefix taken out of the policy is not), \
+            are flagged as a possible intrusion. Colour unless NO_COLOR is set or stdout is not a \
             terminal; --json prints the documented schema (README, "Plan JSON").
 
             Exit status (terraform's -detailed-exitcode convention): 0 in sync, 2 changes \
@@ -36,7 +37,7 @@ struct Plan: ParsableCommand {
         let plan: RulesetPlan
         do {
             let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
-            plan = Planner.plan(desired: desired, actual: try applier.snapshot().table)
+            plan = applier.plan(desired, from: try applier.snapshot())
         } catch {
             throw failure(error, command: "plan")
         }

@@ -17,8 +17,8 @@ struct Reconcile: ParsableCommand {
             interleave: a second run waits for the first up to --lock-timeout seconds, then \
             gives up with exit 1. Silent when in sync. On drift, logs every change to syslog \
             (standard error when there is no /dev/log, or MIGFW_LOG=stderr), reports \
-            addresses the kernel trusts and the policy does not as a possible intrusion \
-            (priority alert), and repairs in one transaction. With --metrics-file, writes \
+            addresses the kernel trusts, the policy does not, and migfw never applied as a \
+            possible intrusion (priority alert), and repairs in one transaction. With --metrics-file, writes \
             Prometheus textfile metrics (migfw_*) atomically.
 
             Fast path: when the ruleset generation id is the one migfw recorded after its last \

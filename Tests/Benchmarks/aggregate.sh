@@ -22,8 +22,8 @@ fi
 command -v aggregate6 >/dev/null || python3 -m pip install -q aggregate6
 python3 -c 'import netaddr' 2>/dev/null || python3 -m pip install -q netaddr
 
-swift build -c release --product migfw >&2
-migfw="$(swift build -c release --show-bin-path)/migfw"
+swift build -c release --static-swift-stdlib --product migfw >&2
+migfw="$(swift build -c release --static-swift-stdlib --show-bin-path)/migfw"
 
 mkdir -p "$data" "$(dirname "$results")"
 if [ ! -s "$data/v4.txt" ] || [ ! -s "$data/v6.txt" ] || [ ! -s "$data/ex.txt" ]; then

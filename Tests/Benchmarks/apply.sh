@@ -17,8 +17,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-swift build -c release --product migfw >/dev/null
-migfw=$(swift build -c release --show-bin-path)/migfw
+swift build -c release --static-swift-stdlib --product migfw >/dev/null
+migfw=$(swift build -c release --static-swift-stdlib --show-bin-path)/migfw
 
 fresh_namespace() {
   local ns="mfwt-bench-$RANDOM$RANDOM"

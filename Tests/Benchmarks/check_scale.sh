@@ -2,7 +2,7 @@
 # migfw check on policies whose trusted.files hold 10k, 100k and 1M prefixes: load (YAML,
 # glob, PrefixListReader) plus every lint. Prints seconds, microseconds per prefix and the
 # ratio to the 10k run (linear scaling gives 10x and 100x). Build first:
-#   swift build -c release --product migfw
+#   swift build -c release --static-swift-stdlib --product migfw
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 migfw="${MIGFW_BIN:-.build/release/migfw}"

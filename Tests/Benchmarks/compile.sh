@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${1:-5}"
-swift build -c release --product migfw >/dev/null
-migfw="$(swift build -c release --show-bin-path)/migfw"
+swift build -c release --static-swift-stdlib --product migfw >/dev/null
+migfw="$(swift build -c release --static-swift-stdlib --show-bin-path)/migfw"
 work="$(mktemp -d /tmp/migfw-bench-compile.XXXXXX)"
 namespace=""
 cleanup() {

@@ -183,3 +183,39 @@ import Testing
         #expect(expected.count == 2 + 1 + 1)   // 1 and 3; 11.0.0.0; 1999-2005 after the last host
     }
 }
+
+/// ``RulesetPlan/withdrawing(lastApplied:)``: only addresses migfw never applied stay flagged.
+@Suite struct WithdrawnAddressTests {
+    static func v4(_ texts: [String]) -> SetElements {
+        .ipv4(texts.map { text in
+            let cidr = try! PrefixParser.parse(text)
+            guard case .v4(let prefix) = cidr else { fatalError() }
+            return prefix.range
+        })
+    }
+
+    static func table(_ trusted: [String]) -> Table {
+        Table(sets: [NamedSet(name: NamedSet.trusted4, elements: v4(trusted))], chains: [])
+    }
+
+    @Test func addressesMigfwAppliedAreNotFlagged() {
+        let desired = Self.table(["10.1.0.0/24"])
+        let kernel = Self.table(["10.1.0.0/24", "10.2.0.0/24", "10.66.0.7/32"])
+        let plan = Planner.plan(desired: desired, actual: kernel)
+        #expect(plan.unexpectedAddresses.map(\.addresses) == [Self.v4(["10.2.0.0/24", "10.66.0.7/32"])])
+        let lastApplied = Self.table(["10.1.0.0/24", "10.2.0.0/24"]).sets
+        let withdrawn = plan.withdrawing(lastApplied: lastApplied)
+        #expect(withdrawn.unexpectedAddresses.map(\.addresses) == [Self.v4(["10.66.0.7/32"])])
+        // The element deltas are untouched: both are still removed.
+        #expect(withdrawn.sets == plan.sets)
+        // Everything applied before: nothing is flagged.
+        let all = plan.withdrawing(lastApplied: kernel.sets)
+        #expect(all.unexpectedAddresses.isEmpty)
+    }
+
+    @Test func partlyAppliedRangeKeepsTheRest() {
+        let plan = Planner.plan(desired: Self.table([]), actual: Self.table(["10.2.0.0/23"]))
+        let withdrawn = plan.withdrawing(lastApplied: Self.table(["10.2.0.0/24"]).sets)
+        #expect(withdrawn.unexpectedAddresses.map(\.addresses) == [Self.v4(["10.2.1.0/24"])])
+    }
+}

@@ -48,6 +48,13 @@ import Testing
         #expect(all.map(\.location.description) == ["a.txt:1:1", "a.txt:2:2", "c.txt:4:2"])
     }
 
+    @Test func aFileWithNoGoodLinesLeavesNoTrace() {
+        var all = Self.entries("a.txt", ["10.0.0.0/24"])
+        all.beginFile("empty-or-bad.txt")
+        all.truncate(to: 1)
+        #expect(all == Self.entries("a.txt", ["10.0.0.0/24"]))
+    }
+
     @Test func builtFromLocatedValuesAndLiterals() {
         let located = [
             Located(Self.cidr("10.0.0.0/24"), at: SourceLocation(file: "x", line: 1, column: 1)),
