@@ -4,18 +4,10 @@ import Foundation
 extension PrefixListReader {
     /// Calls `body` with the bytes of `source`, read whole and bounded by ``sizeLimit``.
     func withContents(
-        of source: Source, _ body: (UnsafeBufferPointer<UInt8>) throws(PrefixListError) -> Void
+        of source: Source, _ body: (Span<UInt8>) throws(PrefixListError) -> Void
     ) throws(PrefixListError) {
         let data = try load(source)
-        let result: Result<Void, PrefixListError> = data.withUnsafeBytes { raw in
-            // Safety: the buffer does not escape this closure, during which `data` is alive.
-            do throws(PrefixListError) {
-                return .success(try body(raw.bindMemory(to: UInt8.self)))
-            } catch {
-                return .failure(error)
-            }
-        }
-        try result.get()
+        try body(data.span)
     }
 
     /// The whole of `source`, or an error when it cannot be read or exceeds the limit.

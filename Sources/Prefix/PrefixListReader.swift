@@ -69,11 +69,8 @@ public struct PrefixListReader: Sendable {
     public func parse(_ text: String, source: String = "<text>") throws(PrefixListError) -> [PrefixListEntry] {
         var entries: [PrefixListEntry] = []
         let bytes = Array(text.utf8)
-        // Safety: the buffer is only read inside the closure, while `bytes` is alive.
-        try bytes.withUnsafeBufferPointer { (buffer) throws(PrefixListError) in
-            try scan(buffer, source: source) { prefix, line, column in
-                entries.append(PrefixListEntry(prefix: prefix, line: line, column: column))
-            }
+        try scan(bytes.span, source: source) { prefix, line, column in
+            entries.append(PrefixListEntry(prefix: prefix, line: line, column: column))
         }
         return entries
     }
@@ -112,7 +109,7 @@ public struct PrefixListReader: Sendable {
     /// Scans `bytes` line by line; `source` names them in errors. Without `onError` the first
     /// bad line is thrown; with it, each bad line is handed over and the scan goes on.
     public func scan(
-        _ bytes: UnsafeBufferPointer<UInt8>, source: String,
+        _ bytes: Span<UInt8>, source: String,
         _ body: (_ prefix: AnyCIDR, _ line: Int, _ column: Int) -> Void,
         onError: ((PrefixListError) -> Void)? = nil
     ) throws(PrefixListError) {
@@ -145,7 +142,7 @@ public struct PrefixListReader: Sendable {
                     if byte == newline || byte == hash || isBlank(byte) { break }
                     index += 1
                 }
-                let token = UnsafeBufferPointer(rebasing: bytes[tokenStart..<index])
+                let token = bytes.extracting(tokenStart..<index)
                 let column = tokenStart - lineStart + 1
                 do {
                     body(try PrefixParser.parse(token, hostBits: hostBits), line, column)
@@ -163,7 +160,7 @@ public struct PrefixListReader: Sendable {
                     var end = index
                     while end < count && bytes[end] != newline && bytes[end] != hash { end += 1 }
                     while end > index && isBlank(bytes[end - 1]) { end -= 1 }
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self)
+                    let text = PrefixParser.text(bytes.extracting(index..<end))
                     try report(PrefixListError(.trailingText(text), source: source, line: line,
                                                column: index - lineStart + 1))
                 }
