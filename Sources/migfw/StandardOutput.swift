@@ -10,17 +10,17 @@ enum StandardOutput {
     static func write<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws {
         // EPIPE must come back as an error here rather than kill the process.
         _ = ignoreBrokenPipe
-        let array = Array(bytes)
-        var written = 0
-        while written < array.count {
-            let result = array[written...].withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                FileHandle.standardError.write(Data("migfw: cannot write output: \(reason)\n".utf8))
-                throw ExitCode(1)
-            }
-            written += result
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(bytes))
+        } catch {
+            // Foundation wraps the errno (a CocoaError with the POSIX error underneath): the
+            // C library's text for it is the message people know ("No space left on device").
+            let outer = error as NSError
+            let posix = [outer.userInfo[NSUnderlyingErrorKey] as? NSError, outer]
+                .compactMap { $0 }.first { $0.domain == NSPOSIXErrorDomain }
+            let reason = posix.map { String(cString: strerror(Int32($0.code))) } ?? outer.localizedDescription
+            FileHandle.standardError.write(Data("migfw: cannot write output: \(reason)\n".utf8))
+            throw ExitCode(1)
         }
     }
 
