@@ -259,6 +259,10 @@ public final class PlannedApplier {
         guard let light = try netlink({ try session.readTable(elements: false) }) else {
             throw OperationError.verifyFailed("table \(desired.family.rawValue) \(desired.name) is missing")
         }
+        // A table left dormant (flags dormant: nothing hooked) would be a firewall switched off.
+        guard light.table.flags == desired.flags else {
+            throw OperationError.verifyFailed("table flags are \(light.table.flags.rawValue), expected \(desired.flags.rawValue)")
+        }
         guard light.table.chains == desired.chains else {
             throw OperationError.verifyFailed("chains or rules differ from the plan")
         }

@@ -118,6 +118,24 @@ struct ReconcileSafetyConfirmTests {
         }
     }
 
+    /// The structure check after a plan-based commit reads the table's flags too: a table
+    /// made dormant at that moment (nothing hooked: the firewall off) fails the apply.
+    @Test func dormantTableAfterCommitFailsTheStructureCheck() throws {
+        try withPlanLab(tag: "vdorm") { lab in
+            #expect(try lab.run("apply").status == 0)
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
+            let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
+            let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+            applier.afterCommit = { try lab.nft("add", "table", "inet", "migfw", "{ flags dormant; }") }
+            #expect(throws: OperationError.verifyFailed("table flags are 1, expected 0")) { try applier.apply(desired) }
+            let path = ApplyState.path(directory: lab.stateDirectory, namespace: lab.namespace.name)
+            #expect(ApplyState.load(path: path) == nil)
+            // The next run sees the dormant table and re-activates it.
+            #expect(try lab.run("apply").status == 0)
+            #expect(!(try lab.ruleset().contains("dormant")))
+        }
+    }
+
     @Test func sigtermWhileWaitingRollsBack() throws {
         try withPlanLab(tag: "cterm") { lab in
             #expect(try lab.run("apply").status == 0)
