@@ -63,7 +63,7 @@ public enum Applier {
                     batch.operations += extraOperations
                     receipt = try session.send(batch, expectedGeneration: generation)
                     // Accepted only at `generation`; the commit bumped it by one.
-                    committedGeneration = generation &+ 1
+                    committedGeneration = PlannedApplier.generation(after: generation)
                 }
                 break
             } catch EngineError.netlink(.generationChanged) {

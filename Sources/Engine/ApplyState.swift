@@ -1,4 +1,5 @@
 import Foundation
+import Netlink
 import Prefix
 import Ruleset
 
@@ -13,8 +14,9 @@ import Ruleset
 /// the plan if anything changed in between.
 ///
 /// Kept under `/run/migfw/` (tmpfs: gone at reboot, when generation ids restart), and tied
-/// to the boot (`/proc/sys/kernel/random/boot_id`) in case the directory survives one: the
-/// host namespace's nsfs inode is the same every boot and generation ids restart. The kernel
+/// to the boot (`/proc/sys/kernel/random/boot_id`) in case the directory survives one, and to
+/// the namespace by its cookie (`SO_NETNS_COOKIE`), which, unlike its nsfs inode, is never
+/// given to a namespace created later under the same name. The kernel
 /// ignores userdata sent for an existing table (measured on 6.18), so the digest the full
 /// apply writes into the table's userdata goes stale after an element-only apply; this file
 /// is what the fast path trusts.
@@ -27,7 +29,7 @@ public struct ApplyState: Equatable, Sendable {
 
     /// The kernel's boot id when the state was written: a state from another boot says nothing.
     public var bootID: String
-    /// The namespace's nsfs inode: a recreated namespace with the same name is another one.
+    /// The namespace's cookie: a recreated namespace with the same name is another one.
     public var namespaceID: UInt64
     /// The generation id right after migfw's commit (or at its last full in-sync check).
     public var generation: UInt32
@@ -78,12 +80,17 @@ public struct ApplyState: Equatable, Sendable {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }()
 
-    /// The nsfs inode of `/run/netns/NAME`, or of the current namespace.
+    /// The namespace's cookie (``NetworkNamespace/cookie()``: never reused while the kernel
+    /// runs, so a namespace deleted and created again under the same name is another one), or
+    /// 0 when it cannot be read (then no state matches: only the fast path is lost).
+    /// Whether this state was written in this boot, in network namespace `namespace` (nil:
+    /// the current one). A namespace whose cookie cannot be read matches no state.
+    public func belongs(toNamespace namespace: String?) -> Bool {
+        bootID == Self.currentBootID && namespaceID != 0 && namespaceID == Self.namespaceID(namespace)
+    }
+
     public static func namespaceID(_ namespace: String?) -> UInt64 {
-        var info = stat()
-        let path = namespace.map { "/run/netns/\($0)" } ?? "/proc/self/ns/net"
-        guard stat(path, &info) == 0 else { return 0 }
-        return UInt64(info.st_ino)
+        (try? NetworkNamespace.run(in: namespace) { NetworkNamespace.cookie() }) .flatMap { $0 } ?? 0
     }
 
     // MARK: - Encoding: "MIGFWST2", then little-endian fields (the boot id first).

@@ -1,3 +1,4 @@
+import Plan
 import Ruleset
 
 /// A stable 64-bit FNV-1a-style digest (words mixed whole) of a table's content (userdata excluded), stored in the
@@ -6,7 +7,10 @@ import Ruleset
 public enum RulesetDigest {
     /// The nftnl_udata TLV type migfw uses in the table userdata. nft's own table udata type
     /// is 0 (comment); nft ignores types it does not know, so listings are unaffected.
-    public static let userdataType: UInt8 = 0x6d  // "m"
+    /// Format 2 (words mixed whole, expressions field by field). Format 1 was type 0x6d
+    /// ("m"); a table created by a build that wrote it reads as having no migfw digest (not
+    /// as changed) until it is created again.
+    public static let userdataType: UInt8 = 0x6e  // "n"
 
     public static func digest(_ table: Table) -> UInt64 {
         var hash = FNV1a()
@@ -41,10 +45,12 @@ public enum RulesetDigest {
             if let base = chain.base {
                 hash.add(NftText.render(base: base))
             }
-            // The raw expressions (nft --debug form), not the nft syntax: exact, so a changed
-            // lowering changes the digest even where the nft text would read the same.
+            // Every field of every expression, tagged by kind: a changed lowering (a compare's
+            // data length, a bitwise length...) changes the digest even where the nft text
+            // would read the same.
             for rule in chain.rules {
-                hash.add(NftDebug.render(rule.expressions).joined(separator: " "))
+                hash.add("rule")
+                for expression in rule.expressions { hash.add(expression) }
                 if let comment = rule.comment { hash.add("comment"); hash.add(comment) }
             }
         }
@@ -72,6 +78,46 @@ public enum RulesetDigest {
             index += 2 + length
         }
         return nil
+    }
+}
+
+extension FNV1a {
+    /// An expression: its kind, then each field (byte strings with their length).
+    mutating func add(_ expression: Expression) {
+        switch expression {
+        case .meta(let key, let dreg):
+            add("meta"); add(key.rawValue); add(UInt64(dreg.rawValue))
+        case .cmp(let op, let sreg, let data):
+            add("cmp"); add(op.rawValue); add(UInt64(sreg.rawValue)); addBytes(data)
+        case .payload(let base, let offset, let length, let dreg):
+            add("payload"); add(base.rawValue); add(UInt64(offset)); add(UInt64(length)); add(UInt64(dreg.rawValue))
+        case .bitwise(let sreg, let dreg, let length, let mask, let xor):
+            add("bitwise"); add(UInt64(sreg.rawValue)); add(UInt64(dreg.rawValue)); add(UInt64(length))
+            addBytes(mask); addBytes(xor)
+        case .ct(let key, let dreg):
+            add("ct"); add(key.rawValue); add(UInt64(dreg.rawValue))
+        case .lookup(let set, let sreg, let inverted):
+            add("lookup"); add(set); add(UInt64(sreg.rawValue)); add(inverted ? 1 : 0)
+        case .range(let op, let sreg, let from, let to):
+            add("range"); add(op.rawValue); add(UInt64(sreg.rawValue)); addBytes(from); addBytes(to)
+        case .counter:
+            add("counter")
+        case .limit(let rate, let unitSeconds, let burst, let inverted):
+            add("limit"); add(rate); add(unitSeconds); add(UInt64(burst)); add(inverted ? 1 : 0)
+        case .log(let prefix, let level):
+            add("log"); add(prefix.map { "prefix " + $0 } ?? "no prefix")
+            add(level.map { UInt64($0.rawValue) } ?? UInt64.max)
+        case .verdict(let verdict):
+            add("verdict"); add(RuleText.verdictText(verdict))
+        case .unknown(let name, let detail):
+            add("unknown"); add(name); add(detail)
+        }
+    }
+
+    /// A byte string with its length first, so `[0xc0]` and `[0xc0, 0]` differ.
+    mutating func addBytes(_ bytes: [UInt8]) {
+        add(UInt64(bytes.count))
+        add(bytes)
     }
 }
 

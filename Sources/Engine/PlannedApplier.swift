@@ -67,8 +67,8 @@ public final class PlannedApplier {
 
     /// The state file, if it belongs to this boot and namespace and nothing committed since.
     public func currentState(generation: UInt32) -> ApplyState? {
-        guard let state = ApplyState.load(path: statePath), state.bootID == ApplyState.currentBootID,
-              state.namespaceID == ApplyState.namespaceID(namespace), state.generation == generation
+        guard let state = ApplyState.load(path: statePath), state.belongs(toNamespace: namespace),
+              state.generation == generation
         else { return nil }
         return state
     }
@@ -76,8 +76,7 @@ public final class PlannedApplier {
     /// The sets of migfw's own last commit in this boot and namespace, whatever happened
     /// since (nil: no record).
     public func lastAppliedSets() -> [NamedSet]? {
-        guard let state = ApplyState.load(path: statePath), state.bootID == ApplyState.currentBootID,
-              state.namespaceID == ApplyState.namespaceID(namespace)
+        guard let state = ApplyState.load(path: statePath), state.belongs(toNamespace: namespace)
         else { return nil }
         return state.sets
     }
@@ -142,8 +141,10 @@ public final class PlannedApplier {
     /// Makes the kernel hold `desired`: plans against a snapshot, commits the plan in one
     /// batch carrying the snapshot's generation id, and on a stale id reads, plans and tries
     /// again, at most ``maxAttempts`` times. `allowState: false` dumps everything instead of
-    /// trusting the state file's elements (reconcile --full).
-    public func apply(_ desired: Table, allowState: Bool = true, verify: Bool = true) throws -> Result {
+    /// trusting the state file's elements (reconcile --full). `record: false` leaves no state
+    /// record behind (a rollback: what it restores is not migfw's own policy, and a record
+    /// would excuse the foreign addresses in it from the intrusion check).
+    public func apply(_ desired: Table, allowState: Bool = true, verify: Bool = true, record: Bool = true) throws -> Result {
         var first: Snapshot?
         var trustState = allowState
         var retried = 0.0
@@ -157,7 +158,8 @@ public final class PlannedApplier {
             let plan = self.plan(desired, from: snapshot)
             phases.lap("plan")
             if plan.isEmpty {
-                recordOrForget(desired, generation: snapshot.generation, digest: digest)
+                if record { recordOrForget(desired, generation: snapshot.generation, digest: digest) }
+                else { ApplyState.forget(path: statePath) }
                 phases.lap("record")
                 return Result(plan: plan, previous: first!, attempts: attempt, committed: false,
                               phases: Self.withRetries(retried, phases))
@@ -200,7 +202,8 @@ public final class PlannedApplier {
                 throw error
             }
             phases.lap(verify ? "verify" : "no verify")
-            recordOrForget(desired, generation: snapshot.generation &+ 1, digest: digest)
+            if record { recordOrForget(desired, generation: Self.generation(after: snapshot.generation), digest: digest) }
+            else { ApplyState.forget(path: statePath) }
             phases.lap("record")
             return Result(plan: plan, previous: first!, attempts: attempt, committed: true,
                           phases: Self.withRetries(retried, phases))
@@ -237,7 +240,13 @@ public final class PlannedApplier {
             }
             throw OperationError.keptChanging(attempts: maxAttempts)
         }
-        return try apply(table)
+        // Recorded only when migfw's own record was what it restores (a dump may hold foreign elements).
+        return try apply(table, record: previous.fromState)
+    }
+
+    /// The generation id a commit at `generation` leaves: the kernel skips 0 when it wraps.
+    public static func generation(after generation: UInt32) -> UInt32 {
+        generation == .max ? 1 : generation &+ 1
     }
 
     /// After a commit or an in-sync check at `generation`: remember what the kernel holds.

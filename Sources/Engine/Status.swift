@@ -51,7 +51,7 @@ public enum StatusReader {
         // file is the one that describes what it applied.
         let content = RulesetDigest.digest(table)
         if stored != content, let state = ApplyState.load(path: ApplyState.path(directory: stateDirectory, namespace: namespace)),
-           state.bootID == ApplyState.currentBootID, state.namespaceID == ApplyState.namespaceID(namespace), state.digest == content {
+           state.belongs(toNamespace: namespace), state.digest == content {
             stored = content
         }
         return StatusReport(

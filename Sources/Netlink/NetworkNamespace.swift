@@ -30,6 +30,24 @@ public enum NetworkNamespace {
         return try body()
     }
 
+    /// The current thread's namespace's cookie (`SO_NETNS_COOKIE`, Linux 5.14+): a 64-bit id
+    /// the kernel never reuses while it runs, unlike the nsfs inode number, which a namespace
+    /// deleted and created again under the same name usually gets back. Nil where the kernel
+    /// has no cookies.
+    public static func cookie() -> UInt64? {
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var value: UInt64 = 0
+        var length = socklen_t(MemoryLayout<UInt64>.size)
+        // Safety: getsockopt writes at most `length` (8) bytes into `value`, which outlives the call.
+        let result = withUnsafeMutableBytes(of: &value) { getsockopt(fd, SOL_SOCKET, soNetnsCookie, $0.baseAddress, &length) }
+        return result == 0 && length == MemoryLayout<UInt64>.size ? value : nil
+    }
+
+    /// `SO_NETNS_COOKIE` from <asm-generic/socket.h> (Glibc's headers may predate it).
+    private static let soNetnsCookie: Int32 = 71
+
     /// The interface index of `name` in the current thread's namespace, nil if absent.
     public static func interfaceIndex(_ name: String) -> UInt32? {
         let index = if_nametoindex(name)

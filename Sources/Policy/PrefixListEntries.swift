@@ -17,6 +17,9 @@ public struct PrefixListEntries: RandomAccessCollection, Hashable, Sendable, Exp
     private var files: [String] = []
     /// Index in ``values`` of each file's first entry (ascending; one per file).
     private var fileStarts: [Int] = []
+    /// The file begun last, recorded in ``files`` only with its first entry, so that a file
+    /// without entries leaves no trace and equal entries are stored alike.
+    private var pendingFile: String?
 
     public init() {}
 
@@ -31,18 +34,25 @@ public struct PrefixListEntries: RandomAccessCollection, Hashable, Sendable, Exp
 
     /// Appends `value`, read from `file` at `line`:`column`.
     public mutating func append(_ value: AnyCIDR, file: String, line: Int, column: Int) {
-        if files.last != file { beginFile(file) }
+        pendingFile = file
         append(value, line: line, column: column)
     }
 
     /// Starts the entries of `file`: the next ``append(_:line:column:)`` calls are located in it.
     public mutating func beginFile(_ file: String) {
-        files.append(file)
-        fileStarts.append(values.count)
+        pendingFile = file
     }
 
     /// Appends `value`, read at `line`:`column` of the file last begun (``beginFile(_:)``).
     public mutating func append(_ value: AnyCIDR, line: Int, column: Int) {
+        if let file = pendingFile {
+            // A file continuing the last one's entries (the same name) is one run of them.
+            if files.last != file {
+                files.append(file)
+                fileStarts.append(values.count)
+            }
+            pendingFile = nil
+        }
         precondition(!files.isEmpty, "beginFile(_:) comes first")
         values.append(value)
         lines.append(Int32(clamping: line))
@@ -66,6 +76,7 @@ public struct PrefixListEntries: RandomAccessCollection, Hashable, Sendable, Exp
             fileStarts.removeLast()
             files.removeLast()
         }
+        pendingFile = nil
     }
 
     /// Appends every entry of `other` (another file's, typically).
@@ -94,6 +105,20 @@ public struct PrefixListEntries: RandomAccessCollection, Hashable, Sendable, Exp
             if fileStarts[middle] <= index { low = middle } else { high = middle - 1 }
         }
         return SourceLocation(file: files[low], line: Int(lines[index]), column: Int(columns[index]))
+    }
+
+    /// Equal when they hold the same entries at the same locations.
+    public static func == (lhs: PrefixListEntries, rhs: PrefixListEntries) -> Bool {
+        lhs.values == rhs.values && lhs.lines == rhs.lines && lhs.columns == rhs.columns
+            && lhs.files == rhs.files && lhs.fileStarts == rhs.fileStarts
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(values)
+        hasher.combine(lines)
+        hasher.combine(columns)
+        hasher.combine(files)
+        hasher.combine(fileStarts)
     }
 
     public var startIndex: Int { 0 }

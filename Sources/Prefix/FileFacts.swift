@@ -22,8 +22,11 @@ public struct FileFacts: Sendable, Equatable {
 /// A failed stat(2).
 public struct FileFactsError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: Int32
-    /// "no such file" for ENOENT, else the C library's text for the error.
+    /// "no such file" for ENOENT, else the C library's text for the error, in lower case as
+    /// migfw's other messages ("not a directory").
     public var description: String {
-        code == ENOENT ? "no such file" : String(cString: strerror(code))
+        guard code != ENOENT else { return "no such file" }
+        let text = String(cString: strerror(code))
+        return text.prefix(1).lowercased() + text.dropFirst()
     }
 }

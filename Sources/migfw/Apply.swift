@@ -105,14 +105,15 @@ struct Apply: ParsableCommand {
             return
         }
         try applyWithConfirmation(seconds: seconds, desired: desired, clock: clock,
-                                  started: started, prepared: prepared)
+                                  started: started, prepared: prepared, policyPhases: phases)
     }
 
     /// --confirm: everything that could stop the rollback happens before the commit (the
     /// pending file, the snapshot to restore, the signal shield), and from the commit on
     /// any failure, signal or missing confirmation restores what the kernel held before.
     private func applyWithConfirmation(seconds: Double, desired: Table, clock: ContinuousClock,
-                                       started: ContinuousClock.Instant, prepared: ContinuousClock.Instant) throws {
+                                       started: ContinuousClock.Instant, prepared: ContinuousClock.Instant,
+                                       policyPhases: PhaseTimes) throws {
         let confirmation = Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns)
         let shield = SignalShield()
         defer { withExtendedLifetime(shield) {} }
@@ -127,7 +128,8 @@ struct Apply: ParsableCommand {
         }
         let outcome: Confirmation.Outcome
         do {
-            try commit(desired, clock: clock, started: started, prepared: prepared, applier: applier)
+            try commit(desired, clock: clock, started: started, prepared: prepared, policyPhases: policyPhases,
+                       applier: applier)
             let netns = namespace.netns.map { " --netns \($0)" } ?? ""
             let keyboard = isatty(0) == 1
             try confirmation.ready()
@@ -213,16 +215,19 @@ struct Apply: ParsableCommand {
     private func rebuildTable(_ table: Table, clock: ContinuousClock,
                               started: ContinuousClock.Instant, prepared: ContinuousClock.Instant) throws {
         let statePath = ApplyState.path(directory: state.stateDirectory, namespace: namespace.netns)
-        // Any record describes an older table: gone before the commit, so that a failure
-        // leaves none behind.
-        ApplyState.forget(path: statePath)
+        // A failed create leaves the old record: its generation id no longer matches, so it
+        // only still says which addresses migfw applied.
         let report = try Applier.apply(table, namespace: namespace.netns, verify: !noVerify)
         // The record of what the all-or-nothing commit put there, as a plan-based apply keeps
         // one: the next apply or reconcile need not dump the sets, and a prefix later taken
         // out of the policy is known as migfw's own (best effort: without it, the next run
         // checks fully).
-        try? ApplyState(namespaceID: ApplyState.namespaceID(namespace.netns), generation: report.generation,
-                        digest: report.digest, sets: table.sets).save(path: statePath)
+        do {
+            try ApplyState(namespaceID: ApplyState.namespaceID(namespace.netns), generation: report.generation,
+                           digest: report.digest, sets: table.sets).save(path: statePath)
+        } catch {
+            ApplyState.forget(path: statePath)
+        }
         let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
         print("\(report.replaced ? "replaced" : "created") table \(table.family.rawValue) \(table.name)\(place)")
         for set in report.setSizes {

@@ -34,7 +34,7 @@ struct Status: ParsableCommand {
         switch report.digestMatches {
         case true?: lines.append("  digest \(hex(report.storedDigest!)) (matches the table's content)")
         case false?: lines.append("  digest \(hex(report.storedDigest!)) DOES NOT MATCH the content: changed outside migfw")
-        case nil: lines.append("  no migfw digest: not written by migfw apply")
+        case nil: lines.append("  no migfw digest: not created by this version of migfw apply")
         }
         for set in report.sets {
             lines.append("  set \(set.name) (\(set.keyType.rawValue)): \(set.intervals) elements (\(set.kernelElements) kernel elements)")

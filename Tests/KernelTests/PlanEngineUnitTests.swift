@@ -109,3 +109,36 @@ import Testing
         _ = try RunLock.acquire(path: path, timeout: 0)
     }
 }
+
+/// The digest covers every field of every expression: tables that differ only where the nft
+/// text (or the debug text, which pads data to words) reads the same still differ.
+@Suite struct RulesetDigestFieldTests {
+    typealias Expressions = [Ruleset.Expression]
+
+    static func table(_ expressions: Expressions) -> Table {
+        Table(sets: [], chains: [Chain(name: "input", base: nil, rules: [Rule(expressions + [.verdict(.accept)])])])
+    }
+
+    /// Pairs of rules that differ in one field only.
+    static let pairs: [(Expressions, Expressions)] = {
+        var pairs: [(Expressions, Expressions)] = []
+        // A 2-byte compare (port 49152) and a 1-byte one (49152-49407).
+        pairs.append(([.cmp(.eq, sreg: .reg1, data: [0xc0, 0x00])], [.cmp(.eq, sreg: .reg1, data: [0xc0])]))
+        pairs.append(([.bitwise(sreg: .reg1, dreg: .reg1, length: 4, mask: [6, 0, 0, 0], xor: [0, 0, 0, 0])],
+                      [.bitwise(sreg: .reg1, dreg: .reg1, length: 2, mask: [6, 0, 0, 0], xor: [0, 0, 0, 0])]))
+        pairs.append(([.unknown(name: "fib", detail: "x")], [.unknown(name: "rt", detail: "x")]))
+        pairs.append(([.payload(.transport, offset: 2, length: 2, dreg: .reg1)], [.payload(.transport, offset: 2, length: 1, dreg: .reg1)]))
+        pairs.append(([.lookup(set: "trusted4", sreg: .reg1, inverted: false)], [.lookup(set: "trusted4", sreg: .reg1, inverted: true)]))
+        pairs.append(([.log(prefix: "a", level: nil)], [.log(prefix: nil, level: nil)]))
+        pairs.append(([.counter], []))
+        return pairs
+    }()
+
+    @Test(arguments: pairs.indices)
+    func differentRulesHaveDifferentDigests(_ index: Int) {
+        let (one, other) = Self.pairs[index]
+        #expect(Self.table(one) != Self.table(other))
+        #expect(RulesetDigest.digest(Self.table(one)) != RulesetDigest.digest(Self.table(other)))
+        #expect(RulesetDigest.digest(Self.table(one)) == RulesetDigest.digest(Self.table(one)))
+    }
+}

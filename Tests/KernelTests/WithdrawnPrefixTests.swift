@@ -50,4 +50,24 @@ struct WithdrawnPrefixTests {
             #expect(try lab.run("plan").status == 0)
         }
     }
+
+    /// A rollback (`apply --confirm` not confirmed) puts back what the kernel held, foreign
+    /// elements included: it must not record that as migfw's own, or the rogue address would
+    /// escape the next run's intrusion check.
+    @Test func rollbackDoesNotExcuseARogueAddress() throws {
+        try withPlanLab(tag: "wdrb") { lab in
+            #expect(try lab.run("apply").status == 0)
+            try lab.nft("add", "element", "inet", "migfw", "trusted4", "{ 10.66.0.7 }")
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
+            let unconfirmed = try lab.run("apply", ["--confirm", "0.5"])
+            #expect(unconfirmed.status == 1, "\(unconfirmed.stdout)\(unconfirmed.stderr)")
+            #expect(unconfirmed.stderr.contains("restored the previous ruleset"), "\(unconfirmed.stderr)")
+            #expect(try lab.nft("list", "set", "inet", "migfw", "trusted4").contains("10.66.0.7"))
+
+            let repair = try lab.run("reconcile")
+            #expect(repair.status == 2, "\(repair.stderr)")
+            #expect(repair.stderr.contains("possible intrusion: set trusted4 trusted addresses the policy does not: 10.66.0.7/32;"),
+                    "\(repair.stderr)")
+        }
+    }
 }

@@ -55,6 +55,20 @@ import Testing
         #expect(all == Self.entries("a.txt", ["10.0.0.0/24"]))
     }
 
+    @Test func equalEntriesCompareEqualHoweverTheyWereBuilt() {
+        var read = PrefixListEntries()
+        read.beginFile("empty.txt")
+        read.beginFile("a.txt")
+        read.append(Self.cidr("10.0.0.0/24"), line: 1, column: 1)
+        read.beginFile("a.txt")
+        read.append(Self.cidr("10.0.1.0/24"), line: 2, column: 2)
+        read.beginFile("trailing-empty.txt")
+        let rebuilt = PrefixListEntries(Array(read))
+        #expect(read == rebuilt)
+        #expect(read.hashValue == rebuilt.hashValue)
+        #expect(read == Self.entries("a.txt", ["10.0.0.0/24", "10.0.1.0/24"]))
+    }
+
     @Test func builtFromLocatedValuesAndLiterals() {
         let located = [
             Located(Self.cidr("10.0.0.0/24"), at: SourceLocation(file: "x", line: 1, column: 1)),
