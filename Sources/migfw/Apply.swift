@@ -97,6 +97,8 @@ struct Apply: ParsableCommand {
         guard let seconds = confirm else {
             do {
                 try commit(desired, clock: clock, started: started, prepared: prepared, policyPhases: phases)
+                // Applied deliberately: a policy rolled back earlier is no longer refused.
+                RolledBackPolicy.forget(path: rolledBackPath)
             } catch let exit as ExitCode {
                 throw exit
             } catch {
@@ -142,23 +144,39 @@ struct Apply: ParsableCommand {
             // restoring what the kernel still holds changes nothing.
             confirmation.end()
             _ = exitForKernelFailure(error, command: "apply")
-            rollBack(applier, to: previous, reason: "the apply failed")
+            rollBack(applier, to: previous, reason: "the apply failed", rejected: desired)
             throw ExitCode(1)
         }
         switch outcome {
         case .confirmed:
+            RolledBackPolicy.forget(path: rolledBackPath)
             print("confirmed: keeping the new ruleset")
         case .timedOut:
-            rollBack(applier, to: previous, reason: "not confirmed within \(Int(seconds.rounded(.up))) s")
+            rollBack(applier, to: previous, reason: "not confirmed within \(Int(seconds.rounded(.up))) s", rejected: desired)
             throw ExitCode(1)
         case .interrupted(let signal):
-            rollBack(applier, to: previous, reason: "not confirmed (\(String(cString: strsignal(signal))) while waiting)")
+            rollBack(applier, to: previous, reason: "not confirmed (\(String(cString: strsignal(signal))) while waiting)",
+                     rejected: desired)
             throw ExitCode(1)
         }
     }
 
-    private func rollBack(_ applier: PlannedApplier, to previous: PlannedApplier.Snapshot, reason: String) {
+    /// Where a rolled-back policy is recorded for this namespace (``RolledBackPolicy``).
+    private var rolledBackPath: String {
+        RolledBackPolicy.path(directory: state.stateDirectory, namespace: namespace.netns)
+    }
+
+    /// Restores `previous`, and records `rejected` as rolled back so that `reconcile` does not
+    /// put it back (see ``RolledBackPolicy``).
+    private func rollBack(_ applier: PlannedApplier, to previous: PlannedApplier.Snapshot, reason: String,
+                          rejected: Table) {
         applier.afterCommit = nil
+        do {
+            try RolledBackPolicy(digest: RulesetDigest.digest(rejected), reason: reason).save(path: rolledBackPath)
+            printError("migfw apply: reconcile will not apply this policy again until it changes or `migfw apply` applies it deliberately")
+        } catch {
+            printError("migfw apply: cannot record the rolled-back policy (\(error)): a reconcile may apply it again")
+        }
         do {
             let restored = try applier.restore(previous)
             printError("migfw apply: \(reason): "

@@ -46,6 +46,12 @@ struct Plan: ParsableCommand {
         } else {
             print(PlanRenderer(color: stdoutWantsColour, verbose: verbose).render(plan), terminator: "")
         }
+        let rolledBack = RolledBackPolicy.path(directory: state.stateDirectory, namespace: namespace.netns)
+        if !plan.isEmpty, let rejected = RolledBackPolicy.load(path: rolledBack),
+           rejected.digest == RulesetDigest.digest(desired) {
+            printError("note: `migfw apply --confirm` rolled this policy back at \(rejected.timeText) (\(rejected.reason)); "
+                       + "reconcile will not apply it until it changes or `migfw apply` applies it deliberately")
+        }
         if !plan.isEmpty { throw ExitCode(2) }
     }
 }

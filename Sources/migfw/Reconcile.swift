@@ -25,8 +25,12 @@ struct Reconcile: ParsableCommand {
             commit (--state-dir) and the policy's digest matches, nothing has changed and no \
             set is dumped. --full always reads everything.
 
+            A policy that `migfw apply --confirm` has just rolled back (not confirmed) is \
+            refused, exit 1, until it changes or `migfw apply` applies it deliberately: \
+            reconcile never undoes a rollback.
+
             Exit status: 0 in sync, 2 drift found and repaired, 1 error (an invalid policy \
-            included: the loaded ruleset is left exactly as it is).
+            or a rolled-back one included: the loaded ruleset is left exactly as it is).
             """
     )
 
@@ -84,6 +88,15 @@ struct Reconcile: ParsableCommand {
         if let hold = ProcessInfo.processInfo.environment["MIGFW_TEST_HOLD_LOCK_SECONDS"].flatMap(Double.init) {
             // Test hook: widen the locked section so a test can show two runs never overlap.
             Thread.sleep(forTimeInterval: hold)
+        }
+
+        let rolledBackPath = RolledBackPolicy.path(directory: state.stateDirectory, namespace: namespace.netns)
+        if let rejected = RolledBackPolicy.load(path: rolledBackPath), rejected.digest == RulesetDigest.digest(desired) {
+            // The policy file still holds what `apply --confirm` just rolled back: applying it
+            // would undo the rollback (and perhaps lock the admin out again). Fail closed.
+            try fail("the policy in \(config.config) was rolled back by `migfw apply --confirm` at \(rejected.timeText) "
+                     + "(\(rejected.reason)); reconcile leaves the kernel as the rollback made it: fix the policy, "
+                     + "or apply it deliberately with `migfw apply`")
         }
 
         do {
