@@ -64,6 +64,10 @@ struct WithdrawnPrefixTests {
             #expect(unconfirmed.stderr.contains("restored the previous ruleset"), "\(unconfirmed.stderr)")
             #expect(try lab.nft("list", "set", "inet", "migfw", "trusted4").contains("10.66.0.7"))
 
+            // Back to the policy the rollback restored (reconcile refuses the rolled-back one).
+            try lab.writePolicy()
+            let plan = try lab.run("plan")
+            #expect(plan.stdout.contains("    ! 10.66.0.7/32"), "\(plan.stdout)")
             let repair = try lab.run("reconcile")
             #expect(repair.status == 2, "\(repair.stderr)")
             #expect(repair.stderr.contains("possible intrusion: set trusted4 trusted addresses the policy does not: 10.66.0.7/32;"),
