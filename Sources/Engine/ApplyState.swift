@@ -80,17 +80,30 @@ public struct ApplyState: Equatable, Sendable {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }()
 
-    /// The namespace's cookie (``NetworkNamespace/cookie()``: never reused while the kernel
-    /// runs, so a namespace deleted and created again under the same name is another one), or
-    /// 0 when it cannot be read (then no state matches: only the fast path is lost).
     /// Whether this state was written in this boot, in network namespace `namespace` (nil:
-    /// the current one). A namespace whose cookie cannot be read matches no state.
+    /// the current one). A namespace that cannot be identified matches no state.
     public func belongs(toNamespace namespace: String?) -> Bool {
-        bootID == Self.currentBootID && namespaceID != 0 && namespaceID == Self.namespaceID(namespace)
+        belongs(toNamespaceID: Self.namespaceID(namespace))
     }
 
+    /// ``belongs(toNamespace:)`` for a namespace identity already read (``namespaceID(_:)``).
+    public func belongs(toNamespaceID identity: UInt64) -> Bool {
+        bootID == Self.currentBootID && namespaceID != 0 && namespaceID == identity
+    }
+
+    /// The namespace's identity: its cookie (``NetworkNamespace/cookie()``, Linux 5.14+: never
+    /// reused while the kernel runs, so a namespace deleted and created again under the same
+    /// name is another one); on older kernels its nsfs inode with the top bit set (cookies
+    /// are a counter and never have it), which a recreated namespace may get back; 0 when
+    /// neither can be read (then no state matches: only the fast path is lost).
     public static func namespaceID(_ namespace: String?) -> UInt64 {
-        (try? NetworkNamespace.run(in: namespace) { NetworkNamespace.cookie() }) .flatMap { $0 } ?? 0
+        if let cookie = (try? NetworkNamespace.run(in: namespace) { NetworkNamespace.cookie() }) ?? nil {
+            return cookie
+        }
+        var info = stat()
+        let path = namespace.map { "/run/netns/\($0)" } ?? "/proc/self/ns/net"
+        guard stat(path, &info) == 0 else { return 0 }
+        return UInt64(info.st_ino) | 1 << 63
     }
 
     // MARK: - Encoding: "MIGFWST2", then little-endian fields (the boot id first).

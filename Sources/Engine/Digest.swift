@@ -16,7 +16,7 @@ public enum RulesetDigest {
         var hash = FNV1a()
         hash.add(table.family.rawValue)
         hash.add(table.name)
-        // Only when set, so digests of flagless tables stay what they were.
+        // Only when set (a flagless table hashes as it did before flags were modelled).
         if !table.flags.isEmpty { hash.add("flags"); hash.add(UInt64(table.flags.rawValue)) }
         for set in table.sets {
             hash.add("set")

@@ -38,14 +38,18 @@ public final class PlannedApplier {
 
     public let namespace: String?
     public let statePath: String
+    /// The namespace's identity (``ApplyState/namespaceID(_:)``), read once when the session
+    /// was opened in it.
+    public let namespaceID: UInt64
     /// Compare-and-swap attempts before giving up on a ruleset that keeps changing.
     public var maxAttempts = 5
     /// Called between the snapshot and the commit with the attempt number (tests inject a
     /// concurrent change here).
     public var beforeCommit: ((Int) throws -> Void)?
     /// Called with each plan just before it is sent, so what it is about to repair (a possible
-    /// intrusion above all) is reported even if the commit or anything after it fails.
-    public var willCommit: ((RulesetPlan) -> Void)?
+    /// intrusion above all) is reported even if the commit or anything after it fails. An
+    /// error thrown here stops the apply before anything is sent.
+    public var willCommit: ((RulesetPlan) throws -> Void)?
     /// Called right after a commit, before the read-back (tests inject a failure here).
     public var afterCommit: (() throws -> Void)?
 
@@ -55,6 +59,7 @@ public final class PlannedApplier {
         self.namespace = namespace
         statePath = ApplyState.path(directory: stateDirectory, namespace: namespace)
         session = try netlink { try NetlinkSession(namespace: namespace) }
+        namespaceID = ApplyState.namespaceID(namespace)
     }
 
     // MARK: - Reading
@@ -67,7 +72,7 @@ public final class PlannedApplier {
 
     /// The state file, if it belongs to this boot and namespace and nothing committed since.
     public func currentState(generation: UInt32) -> ApplyState? {
-        guard let state = ApplyState.load(path: statePath), state.belongs(toNamespace: namespace),
+        guard let state = ApplyState.load(path: statePath), state.belongs(toNamespaceID: namespaceID),
               state.generation == generation
         else { return nil }
         return state
@@ -76,7 +81,7 @@ public final class PlannedApplier {
     /// The sets of migfw's own last commit in this boot and namespace, whatever happened
     /// since (nil: no record).
     public func lastAppliedSets() -> [NamedSet]? {
-        guard let state = ApplyState.load(path: statePath), state.belongs(toNamespace: namespace)
+        guard let state = ApplyState.load(path: statePath), state.belongs(toNamespaceID: namespaceID)
         else { return nil }
         return state.sets
     }
@@ -165,7 +170,7 @@ public final class PlannedApplier {
                               phases: Self.withRetries(retried, phases))
             }
             try beforeCommit?(attempt)
-            willCommit?(plan)
+            try willCommit?(plan)
             let receipt: NetlinkSession.Receipt
             do {
                 receipt = try netlink {
@@ -251,7 +256,7 @@ public final class PlannedApplier {
 
     /// After a commit or an in-sync check at `generation`: remember what the kernel holds.
     public func record(_ table: Table, generation: UInt32, digest: UInt64? = nil) throws {
-        let state = ApplyState(namespaceID: ApplyState.namespaceID(namespace), generation: generation,
+        let state = ApplyState(namespaceID: namespaceID, generation: generation,
                                digest: digest ?? RulesetDigest.digest(table), sets: table.sets)
         try state.save(path: statePath)
     }

@@ -1,26 +1,51 @@
 import Foundation
 
 /// A policy that `apply --confirm` rolled back because nobody confirmed it (or the apply
-/// failed after its commit, or was interrupted while waiting).
+/// failed after its batch went out, or was interrupted while waiting).
 ///
 /// The policy file still says what was rolled back, so without this record the next
 /// `reconcile` from a timer would "repair" the kernel straight back to the ruleset that was
 /// just refused, the one that may lock the admin out, undoing the rollback within a minute.
-/// `reconcile` refuses a policy whose ruleset digest matches this record (exit 1, the kernel
-/// left as the rollback made it); a deliberate `apply` that commits clears it, and so does a
-/// changed policy (another digest).
+/// While the record exists, `reconcile` commits nothing at all (exit 1; in-sync runs and
+/// intrusion alerts go on): matching only the refused policy would let the next change of
+/// a prefix feed turn it into "another" policy and bring the refused change back. A
+/// deliberate `apply` that commits, or a confirmed `apply --confirm`, clears it. It is tied
+/// to the boot and the namespace (its cookie), like ``ApplyState``.
 public struct RolledBackPolicy: Equatable, Sendable {
     /// ``RulesetDigest`` of the ruleset that was rolled back.
     public var digest: UInt64
     /// When, in seconds since 1970.
     public var time: Int
+    /// The boot and the namespace it was written in (``ApplyState/namespaceID(_:)``).
+    public var bootID: String
+    public var namespaceID: UInt64
     /// Why it was rolled back ("not confirmed within 60 s", ...).
     public var reason: String
 
-    public init(digest: UInt64, time: Int = Int(Date().timeIntervalSince1970), reason: String) {
+    public init(digest: UInt64, time: Int = Int(Date().timeIntervalSince1970), bootID: String = ApplyState.currentBootID,
+                namespaceID: UInt64, reason: String) {
         self.digest = digest
         self.time = time
+        self.bootID = bootID
+        self.namespaceID = namespaceID
         self.reason = reason
+    }
+
+    /// Whether the record was written in this boot, in `namespace` (nil: the current one).
+    public func belongs(toNamespace namespace: String?) -> Bool {
+        bootID == ApplyState.currentBootID && namespaceID != 0 && namespaceID == ApplyState.namespaceID(namespace)
+    }
+
+    /// The record for `namespace` if there is one from this boot and this namespace (a record
+    /// from a namespace deleted and created again under the same name is removed).
+    public static func current(directory: String, namespace: String?) -> RolledBackPolicy? {
+        let path = path(directory: directory, namespace: namespace)
+        guard let record = load(path: path) else { return nil }
+        guard record.belongs(toNamespace: namespace) else {
+            forget(path: path)
+            return nil
+        }
+        return record
     }
 
     /// The record for `namespace` (nil: the current one) in `directory`.
@@ -33,15 +58,18 @@ public struct RolledBackPolicy: Equatable, Sendable {
     public static func load(path: String) -> RolledBackPolicy? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
-        let parts = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let digest = UInt64(parts[0], radix: 16), let time = Int(parts[1]) else { return nil }
-        return RolledBackPolicy(digest: digest, time: time,
-                                reason: parts[2].trimmingCharacters(in: .whitespacesAndNewlines))
+        let parts = text.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
+        guard parts.count == 5, let digest = UInt64(parts[0], radix: 16), let time = Int(parts[1]),
+              let namespaceID = UInt64(parts[3], radix: 16)
+        else { return nil }
+        return RolledBackPolicy(digest: digest, time: time, bootID: parts[2] == "-" ? "" : String(parts[2]), namespaceID: namespaceID,
+                                reason: parts[4].trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Writes the record (`DIGEST TIME REASON`, one line).
+    /// Writes the record (`DIGEST TIME BOOT-ID NAMESPACE-ID REASON`, one line).
     public func save(path: String) throws(OperationError) {
-        let line = String(digest, radix: 16) + " \(time) " + reason.replacingOccurrences(of: "\n", with: " ") + "\n"
+        let line = String(digest, radix: 16) + " \(time) \(bootID.isEmpty ? "-" : bootID) " + String(namespaceID, radix: 16)
+            + " " + reason.replacingOccurrences(of: "\n", with: " ") + "\n"
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)

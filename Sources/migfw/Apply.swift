@@ -95,10 +95,12 @@ struct Apply: ParsableCommand {
         defer { withExtendedLifetime(held) {} }
         phases.lap("checks + lock")
         guard let seconds = confirm else {
+            let sent = BatchSent()
+            // Applied deliberately (its batch went out, whatever came after): reconcile may
+            // change the kernel again (see RolledBackPolicy).
+            defer { if sent.value { RolledBackPolicy.forget(path: rolledBackPath) } }
             do {
-                try commit(desired, clock: clock, started: started, prepared: prepared, policyPhases: phases)
-                // Applied deliberately: a policy rolled back earlier is no longer refused.
-                RolledBackPolicy.forget(path: rolledBackPath)
+                try commit(desired, clock: clock, started: started, prepared: prepared, policyPhases: phases, sent: sent)
             } catch let exit as ExitCode {
                 throw exit
             } catch {
@@ -129,9 +131,10 @@ struct Apply: ParsableCommand {
             throw exitForKernelFailure(error, command: "apply")
         }
         let outcome: Confirmation.Outcome
+        let sent = BatchSent()
         do {
             try commit(desired, clock: clock, started: started, prepared: prepared, policyPhases: policyPhases,
-                       applier: applier)
+                       sent: sent, applier: applier)
             let netns = namespace.netns.map { " --netns \($0)" } ?? ""
             let keyboard = isatty(0) == 1
             try confirmation.ready()
@@ -144,7 +147,7 @@ struct Apply: ParsableCommand {
             // restoring what the kernel still holds changes nothing.
             confirmation.end()
             _ = exitForKernelFailure(error, command: "apply")
-            rollBack(applier, to: previous, reason: "the apply failed", rejected: desired)
+            rollBack(applier, to: previous, reason: "the apply failed", rejected: sent.value ? desired : nil)
             throw ExitCode(1)
         }
         switch outcome {
@@ -152,11 +155,12 @@ struct Apply: ParsableCommand {
             RolledBackPolicy.forget(path: rolledBackPath)
             print("confirmed: keeping the new ruleset")
         case .timedOut:
-            rollBack(applier, to: previous, reason: "not confirmed within \(Int(seconds.rounded(.up))) s", rejected: desired)
+            rollBack(applier, to: previous, reason: "not confirmed within \(Int(seconds.rounded(.up))) s",
+                     rejected: sent.value ? desired : nil)
             throw ExitCode(1)
         case .interrupted(let signal):
             rollBack(applier, to: previous, reason: "not confirmed (\(String(cString: strsignal(signal))) while waiting)",
-                     rejected: desired)
+                     rejected: sent.value ? desired : nil)
             throw ExitCode(1)
         }
     }
@@ -166,16 +170,20 @@ struct Apply: ParsableCommand {
         RolledBackPolicy.path(directory: state.stateDirectory, namespace: namespace.netns)
     }
 
-    /// Restores `previous`, and records `rejected` as rolled back so that `reconcile` does not
-    /// put it back (see ``RolledBackPolicy``).
+    /// Restores `previous`, and records `rejected` (nil: no batch went out, nothing to roll
+    /// back) so that `reconcile` does not put it back (see ``RolledBackPolicy``).
     private func rollBack(_ applier: PlannedApplier, to previous: PlannedApplier.Snapshot, reason: String,
-                          rejected: Table) {
+                          rejected: Table?) {
         applier.afterCommit = nil
-        do {
-            try RolledBackPolicy(digest: RulesetDigest.digest(rejected), reason: reason).save(path: rolledBackPath)
-            printError("migfw apply: reconcile will not apply this policy again until it changes or `migfw apply` applies it deliberately")
-        } catch {
-            printError("migfw apply: cannot record the rolled-back policy (\(error)): a reconcile may apply it again")
+        if let rejected {
+            do {
+                try RolledBackPolicy(digest: RulesetDigest.digest(rejected), namespaceID: ApplyState.namespaceID(namespace.netns),
+                                     reason: reason).save(path: rolledBackPath)
+                printError("migfw apply: reconcile will change nothing until `migfw apply` applies a policy deliberately "
+                           + "(or an `apply --confirm` is confirmed)")
+            } catch {
+                printError("migfw apply: cannot record the rollback (\(error)): a reconcile may apply this policy again")
+            }
         }
         do {
             let restored = try applier.restore(previous)
@@ -191,8 +199,9 @@ struct Apply: ParsableCommand {
     /// caller holds the run lock.
     private func commit(_ desired: Table, clock: ContinuousClock, started: ContinuousClock.Instant,
                         prepared: ContinuousClock.Instant, policyPhases: PhaseTimes = PhaseTimes(),
-                        applier existing: PlannedApplier? = nil) throws {
+                        sent: BatchSent, applier existing: PlannedApplier? = nil) throws {
         let applier = try existing ?? PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+        applier.willCommit = { _ in sent.value = true }
         if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
             // Test hook: a failure after the commit (as a failed read-back would be), to show
             // that --confirm still rolls back.
@@ -201,6 +210,8 @@ struct Apply: ParsableCommand {
         // No table yet (the plan is "create everything") or --rebuild: the full create,
         // verified by a complete read-back unless --no-verify.
         if try rebuild || !applier.tableExists() {
+            // The full create sends its batch (or may have, if it fails) from here on.
+            sent.value = true
             try rebuildTable(desired, clock: clock, started: started, prepared: prepared)
             try applier.afterCommit?()
             return
@@ -260,4 +271,10 @@ struct Apply: ParsableCommand {
         }
         print("one transaction: \(report.messages) netlink messages, \(report.bytes) bytes, committed in \(milliseconds(report.applySeconds)) (kernel \(milliseconds(report.kernelSeconds))); \(verified)")
     }
+}
+
+/// Whether an apply's batch went out (or may have: a failure after the send leaves the
+/// outcome unknown). A reference, so the plan-based applier's hook can set it.
+final class BatchSent {
+    var value = false
 }

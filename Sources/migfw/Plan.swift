@@ -46,11 +46,10 @@ struct Plan: ParsableCommand {
         } else {
             print(PlanRenderer(color: stdoutWantsColour, verbose: verbose).render(plan), terminator: "")
         }
-        let rolledBack = RolledBackPolicy.path(directory: state.stateDirectory, namespace: namespace.netns)
-        if !plan.isEmpty, let rejected = RolledBackPolicy.load(path: rolledBack),
-           rejected.digest == RulesetDigest.digest(desired) {
-            printError("note: `migfw apply --confirm` rolled this policy back at \(rejected.timeText) (\(rejected.reason)); "
-                       + "reconcile will not apply it until it changes or `migfw apply` applies it deliberately")
+        if !plan.isEmpty, let record = RolledBackPolicy.current(directory: state.stateDirectory, namespace: namespace.netns) {
+            let what = record.digest == RulesetDigest.digest(desired) ? "this policy" : "a policy"
+            printError("note: `migfw apply --confirm` rolled \(what) back at \(record.timeText) (\(record.reason)); "
+                       + "reconcile changes nothing until `migfw apply` applies a policy deliberately")
         }
         if !plan.isEmpty { throw ExitCode(2) }
     }

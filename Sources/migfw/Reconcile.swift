@@ -25,12 +25,13 @@ struct Reconcile: ParsableCommand {
             commit (--state-dir) and the policy's digest matches, nothing has changed and no \
             set is dumped. --full always reads everything.
 
-            A policy that `migfw apply --confirm` has just rolled back (not confirmed) is \
-            refused, exit 1, until it changes or `migfw apply` applies it deliberately: \
-            reconcile never undoes a rollback.
+            After `migfw apply --confirm` rolled a policy back (not confirmed), reconcile \
+            changes nothing (it reports drift and exits 1) until `migfw apply` applies a \
+            policy deliberately or an `apply --confirm` is confirmed: it never undoes a \
+            rollback.
 
             Exit status: 0 in sync, 2 drift found and repaired, 1 error (an invalid policy \
-            or a rolled-back one included: the loaded ruleset is left exactly as it is).
+            or a rollback hold included: the loaded ruleset is left exactly as it is).
             """
     )
 
@@ -90,14 +91,9 @@ struct Reconcile: ParsableCommand {
             Thread.sleep(forTimeInterval: hold)
         }
 
-        let rolledBackPath = RolledBackPolicy.path(directory: state.stateDirectory, namespace: namespace.netns)
-        if let rejected = RolledBackPolicy.load(path: rolledBackPath), rejected.digest == RulesetDigest.digest(desired) {
-            // The policy file still holds what `apply --confirm` just rolled back: applying it
-            // would undo the rollback (and perhaps lock the admin out again). Fail closed.
-            try fail("the policy in \(config.config) was rolled back by `migfw apply --confirm` at \(rejected.timeText) "
-                     + "(\(rejected.reason)); reconcile leaves the kernel as the rollback made it: fix the policy, "
-                     + "or apply it deliberately with `migfw apply`")
-        }
+        // After an `apply --confirm` rollback, the policy file still says what was refused:
+        // reconcile commits nothing until a person applies deliberately (RolledBackPolicy).
+        let rolledBack = RolledBackPolicy.current(directory: state.stateDirectory, namespace: namespace.netns)
 
         do {
             let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
@@ -118,6 +114,7 @@ struct Reconcile: ParsableCommand {
                             metadata: event.level == .critical ? EventLogHandler.securityMetadata : nil)
                 }
                 metrics.unexpectedAddresses = plan.summary.unexpectedAddressRanges
+                if let rolledBack { throw RollbackHold(record: rolledBack) }
             }
             if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
                 // Test hook: a failure after the commit, to show the alert is logged anyway.
@@ -139,5 +136,16 @@ struct Reconcile: ParsableCommand {
         } catch {
             try fail(errorText(error))
         }
+    }
+}
+
+/// Reconcile found changes to make while an `apply --confirm` rollback holds (see
+/// ``RolledBackPolicy``): nothing is sent.
+struct RollbackHold: Error, CustomStringConvertible {
+    var record: RolledBackPolicy
+    var description: String {
+        "`migfw apply --confirm` rolled back a policy at \(record.timeText) (\(record.reason)); reconcile changes "
+            + "nothing until `migfw apply` applies a policy deliberately (or an `apply --confirm` is confirmed): "
+            + "the drift above is not repaired"
     }
 }

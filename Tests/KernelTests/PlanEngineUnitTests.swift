@@ -134,11 +134,50 @@ import Testing
         return pairs
     }()
 
+    /// The digest is stored in tables and state files and compared across processes and
+    /// builds: an accidental change of its format must show here (a deliberate one bumps
+    /// ``RulesetDigest/userdataType`` and this value).
+    @Test func formatIsPinned() {
+        let ranges = [AddressRange(lower: IPv4Address(bits: 0x0a00_0000), upper: IPv4Address(bits: 0x0a00_00ff))!,
+                      AddressRange(lower: IPv4Address(bits: 0xc0a8_0105), upper: IPv4Address(bits: 0xc0a8_0105))!]
+        var table = Self.table([.payload(.network, offset: 12, length: 4, dreg: .reg1),
+                                .lookup(set: "trusted4", sreg: .reg1, inverted: false), .counter])
+        table.sets = [NamedSet(name: "trusted4", elements: .ipv4(ranges))]
+        #expect(String(RulesetDigest.digest(table), radix: 16) == "e8fca0dbdcbab70f")
+        #expect(RulesetDigest.userdataType == 0x6e)
+    }
+
     @Test(arguments: pairs.indices)
     func differentRulesHaveDifferentDigests(_ index: Int) {
         let (one, other) = Self.pairs[index]
         #expect(Self.table(one) != Self.table(other))
         #expect(RulesetDigest.digest(Self.table(one)) != RulesetDigest.digest(Self.table(other)))
         #expect(RulesetDigest.digest(Self.table(one)) == RulesetDigest.digest(Self.table(one)))
+    }
+}
+
+/// The rollback record's file: one line, read back exactly; anything malformed is no record.
+@Suite struct RolledBackPolicyFileTests {
+    @Test func roundTripsAndRefusesMalformedFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migfw-rb-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = RolledBackPolicy.path(directory: directory, namespace: "mfwt-x")
+        let record = RolledBackPolicy(digest: 0xdead_beef_0000_0001, time: 1_790_000_000, bootID: "boot-1",
+                                      namespaceID: 1 << 63 | 42, reason: "not confirmed within 5 s\nsecond line")
+        try record.save(path: path)
+        var expected = record
+        expected.reason = "not confirmed within 5 s second line"
+        #expect(RolledBackPolicy.load(path: path) == expected)
+        #expect(record.timeText == "2026-09-21 14:13:20 UTC")
+        // Another boot, or a namespace that cannot be identified: not this one's record.
+        #expect(!record.belongs(toNamespace: "mfwt-x"))
+        #expect(!RolledBackPolicy(digest: 1, namespaceID: 0, reason: "r").belongs(toNamespace: nil))
+
+        for text in ["", "zz 1 b 2 r\n", "1 x b 2 r\n", "1 2 b\n", "1 2 b zz r\n"] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            #expect(RolledBackPolicy.load(path: path) == nil, "\(text)")
+        }
+        RolledBackPolicy.forget(path: path)
+        #expect(RolledBackPolicy.load(path: path) == nil)
     }
 }
