@@ -88,7 +88,13 @@ public struct ApplyState: Equatable, Sendable {
 
     /// ``belongs(toNamespace:)`` for a namespace identity already read (``namespaceID(_:)``).
     public func belongs(toNamespaceID identity: UInt64) -> Bool {
-        bootID == Self.currentBootID && namespaceID != 0 && namespaceID == identity
+        Self.isCurrent(bootID: bootID, namespaceID: namespaceID, identity: identity)
+    }
+
+    /// Whether a record written in boot `bootID`, in the namespace identified as `namespaceID`,
+    /// describes this boot and the namespace identified now as `identity` (0: unknown, never).
+    static func isCurrent(bootID: String, namespaceID: UInt64, identity: UInt64) -> Bool {
+        bootID == currentBootID && namespaceID != 0 && namespaceID == identity
     }
 
     /// The namespace's identity: its cookie (``NetworkNamespace/cookie()``, Linux 5.14+: never

@@ -33,7 +33,7 @@ public struct RolledBackPolicy: Equatable, Sendable {
 
     /// Whether the record was written in this boot, in `namespace` (nil: the current one).
     public func belongs(toNamespace namespace: String?) -> Bool {
-        bootID == ApplyState.currentBootID && namespaceID != 0 && namespaceID == ApplyState.namespaceID(namespace)
+        ApplyState.isCurrent(bootID: bootID, namespaceID: namespaceID, identity: ApplyState.namespaceID(namespace))
     }
 
     /// The record for `namespace` if there is one from this boot and this namespace (a record

@@ -185,12 +185,6 @@ public struct Policy: Hashable, Sendable {
         Array(Set(profile.value.ports + ports.map(\.value))).sorted()
     }
 
-    /// Every trusted prefix (networks, hosts, files), in the order written. Builds a located
-    /// copy of every file entry: hot paths use ``trustedValues`` or ``trustedCount``.
-    public var allTrusted: [Located<AnyCIDR>] {
-        trusted.networks + trusted.hosts.map(\.address) + Array(trusted.filePrefixes)
-    }
-
     /// How many trusted prefixes the policy lists (networks, hosts, files).
     public var trustedCount: Int {
         trusted.networks.count + trusted.hosts.count + trusted.filePrefixes.count

@@ -43,12 +43,6 @@ enum PathGlob {
 /// file is reported with that file's name, line and column; a file with any bad line
 /// contributes no prefixes.
 enum PrefixListFile {
-    static func read(path: String) -> (prefixes: PrefixListEntries, findings: [Finding]) {
-        var prefixes = PrefixListEntries()
-        let findings = read(path: path, into: &prefixes)
-        return (prefixes, findings)
-    }
-
     /// Appends the prefixes of the file at `path` to `prefixes` (in place: a 100k-line feed
     /// is not copied again), or, when the file has any bad line, none of them.
     static func read(path: String, into prefixes: inout PrefixListEntries) -> [Finding] {

@@ -79,23 +79,6 @@ public struct PrefixListEntries: RandomAccessCollection, Hashable, Sendable, Exp
         pendingFile = nil
     }
 
-    /// Appends every entry of `other` (another file's, typically).
-    public mutating func append(contentsOf other: PrefixListEntries) {
-        if isEmpty {
-            self = other
-            return
-        }
-        let offset = values.count
-        for (file, start) in zip(other.files, other.fileStarts) {
-            if files.last == file && start == 0 { continue }
-            files.append(file)
-            fileStarts.append(offset + start)
-        }
-        values += other.values
-        lines += other.lines
-        columns += other.columns
-    }
-
     /// Where entry `index` was written.
     public func location(at index: Int) -> SourceLocation {
         // The last file whose first entry is at or before `index`.

@@ -60,9 +60,9 @@ public struct AggregatedPrefixes: Hashable, Sendable {
     /// The minimal CIDR cover of the IPv6 part, ascending.
     public var ipv6CIDRs: [CIDR<IPv6Address>] { Intervals.cidrs(ipv6) }
     /// `ipv4CIDRs.count`, without building them.
-    public var ipv4CIDRCount: Int { ipv4.reduce(0) { total, range in var n = 0; range.forEachCIDR { _ in n += 1 }; return total + n } }
+    public var ipv4CIDRCount: Int { Intervals.cidrCount(ipv4) }
     /// `ipv6CIDRs.count`, without building them.
-    public var ipv6CIDRCount: Int { ipv6.reduce(0) { total, range in var n = 0; range.forEachCIDR { _ in n += 1 }; return total + n } }
+    public var ipv6CIDRCount: Int { Intervals.cidrCount(ipv6) }
 }
 
 /// Operations on lists of inclusive ranges.
@@ -103,6 +103,13 @@ public enum Intervals {
         result.reserveCapacity(ranges.count * 2)
         for range in ranges { range.forEachCIDR { result.append($0) } }
         return result
+    }
+
+    /// `cidrs(ranges).count`, without building them.
+    public static func cidrCount<A: IPAddress>(_ ranges: [AddressRange<A>]) -> Int {
+        var count = 0
+        for range in ranges { range.forEachCIDR { _ in count += 1 } }
+        return count
     }
 
     /// `minuend` without any address of `subtrahend`; both must be normalised by ``union(_:)``.

@@ -3,37 +3,33 @@ import Prefix
 import Testing
 
 /// The column-wise store of `trusted.files` entries: every entry keeps its own file, line and
-/// column through appends, merges and truncation.
+/// column through appends across files and truncation.
 @Suite struct PrefixListEntriesTests {
     static func cidr(_ text: String) -> AnyCIDR { try! PrefixParser.parse(text) }
 
     static func entries(_ file: String, _ prefixes: [String], firstLine: Int = 1) -> PrefixListEntries {
         var entries = PrefixListEntries()
-        for (offset, text) in prefixes.enumerated() {
-            entries.append(cidr(text), file: file, line: firstLine + offset, column: 1 + offset)
-        }
+        add(file, prefixes, firstLine: firstLine, to: &entries)
         return entries
+    }
+
+    static func add(_ file: String, _ prefixes: [String], firstLine: Int = 1, to entries: inout PrefixListEntries) {
+        entries.beginFile(file)
+        for (offset, text) in prefixes.enumerated() {
+            entries.append(cidr(text), line: firstLine + offset, column: 1 + offset)
+        }
     }
 
     @Test func locationsSurviveAppendsAcrossFiles() {
         var all = Self.entries("a.txt", ["10.0.0.0/24", "10.0.1.0/24"])
-        all.append(contentsOf: Self.entries("b.txt", ["10.0.2.0/24"], firstLine: 7))
-        all.append(contentsOf: Self.entries("c.txt", ["10.0.3.0/24", "10.0.4.0/24", "10.0.5.0/24"], firstLine: 3))
+        Self.add("b.txt", ["10.0.2.0/24"], firstLine: 7, to: &all)
+        Self.add("c.txt", ["10.0.3.0/24", "10.0.4.0/24", "10.0.5.0/24"], firstLine: 3, to: &all)
         #expect(all.count == 6)
         #expect(all.map(\.location.description) == [
             "a.txt:1:1", "a.txt:2:2", "b.txt:7:1", "c.txt:3:1", "c.txt:4:2", "c.txt:5:3",
         ])
         #expect(all.values == ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24", "10.0.4.0/24", "10.0.5.0/24"].map(Self.cidr))
         #expect(all[3] == Located(Self.cidr("10.0.3.0/24"), at: SourceLocation(file: "c.txt", line: 3, column: 1)))
-    }
-
-    @Test func appendingToEmptyKeepsTheOther() {
-        var all = PrefixListEntries()
-        let other = Self.entries("a.txt", ["10.0.0.0/24"])
-        all.append(contentsOf: other)
-        #expect(all == other)
-        all.append(contentsOf: PrefixListEntries())
-        #expect(all == other)
     }
 
     @Test func truncationDropsWholeFilesAndTheirNames() {
