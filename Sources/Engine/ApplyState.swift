@@ -55,20 +55,17 @@ public struct ApplyState: Equatable, Sendable {
     /// The state read from `path`, or nil when there is none or it is unreadable (which only
     /// costs a full check).
     public static func load(path: String) -> ApplyState? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        // A record another account could have written proves nothing.
+        guard OwnFiles.isPrivateDirectory(OwnFiles.directoryPart(of: path)),
+              let data = FileManager.default.contents(atPath: path) else { return nil }
         var reader = ByteReader(bytes: [UInt8](data))
         return reader.state()
     }
 
-    /// Writes the state atomically (temporary file, rename).
+    /// Writes the state atomically into a private directory (``OwnFiles``).
     public func save(path: String) throws(OperationError) {
-        let url = URL(fileURLWithPath: path)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(encoded()).write(to: url, options: .atomic)
-        } catch {
-            throw .writeFailed(path: path, reason: "\(error)")
-        }
+        try OwnFiles.requirePrivateDirectory(OwnFiles.directoryPart(of: path))
+        try OwnFiles.replace(path, with: encoded())
     }
 
     /// Removes the state (after a change migfw cannot vouch for).

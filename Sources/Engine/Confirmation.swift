@@ -27,34 +27,30 @@ public struct Confirmation: Sendable {
     }
 
     /// Announces that an apply waits for confirmation. Called BEFORE the commit, so a file
-    /// that cannot be written stops the apply while nothing has changed.
+    /// that cannot be written stops the apply while nothing has changed. The directory must
+    /// be private to root (``OwnFiles/requirePrivateDirectory(_:)``): whoever could write
+    /// there could confirm a ruleset that locks the admin out.
     public func begin() throws(OperationError) {
-        try? FileManager.default.removeItem(atPath: confirmedPath)
-        do {
-            try FileManager.default.createDirectory(atPath: (pendingPath as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try Data("\(getpid())\n".utf8).write(to: URL(fileURLWithPath: pendingPath))
-        } catch {
-            throw .writeFailed(path: pendingPath, reason: "\(error)")
-        }
+        try OwnFiles.requirePrivateDirectory(OwnFiles.directoryPart(of: pendingPath))
+        unlink(confirmedPath)
+        try OwnFiles.replace(pendingPath, with: "\(getpid())\n")
     }
 
     /// Confirms the waiting apply (what `migfw confirm` does). A pending file whose process
     /// is gone (the apply was killed) is removed and confirms nothing.
     public func confirm() throws(OperationError) {
-        guard let data = FileManager.default.contents(atPath: pendingPath) else { throw .nothingToConfirm(path: pendingPath) }
+        guard OwnFiles.isPrivateDirectory(OwnFiles.directoryPart(of: pendingPath)),
+              let data = FileManager.default.contents(atPath: pendingPath) else { throw .nothingToConfirm(path: pendingPath) }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let fields = text.split(separator: " ")
         let pid = fields.first.flatMap { Int32($0) } ?? 0
         guard pid > 0, Self.isRunning(pid) else {
-            try? FileManager.default.removeItem(atPath: pendingPath)
+            unlink(pendingPath)
             throw .staleConfirmation(path: pendingPath, pid: pid)
         }
         // Until the new ruleset is committed, a confirmation would vouch for nothing.
         guard fields.count > 1, fields[1] == Self.readyMark else { throw .notWaitingYet(path: pendingPath) }
-        guard FileManager.default.createFile(atPath: confirmedPath, contents: Data()) else {
-            throw .writeFailed(path: confirmedPath, reason: "cannot create")
-        }
+        try OwnFiles.replace(confirmedPath, with: "")
     }
 
     /// The pending file's second word once the apply has committed and waits.
@@ -64,12 +60,8 @@ public struct Confirmation: Sendable {
     /// after the commit, right before the prompt. Any confirmation file from before is
     /// dropped: it proved nothing about this ruleset.
     public func ready() throws(OperationError) {
-        try? FileManager.default.removeItem(atPath: confirmedPath)
-        do {
-            try Data("\(getpid()) \(Self.readyMark)\n".utf8).write(to: URL(fileURLWithPath: pendingPath))
-        } catch {
-            throw .writeFailed(path: pendingPath, reason: "\(error)")
-        }
+        unlink(confirmedPath)
+        try OwnFiles.replace(pendingPath, with: "\(getpid()) \(Self.readyMark)\n")
     }
 
     /// Whether process `pid` exists (EPERM: it exists but belongs to someone else).
@@ -78,10 +70,10 @@ public struct Confirmation: Sendable {
     }
 
     /// Waits up to `seconds` for `migfw confirm` or, when `keyboard`, a line on standard
-    /// input; stops early when `shield` caught SIGINT/SIGTERM. End of input or a hang-up on
-    /// the terminal only stops listening to it.
+    /// input; stops early when `shield` caught SIGINT/SIGTERM/SIGQUIT. End of input or a
+    /// hang-up on the terminal only stops listening to it. The files stay until ``end()``:
+    /// the caller ends them once the outcome is settled (a rollback restored, say).
     public func wait(seconds: Double, keyboard: Bool, shield: SignalShield) -> Outcome {
-        defer { end() }
         let deadline = Date().addingTimeInterval(seconds)
         var listening = keyboard
         while Date() < deadline {
@@ -107,7 +99,7 @@ public struct Confirmation: Sendable {
 
     /// Removes both files.
     public func end() {
-        try? FileManager.default.removeItem(atPath: pendingPath)
-        try? FileManager.default.removeItem(atPath: confirmedPath)
+        unlink(pendingPath)
+        unlink(confirmedPath)
     }
 }

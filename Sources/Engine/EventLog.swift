@@ -42,7 +42,7 @@ public struct EventLogHandler: LogHandler {
             }
         } else {
             let label = security ? "SECURITY" : event.level.rawValue
-            FileHandle.standardError.write(Data("migfw: \(label): \(line)\n".utf8))
+            Console.error("migfw: \(label): \(line)")
         }
     }
 

@@ -3,7 +3,7 @@ import Foundation
 /// Prometheus textfile metrics of one reconcile run (for node_exporter's textfile collector).
 ///
 /// Written to a temporary file in the same directory and renamed over the target, so the
-/// collector never reads a half-written file.
+/// collector never reads a half-written file (``OwnFiles``).
 public struct ReconcileMetrics: Sendable {
     /// When the run finished.
     public var timestamp: Date
@@ -67,23 +67,11 @@ public struct ReconcileMetrics: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes ``text`` to `path` atomically (temporary file, then rename).
+    /// Writes ``text`` to `path` atomically, world-readable for the collector. The textfile
+    /// directory may belong to another account: ``OwnFiles/replace(_:with:mode:)`` never
+    /// follows a name planted there.
     public func write(to path: String) throws(OperationError) {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try Data(text.utf8).write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                throw OperationError.writeFailed(path: path, reason: reason)
-            }
-        } catch let error as OperationError {
-            throw error
-        } catch {
-            throw .writeFailed(path: path, reason: "\(error.localizedDescription)")
-        }
+        try OwnFiles.replace(path, with: text, mode: 0o644)
     }
 
     /// Label values escape backslash, quote and newline.

@@ -21,6 +21,10 @@ public enum OperationError: Error, Equatable, Sendable, CustomStringConvertible 
     case nothingToConfirm(path: String)
     /// An apply is running but has not committed its ruleset yet (`migfw confirm` came early).
     case notWaitingYet(path: String)
+    /// A directory for migfw's records that another account could change (``OwnFiles``).
+    case unsafeDirectory(path: String, reason: String)
+    /// A file migfw opens in place (the lock) that is not its own plain file.
+    case unsafeFile(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -42,6 +46,11 @@ public enum OperationError: Error, Equatable, Sendable, CustomStringConvertible 
             "no apply is waiting for confirmation (no \(path))"
         case .notWaitingYet(let path):
             "the apply announced in \(path) has not committed its ruleset yet; confirm again in a moment"
+        case .unsafeDirectory(let path, let reason):
+            "refusing to keep migfw's records in \(path): \(reason); use a directory only root can write "
+                + "(--state-dir)"
+        case .unsafeFile(let path, let reason):
+            "refusing to use \(path): \(reason)"
         }
     }
 }

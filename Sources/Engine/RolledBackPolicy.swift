@@ -56,7 +56,8 @@ public struct RolledBackPolicy: Equatable, Sendable {
     /// The record at `path`, nil when there is none (or it is unreadable: then nothing is
     /// refused, which is what there was before the record existed).
     public static func load(path: String) -> RolledBackPolicy? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard OwnFiles.isPrivateDirectory(OwnFiles.directoryPart(of: path)),
+              let data = FileManager.default.contents(atPath: path) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
         let parts = text.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, let digest = UInt64(parts[0], radix: 16), let time = Int(parts[1]),
@@ -70,13 +71,8 @@ public struct RolledBackPolicy: Equatable, Sendable {
     public func save(path: String) throws(OperationError) {
         let line = String(digest, radix: 16) + " \(time) \(bootID.isEmpty ? "-" : bootID) " + String(namespaceID, radix: 16)
             + " " + reason.replacingOccurrences(of: "\n", with: " ") + "\n"
-        do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try Data(line.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw .writeFailed(path: path, reason: "\(error)")
-        }
+        try OwnFiles.requirePrivateDirectory(OwnFiles.directoryPart(of: path))
+        try OwnFiles.replace(path, with: line)
     }
 
     /// Removes the record (a deliberate apply committed).

@@ -36,14 +36,14 @@ struct Aggregate: ParsableCommand {
             }
             if (files.isEmpty || files.contains("-")) && exclusions.contains("-") || exclusions.filter({ $0 == "-" }).count > 1 {
                 // Standard input can be read only once; the second reader would see nothing.
-                FileHandle.standardError.write(Data("migfw aggregate: standard input ('-') can be read only once; name it as a prefix list or as one --exclude, not both\n".utf8))
+                printError("migfw aggregate: standard input ('-') can be read only once; name it as a prefix list or as one --exclude, not both")
                 throw ExitCode(2)
             }
             for source in exclusions.map(Self.source) {
                 try reader.add(source, to: &aggregator, excluding: true)
             }
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            printError("\(error)")
             throw ExitCode(2)
         }
         // `render` cannot throw from its callback: the first failed write is kept, later

@@ -55,7 +55,9 @@ struct Apply: ParsableCommand {
     var noVerify = false
 
     func validate() throws {
-        if let confirm, !(confirm > 0) { throw ValidationError("--confirm needs a positive number of seconds") }
+        if let confirm, !(confirm > 0 && confirm <= Self.longestConfirmWait) {
+            throw ValidationError("--confirm needs a number of seconds from 1 to \(Int(Self.longestConfirmWait)) (a day)")
+        }
     }
 
     @Flag(help: "Print where the time went, phase by phase (policy load, lint, compile, snapshot, plan, commit, verify).")
@@ -115,6 +117,8 @@ struct Apply: ParsableCommand {
     /// --confirm: everything that could stop the rollback happens before the commit (the
     /// pending file, the snapshot to restore, the signal shield), and from the commit on
     /// any failure, signal or missing confirmation restores what the kernel held before.
+    /// Output after the commit is best effort (``Console/say(_:)``): a terminal or pipe
+    /// that went away can never stop the restore.
     private func applyWithConfirmation(seconds: Double, desired: Table, clock: ContinuousClock,
                                        started: ContinuousClock.Instant, prepared: ContinuousClock.Instant,
                                        policyPhases: PhaseTimes) throws {
@@ -138,61 +142,101 @@ struct Apply: ParsableCommand {
             let netns = namespace.netns.map { " --netns \($0)" } ?? ""
             let keyboard = isatty(0) == 1
             try confirmation.ready()
-            print("Keep this ruleset? Run `migfw confirm\(netns)` from a new session"
-                  + (keyboard ? " or press Enter here" : "") + " within \(Int(seconds.rounded(.up))) s, "
-                  + "or the previous ruleset comes back.")
+            Console.say("Keep this ruleset? Run `migfw confirm\(netns)` from a new session"
+                        + (keyboard ? " or press Enter here" : "") + " within \(Self.secondsText(seconds)) s, "
+                        + "or the previous ruleset comes back.\n")
             outcome = confirmation.wait(seconds: seconds, keyboard: keyboard, shield: shield)
         } catch {
-            // The commit may have happened (or its outcome is unknown): restore either way;
-            // restoring what the kernel still holds changes nothing.
-            confirmation.end()
+            // The commit may have happened (or its outcome is unknown): restore either way
+            // (restoring what the kernel still holds changes nothing), and only then talk.
+            let restored = rollBack(applier, to: previous, confirmation: confirmation, reason: "the apply failed",
+                                    rejected: sent.value ? desired : nil)
             _ = exitForKernelFailure(error, command: "apply")
-            rollBack(applier, to: previous, reason: "the apply failed", rejected: sent.value ? desired : nil)
+            report(restored)
             throw ExitCode(1)
         }
+        let reason: String
         switch outcome {
         case .confirmed:
+            confirmation.end()
             RolledBackPolicy.forget(path: rolledBackPath)
-            print("confirmed: keeping the new ruleset")
+            Console.say("confirmed: keeping the new ruleset\n")
+            return
         case .timedOut:
-            rollBack(applier, to: previous, reason: "not confirmed within \(Int(seconds.rounded(.up))) s",
-                     rejected: sent.value ? desired : nil)
-            throw ExitCode(1)
+            reason = "not confirmed within \(Self.secondsText(seconds)) s"
         case .interrupted(let signal):
-            rollBack(applier, to: previous, reason: "not confirmed (\(String(cString: strsignal(signal))) while waiting)",
-                     rejected: sent.value ? desired : nil)
-            throw ExitCode(1)
+            reason = "not confirmed (\(String(cString: strsignal(signal))) while waiting)"
         }
+        report(rollBack(applier, to: previous, confirmation: confirmation, reason: reason,
+                        rejected: sent.value ? desired : nil))
+        throw ExitCode(1)
     }
+
+    /// Whole seconds for messages (validate() bounds the value, so this cannot trap).
+    static func secondsText(_ seconds: Double) -> String { String(Int(seconds.rounded(.up))) }
+
+    /// The longest --confirm wait: a day. Longer (or inf, or 1e300) is refused up front.
+    static let longestConfirmWait: Double = 86_400
 
     /// Where a rolled-back policy is recorded for this namespace (``RolledBackPolicy``).
     private var rolledBackPath: String {
         RolledBackPolicy.path(directory: state.stateDirectory, namespace: namespace.netns)
     }
 
-    /// Restores `previous`, and records `rejected` (nil: no batch went out, nothing to roll
-    /// back) so that `reconcile` does not put it back (see ``RolledBackPolicy``).
-    private func rollBack(_ applier: PlannedApplier, to previous: PlannedApplier.Snapshot, reason: String,
-                          rejected: Table?) {
+    /// What a rollback did, to be told once it is over.
+    private struct Rollback {
+        var reason: String
+        /// Lines to print, in order, the last one saying how it ended.
+        var messages: [String]
+    }
+
+    /// Restores `previous` first (retrying a failed restore), then records `rejected`
+    /// (nil: no batch went out, nothing was refused) so that `reconcile` does not put it
+    /// back (see ``RolledBackPolicy``), and only then says what happened (``report(_:)``).
+    /// The hold and the end of the pending file are written only once the restore
+    /// succeeded: after a failed restore the unconfirmed ruleset is still loaded, and the
+    /// pending file, whose process is then gone, is what `plan`, `reconcile` and `status`
+    /// report.
+    private func rollBack(_ applier: PlannedApplier, to previous: PlannedApplier.Snapshot,
+                          confirmation: Confirmation, reason: String, rejected: Table?) -> Rollback {
         applier.afterCommit = nil
-        if let rejected {
+        var restored: PlannedApplier.Result?
+        var failure: Error?
+        for attempt in 1...3 {
             do {
-                try RolledBackPolicy(digest: RulesetDigest.digest(rejected), namespaceID: ApplyState.namespaceID(namespace.netns),
-                                     reason: reason).save(path: rolledBackPath)
-                printError("migfw apply: reconcile will change nothing until `migfw apply` applies a policy deliberately "
-                           + "(or an `apply --confirm` is confirmed)")
+                restored = try applier.restore(previous)
+                break
             } catch {
-                printError("migfw apply: cannot record the rollback (\(error)): a reconcile may apply this policy again")
+                failure = error
+                if attempt < 3 { usleep(200_000) }
             }
         }
-        do {
-            let restored = try applier.restore(previous)
-            printError("migfw apply: \(reason): "
-                       + (previous.table == nil ? "deleted table inet migfw (there was none before)"
-                          : "restored the previous ruleset (\(restored.plan.summary.changeCount) changes undone)"))
-        } catch {
-            printError("migfw apply: \(reason), and the rollback FAILED: \(errorText(error))")
+        guard let restored else {
+            return Rollback(reason: reason, messages: [
+                "migfw apply: \(reason), and the rollback FAILED: \(failure.map(errorText) ?? "unknown error"); "
+                    + "the unconfirmed ruleset is still loaded"])
         }
+        var messages: [String] = []
+        if let rejected {
+            do {
+                try RolledBackPolicy(digest: RulesetDigest.digest(rejected), namespaceID: applier.namespaceID,
+                                     reason: reason).save(path: rolledBackPath)
+                messages.append("migfw apply: reconcile will change nothing until `migfw apply` applies a policy "
+                                + "deliberately (or an `apply --confirm` is confirmed)")
+            } catch {
+                messages.append("migfw apply: cannot record the rollback (\(error)): a reconcile may apply this policy again")
+            }
+        }
+        confirmation.end()
+        messages.append("migfw apply: \(reason): "
+                        + (previous.table == nil ? "deleted table inet migfw (there was none before)"
+                           : "restored the previous ruleset (\(restored.plan.summary.changeCount) changes undone)"))
+        return Rollback(reason: reason, messages: messages)
+    }
+
+    /// Tells what a rollback did, on standard error (best effort).
+    private func report(_ rollback: Rollback) {
+        for line in rollback.messages { printError(line) }
     }
 
     /// Commits the policy: the full create (no table yet, or --rebuild) or the plan. The
@@ -222,20 +266,20 @@ struct Apply: ParsableCommand {
             if timings {
                 var all = policyPhases
                 all.append(result.phases)
-                print("timings: \(all); total \(PhaseTimes.format(all.total))")
+                say("timings: \(all); total \(PhaseTimes.format(all.total))")
             }
         }
         guard result.committed else {
-            print(renderer.summaryLine(result.plan, applied: true))
+            say(renderer.summaryLine(result.plan, applied: true))
             return
         }
         let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
-        print("\(result.plan.tableMissing ? "created" : "updated") table \(desired.family.rawValue) \(desired.name)\(place)")
-        print(renderer.render(result.plan).split(separator: "\n", omittingEmptySubsequences: false).dropLast(2)
+        say("\(result.plan.tableMissing ? "created" : "updated") table \(desired.family.rawValue) \(desired.name)\(place)")
+        say(renderer.render(result.plan).split(separator: "\n", omittingEmptySubsequences: false).dropLast(2)
                 .joined(separator: "\n"))
         let retries = result.attempts > 1 ? "; \(result.attempts - 1) retries after concurrent changes" : ""
-        print(renderer.summaryLine(result.plan, applied: true)
-              + " (one transaction, \(milliseconds((clock.now - prepared).seconds))\(retries))")
+        say(renderer.summaryLine(result.plan, applied: true)
+            + " (one transaction, \(milliseconds((clock.now - prepared).seconds))\(retries))")
     }
 
     /// The full create or replacement (``Applier``): for a missing table and --rebuild.
@@ -258,19 +302,25 @@ struct Apply: ParsableCommand {
             ApplyState.forget(path: statePath)
         }
         let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
-        print("\(report.replaced ? "replaced" : "created") table \(table.family.rawValue) \(table.name)\(place)")
+        say("\(report.replaced ? "replaced" : "created") table \(table.family.rawValue) \(table.name)\(place)")
         for set in report.setSizes {
-            print("  set \(set.name): \(set.intervals) \(set.intervals == 1 ? "element" : "elements")")
+            say("  set \(set.name): \(set.intervals) \(set.intervals == 1 ? "element" : "elements")")
         }
-        print("  \(report.chains) chains, \(report.rules) rules")
+        say("  \(report.chains) chains, \(report.rules) rules")
         let verified = report.verifySeconds.map { "verified by read-back in \(milliseconds($0))" } ?? "not verified (--no-verify)"
         if timings {
-            print("timings: policy load+lint+compile \(milliseconds((prepared - started).seconds)), "
+            say("timings: policy load+lint+compile \(milliseconds((prepared - started).seconds)), "
                 + "encode \(milliseconds(report.encodeSeconds)), kernel \(milliseconds(report.kernelSeconds)), "
                 + "netlink total \(milliseconds(report.applySeconds)), verify \(report.verifySeconds.map(milliseconds) ?? "skipped")")
         }
-        print("one transaction: \(report.messages) netlink messages, \(report.bytes) bytes, committed in \(milliseconds(report.applySeconds)) (kernel \(milliseconds(report.kernelSeconds))); \(verified)")
+        say("one transaction: \(report.messages) netlink messages, \(report.bytes) bytes, committed in \(milliseconds(report.applySeconds)) (kernel \(milliseconds(report.kernelSeconds))); \(verified)")
     }
+}
+
+/// A line on standard output, best effort (``Console/say(_:)``): apply's output reports on
+/// work already done, so failing to show it changes neither the work nor the exit status.
+private func say(_ line: String) {
+    Console.say(line + "\n")
 }
 
 /// Whether an apply's batch went out (or may have: a failure after the send leaves the

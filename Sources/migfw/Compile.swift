@@ -32,14 +32,14 @@ struct Compile: ParsableCommand {
         do {
             policy = try PolicyLoader.load(path: config.config)
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            printError("\(error)")
             throw ExitCode(2)
         }
         // The same refusal as apply: a ruleset apply would refuse is not printed either.
         let errors = PolicyLinter.errors(policy)
         if !errors.isEmpty {
-            for finding in errors { FileHandle.standardError.write(Data("\(finding)\n".utf8)) }
-            FileHandle.standardError.write(Data("migfw compile: the policy has errors (see `migfw check`); nothing printed\n".utf8))
+            for finding in errors { printError("\(finding)") }
+            printError("migfw compile: the policy has errors (see `migfw check`); nothing printed")
             throw ExitCode(2)
         }
         let output: String
@@ -50,7 +50,7 @@ struct Compile: ParsableCommand {
             do {
                 output = try NftJSON.render(RulesetCompiler.compile(policy))
             } catch {
-                FileHandle.standardError.write(Data("migfw: \(error)\n".utf8))
+                printError("migfw: \(error)")
                 throw ExitCode(1)
             }
         case .cidr:

@@ -22,6 +22,6 @@ struct Confirm: ParsableCommand {
         } catch {
             throw failure(error, command: "confirm")
         }
-        print("confirmed: the waiting apply keeps the new ruleset")
+        Console.say("confirmed: the waiting apply keeps the new ruleset\n")
     }
 }

@@ -26,6 +26,6 @@ struct Delete: ParsableCommand {
             throw exitForKernelFailure(error, command: "delete")
         }
         let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
-        print(deleted ? "deleted table inet migfw\(place)" : "table inet migfw is not loaded\(place); nothing to delete")
+        Console.say(deleted ? "deleted table inet migfw\(place)\n" : "table inet migfw is not loaded\(place); nothing to delete\n")
     }
 }

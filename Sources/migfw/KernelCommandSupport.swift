@@ -20,7 +20,7 @@ func exitForKernelFailure(_ error: Error, command: String) -> ExitCode {
     default:
         message = "migfw \(command): error: \(error)"
     }
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    printError(message)
     return ExitCode(code)
 }
 

@@ -42,9 +42,9 @@ struct Plan: ParsableCommand {
             throw failure(error, command: "plan")
         }
         if json {
-            FileHandle.standardOutput.write(Data(PlanJSON.render(plan).utf8))
+            try StandardOutput.write(PlanJSON.render(plan))
         } else {
-            print(PlanRenderer(color: stdoutWantsColour, verbose: verbose).render(plan), terminator: "")
+            try StandardOutput.write(PlanRenderer(color: stdoutWantsColour, verbose: verbose).render(plan))
         }
         if !plan.isEmpty, let record = RolledBackPolicy.current(directory: state.stateDirectory, namespace: namespace.netns) {
             let what = record.digest == RulesetDigest.digest(desired) ? "this policy" : "a policy"

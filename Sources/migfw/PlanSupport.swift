@@ -66,8 +66,9 @@ func desiredRuleset(config: String, command: String, invalidExit: Int32,
     return DesiredRuleset(policy: policy, trusted: trusted, table: table)
 }
 
+/// One line on standard error; never traps (``Console/error(_:)``).
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    Console.error(line)
 }
 
 /// Colour on a terminal unless NO_COLOR is set (https://no-color.org).

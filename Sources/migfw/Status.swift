@@ -24,7 +24,7 @@ struct Status: ParsableCommand {
         } catch {
             throw exitForKernelFailure(error, command: "status")
         }
-        print(json ? Self.json(report) : Self.text(report, namespace: namespace.netns), terminator: "")
+        try StandardOutput.write(json ? Self.json(report) : Self.text(report, namespace: namespace.netns))
     }
 
     static func text(_ report: StatusReport?, namespace: String?) -> String {
