@@ -55,7 +55,7 @@ struct Apply: ParsableCommand {
     var noVerify = false
 
     func validate() throws {
-        if let confirm, !(confirm > 0 && confirm <= Self.longestConfirmWait) {
+        if let confirm, !(confirm >= 1 && confirm <= Self.longestConfirmWait) {
             throw ValidationError("--confirm needs a number of seconds from 1 to \(Int(Self.longestConfirmWait)) (a day)")
         }
     }
