@@ -1,3 +1,4 @@
+import Prefix
 import Yams
 
 /// Typed, strict reading of YAML nodes that collects every problem instead of stopping at
@@ -9,6 +10,11 @@ import Yams
 final class NodeReader {
     let document: YAMLDocument
     private(set) var findings: [Finding] = []
+    /// At most ``PolicyLinter/maximumFindingsPerID`` problems of one kind are kept: a 1 MiB
+    /// policy of bad entries must not become half a million messages in memory.
+    private var budget = FindingBudget()
+    /// How many problems of each id were counted but not kept.
+    var skippedFindings: [String: Int] { budget.skipped }
 
     init(document: YAMLDocument) {
         self.document = document
@@ -18,12 +24,14 @@ final class NodeReader {
 
     func location(_ node: Node) -> SourceLocation { document.location(node) }
 
-    func error(_ id: String, at location: SourceLocation, _ message: String, hint: String? = nil) {
-        findings.append(Finding(id: id, severity: .error, location: location, message: message, hint: hint))
+    func error(_ id: String, at location: SourceLocation, _ message: @autoclosure () -> String,
+               hint: @autoclosure () -> String? = nil) {
+        guard budget.admit(id) else { return }
+        findings.append(Finding(id: id, severity: .error, location: location, message: message(), hint: hint()))
     }
 
-    func error(_ id: String, _ node: Node, _ message: String, hint: String? = nil) {
-        error(id, at: location(node), message, hint: hint)
+    func error(_ id: String, _ node: Node, _ message: @autoclosure () -> String, hint: @autoclosure () -> String? = nil) {
+        error(id, at: location(node), message(), hint: hint())
     }
 
     /// A short rendering of a node for messages: the scalar text, or its kind.
@@ -31,8 +39,7 @@ final class NodeReader {
         switch node {
         case .scalar(let scalar):
             if isNull(node) { return "nothing" }
-            let text = scalar.string.count > 40 ? String(scalar.string.prefix(40)) + "..." : scalar.string
-            return "'\(text)'"
+            return "'\(Excerpt.quoted(scalar.string))'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"

@@ -32,7 +32,7 @@ public enum PolicyLoader {
         let policy = decoder.decode()
         let findings = reader.findings + decoder.extraFindings
         if let policy, findings.isEmpty { return policy }
-        throw PolicyError(sorted(findings, primary: path))
+        throw PolicyError(PolicyLinter.capped(sorted(findings, primary: path), notBuilt: reader.skippedFindings))
     }
 
     /// Policy file problems in line order, then those of other files (profile, prefix lists).

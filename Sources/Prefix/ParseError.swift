@@ -33,9 +33,10 @@ public struct PrefixParseError: Error, Hashable, Sendable, CustomStringConvertib
         self.text = text
     }
 
-    /// One line that says what is wrong, naming the text.
+    /// One line that says what is wrong, naming the text (escaped and cut: ``Excerpt``).
     public var message: String {
-        switch reason {
+        let text = Excerpt.quoted(self.text)
+        return switch reason {
         case .empty: "empty address"
         case .malformedAddress: "'\(text)' is not an IPv4 or IPv6 address or prefix"
         case .leadingZero: "'\(text)' has an IPv4 octet with a leading zero"

@@ -30,7 +30,7 @@ public struct PrefixListError: Error, Hashable, Sendable, CustomStringConvertibl
     public var message: String {
         switch reason {
         case .invalidPrefix(let error): error.message
-        case .trailingText(let text): "unexpected '\(text)' after the prefix (one prefix a line)"
+        case .trailingText(let text): "unexpected '\(Excerpt.quoted(text))' after the prefix (one prefix a line)"
         case .tooLarge(let limit): "more than \(limit) bytes, the size limit for a prefix list"
         case .unreadable(let why): "cannot read: \(why)"
         }

@@ -31,10 +31,16 @@ public struct PrefixListReader: Sendable {
     public var sizeLimit: Int
     /// Whether `10.0.0.1/24` is an error (the default) or read as `10.0.0.0/24`.
     public var hostBits: HostBitsPolicy
+    /// Whether a named file must be a regular file (the default: a FIFO or device matched by
+    /// a policy's glob must never block or feed a reconcile). `migfw aggregate` turns it off
+    /// for the files a person names on its command line (`<(command)` is a pipe).
+    public var regularFilesOnly: Bool
 
-    public init(sizeLimit: Int = PrefixListReader.defaultSizeLimit, hostBits: HostBitsPolicy = .reject) {
+    public init(sizeLimit: Int = PrefixListReader.defaultSizeLimit, hostBits: HostBitsPolicy = .reject,
+                regularFilesOnly: Bool = true) {
         self.sizeLimit = sizeLimit
         self.hostBits = hostBits
+        self.regularFilesOnly = regularFilesOnly
     }
 
     /// Where a list comes from.

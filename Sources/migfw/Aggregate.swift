@@ -28,7 +28,7 @@ struct Aggregate: ParsableCommand {
     var lenient = false
 
     func run() throws {
-        let reader = PrefixListReader(hostBits: lenient ? .mask : .reject)
+        let reader = PrefixListReader(hostBits: lenient ? .mask : .reject, regularFilesOnly: false)
         var aggregator = PrefixAggregator()
         do {
             for source in (files.isEmpty ? ["-"] : files).map(Self.source) {

@@ -55,8 +55,9 @@ struct Apply: ParsableCommand {
     var noVerify = false
 
     func validate() throws {
-        if let confirm, !(confirm >= 1 && confirm <= Self.longestConfirmWait) {
-            throw ValidationError("--confirm needs a number of seconds from 1 to \(Int(Self.longestConfirmWait)) (a day)")
+        if let confirm, !(confirm >= Self.shortestConfirmWait && confirm <= Self.longestConfirmWait) {
+            throw ValidationError("--confirm needs a number of seconds from \(Self.shortestConfirmWait) to "
+                                  + "\(Int(Self.longestConfirmWait)) (a day)")
         }
     }
 
@@ -175,7 +176,9 @@ struct Apply: ParsableCommand {
     /// Whole seconds for messages (validate() bounds the value, so this cannot trap).
     static func secondsText(_ seconds: Double) -> String { String(Int(seconds.rounded(.up))) }
 
-    /// The longest --confirm wait: a day. Longer (or inf, or 1e300) is refused up front.
+    /// The --confirm wait's bounds: a tenth of a second (tests use short waits) to a day.
+    /// Anything else (inf, 1e300, nan, 1e-300) is refused before anything is applied.
+    static let shortestConfirmWait = 0.1
     static let longestConfirmWait: Double = 86_400
 
     /// Where a rolled-back policy is recorded for this namespace (``RolledBackPolicy``).

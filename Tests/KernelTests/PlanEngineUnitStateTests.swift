@@ -4,11 +4,12 @@ import Netlink
 import Prefix
 import Ruleset
 import Testing
+import TestSupport
 
 /// The state file's robustness and the retry rule, without a kernel.
 @Suite struct PlanEngineUnitStateTests {
     static func temporaryPath(_ tag: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("mfwt-\(tag)-\(getpid()).bin").path
+        URL(fileURLWithPath: privateTemporaryDirectory).appendingPathComponent("mfwt-\(tag)-\(getpid()).bin").path
     }
 
     @Test func stateCarriesThisBootsID() throws {

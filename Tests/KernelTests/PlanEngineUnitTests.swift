@@ -5,6 +5,7 @@ import Plan
 import Prefix
 import Ruleset
 import Testing
+import TestSupport
 
 /// Engine pieces of plan/reconcile that need no kernel: batch order, the state file, the
 /// metrics text, drift events, the lock.
@@ -56,7 +57,7 @@ import Testing
     }
 
     @Test func stateFileRoundTrips() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfwt-state-\(getpid()).bin").path
+        let path = URL(fileURLWithPath: privateTemporaryDirectory).appendingPathComponent("mfwt-state-\(getpid()).bin").path
         defer { ApplyState.forget(path: path) }
         let sets = Self.desired.sets + [
             NamedSet(name: "v6", elements: .ipv6([AddressRange(lower: IPv6Address(bits: 5), upper: IPv6Address(bits: .max))!])),

@@ -86,3 +86,12 @@ public func migfw(_ arguments: [String], input: String? = nil, environment: [Str
 /// Where `migfw(...)` runs keep migfw's state files (`MIGFW_STATE_DIR`).
 public let migfwTestStateDirectory = FileManager.default.temporaryDirectory
     .appendingPathComponent("migfw-test-state").path
+
+/// A directory under the temporary directory that only this user can write, for tests that
+/// keep migfw's records (state, rollback) directly: migfw refuses a shared one such as /tmp.
+public let privateTemporaryDirectory: String = {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfwt-private-\(getpid())").path
+    mkdir(path, 0o700)
+    chmod(path, 0o700)
+    return path
+}()
