@@ -146,7 +146,9 @@ public enum Verifier {
     }
 
     /// Nil when `actual` equals `expected` (userdata included); else a short description.
+    /// Sets and chains are compared by name, rules in order (``Table/inNameOrder``).
     public static func difference(expected: Table, actual: Table) -> String? {
+        let expected = expected.inNameOrder, actual = actual.inNameOrder
         guard expected != actual else { return nil }
         var notes: [String] = []
         if expected.userdata != actual.userdata { notes.append("table userdata differs") }

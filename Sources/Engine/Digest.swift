@@ -7,12 +7,14 @@ import Ruleset
 public enum RulesetDigest {
     /// The nftnl_udata TLV type migfw uses in the table userdata. nft's own table udata type
     /// is 0 (comment); nft ignores types it does not know, so listings are unaffected.
-    /// Format 2 (words mixed whole, expressions field by field). Format 1 was type 0x6d
-    /// ("m"); a table created by a build that wrote it reads as having no migfw digest (not
-    /// as changed) until it is created again.
-    public static let userdataType: UInt8 = 0x6e  // "n"
+    /// Format 3: words mixed whole, expressions field by field, sets and chains in name
+    /// order (``Table/inNameOrder``: the kernel's listing order means nothing). Tables
+    /// created by builds that wrote formats 1 and 2 (types 0x6d, 0x6e) read as having no
+    /// migfw digest (not as changed) until they are created again.
+    public static let userdataType: UInt8 = 0x6f  // "o"
 
     public static func digest(_ table: Table) -> UInt64 {
+        let table = table.inNameOrder
         var hash = FNV1a()
         hash.add(table.family.rawValue)
         hash.add(table.name)

@@ -277,7 +277,8 @@ public final class PlannedApplier {
         guard light.table.flags == desired.flags else {
             throw OperationError.verifyFailed("table flags are \(light.table.flags.rawValue), expected \(desired.flags.rawValue)")
         }
-        guard light.table.chains == desired.chains else {
+        // By name: a chain the plan re-created is listed last (``Table/inNameOrder``).
+        guard light.table.inNameOrder.chains == desired.inNameOrder.chains else {
             throw OperationError.verifyFailed("chains or rules differ from the plan")
         }
         let kernelSets = light.table.sets.map { "\($0.name) \($0.keyType) \($0.flags.rawValue)" }

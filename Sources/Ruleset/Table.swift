@@ -28,12 +28,23 @@ public struct Table: Hashable, Sendable {
         self.flags = flags
     }
 
-    /// Equal except for userdata.
+    /// Equal except for userdata and the order of sets and chains (``inNameOrder``).
     public func sameContent(as other: Table) -> Bool {
-        var a = self, b = other
+        var a = inNameOrder, b = other.inNameOrder
         a.userdata = nil
         b.userdata = nil
         return a == b
+    }
+
+    /// This table with its sets and chains in name order. The kernel lists them in creation
+    /// order, which means nothing (a chain deleted and re-created is listed last); the order
+    /// of the rules within a chain does mean something, and is kept. Compare tables from
+    /// different sources in this form.
+    public var inNameOrder: Table {
+        var copy = self
+        copy.sets.sort { $0.name < $1.name }
+        copy.chains.sort { $0.name < $1.name }
+        return copy
     }
 
     /// The set named `name`, if any.

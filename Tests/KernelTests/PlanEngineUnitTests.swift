@@ -145,7 +145,7 @@ import TestSupport
                                 .lookup(set: "trusted4", sreg: .reg1, inverted: false), .counter])
         table.sets = [NamedSet(name: "trusted4", elements: .ipv4(ranges))]
         #expect(String(RulesetDigest.digest(table), radix: 16) == "e8fca0dbdcbab70f")
-        #expect(RulesetDigest.userdataType == 0x6e)
+        #expect(RulesetDigest.userdataType == 0x6f)
     }
 
     @Test(arguments: pairs.indices)
