@@ -64,6 +64,28 @@ public struct Confirmation: Sendable {
         try OwnFiles.replace(pendingPath, with: "\(getpid()) \(Self.readyMark)\n")
     }
 
+    /// The process of a pending file whose apply is gone without confirming or rolling back
+    /// (SIGKILL while it waited, a crash, a failed restore): the ruleset it loaded was never
+    /// confirmed and may be the one that locks the admin out. Nil when no apply is pending
+    /// or it is still running.
+    public func abandonedApply() -> Int32? {
+        guard OwnFiles.isPrivateDirectory(OwnFiles.directoryPart(of: pendingPath)),
+              let data = FileManager.default.contents(atPath: pendingPath) else { return nil }
+        let pid = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+            .first.flatMap { Int32($0) } ?? 0
+        return pid > 0 && Self.isRunning(pid) ? nil : pid
+    }
+
+    /// Removes a pending file whose apply is gone (``abandonedApply()``): a deliberate
+    /// apply has just decided what the kernel holds. Returns its process id, if there was one.
+    @discardableResult
+    public func clearAbandoned() -> Int32? {
+        guard let pid = abandonedApply() else { return nil }
+        unlink(pendingPath)
+        unlink(confirmedPath)
+        return pid
+    }
+
     /// Whether process `pid` exists (EPERM: it exists but belongs to someone else).
     static func isRunning(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM

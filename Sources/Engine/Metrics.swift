@@ -21,6 +21,8 @@ public struct ReconcileMetrics: Sendable {
     public var durationSeconds: Double
     /// The error that ended the run, if any.
     public var lastError: String?
+    /// The kinds of the ``ProtectionAlert``s found (empty: none).
+    public var alertKinds: Set<String> = []
 
     public init(timestamp: Date = Date(), inSync: Bool? = nil, driftChanges: Int = 0, unexpectedAddresses: Int = 0,
                 trustedPrefixes: (ipv4: Int, ipv6: Int)? = nil, fastPath: Bool = false,
@@ -62,6 +64,8 @@ public struct ReconcileMetrics: Sendable {
         }
         metric("fast_path", "1 if the last run proved the kernel unchanged by its generation id, without a dump.",
                [("", fastPath ? "1" : "0")])
+        metric("alert", "1 if the host is not protected although the kernel may match the policy (see `migfw status`).",
+               ["interface_missing", "unconfirmed_apply"].map { ("{kind=\"\($0)\"}", alertKinds.contains($0) ? "1" : "0") })
         metric("last_error", "1 if the last run failed; the reason label says why.",
                [(lastError.map { "{reason=\"\(Self.escape($0))\"}" } ?? "", lastError == nil ? "0" : "1")])
         return lines.joined(separator: "\n") + "\n"

@@ -25,6 +25,8 @@ public struct StatusReport: Sendable {
     /// Whether the content still matches that digest (nil: no digest stored).
     public var digestMatches: Bool?
     public var generation: UInt32
+    /// What keeps the host unprotected although the table is loaded (``ProtectionAlert``).
+    public var alerts: [ProtectionAlert] = []
 }
 
 /// Reads migfw's table.
@@ -58,7 +60,9 @@ public enum StatusReader {
             sets: table.sets.map { .init(name: $0.name, keyType: $0.keyType, intervals: $0.elements.count,
                                          kernelElements: snapshot.kernelElementCounts[$0.name] ?? 0) },
             chains: table.chains.map(\.name), rules: rules, storedDigest: stored,
-            digestMatches: stored.map { $0 == RulesetDigest.digest(table) }, generation: snapshot.generation)
+            digestMatches: stored.map { $0 == RulesetDigest.digest(table) }, generation: snapshot.generation,
+            alerts: try ProtectionAlerts.check(interfaces: table.interfaceNames, tableLoaded: true,
+                                               stateDirectory: stateDirectory, namespace: namespace))
     }
 }
 

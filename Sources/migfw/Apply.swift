@@ -51,6 +51,10 @@ struct Apply: ParsableCommand {
     @Flag(help: "Apply even when, in dedicated mode, the migration NIC carries the default route or this SSH session.")
     var force = false
 
+    @Flag(name: .customLong("allow-missing-interface"),
+          help: "Load the rules even when the policy's interface does not exist yet (the boot unit: a VLAN, bond or bridge NIC may come later); warns instead of refusing.")
+    var allowMissingInterface = false
+
     @Flag(help: "Skip reading back after the commit (plan-based: chains and set definitions; --rebuild: everything, slow for large sets).")
     var noVerify = false
 
@@ -71,13 +75,18 @@ struct Apply: ParsableCommand {
         let compiled = try desiredRuleset(config: config.config, command: "apply", invalidExit: 2, phases: &phases)
         let (policy, desired) = (compiled.policy, compiled.table)
         let prepared = clock.now
+        let place = namespace.netns.map { "network namespace \($0)" } ?? "this network namespace"
+        var interfaceMissing = false
         do {
-            guard try PlannedApplier.interfaceExists(policy.interface.value, namespace: namespace.netns) else {
-                let place = namespace.netns.map { "network namespace \($0)" } ?? "this network namespace"
-                printError("\(policy.interface.location): error: interface \"\(policy.interface.value)\" does not exist in \(place); nothing applied")
-                throw ExitCode(2)
+            if try !PlannedApplier.interfaceExists(policy.interface.value, namespace: namespace.netns) {
+                guard allowMissingInterface else {
+                    printError("\(policy.interface.location): error: interface \"\(policy.interface.value)\" does not exist in \(place); nothing applied")
+                    throw ExitCode(2)
+                }
+                interfaceMissing = true
             }
-            if !force {
+            // A NIC that does not exist carries neither the default route nor this session.
+            if !force && !interfaceMissing {
                 do {
                     try LockoutGuard.check(interface: policy.interface.value, dedicated: policy.dedicated,
                                            namespace: namespace.netns, environment: ProcessInfo.processInfo.environment)
@@ -97,6 +106,13 @@ struct Apply: ParsableCommand {
         }
         defer { withExtendedLifetime(held) {} }
         phases.lap("checks + lock")
+        defer {
+            if interfaceMissing {
+                printError("migfw apply: WARNING: interface \"\(policy.interface.value)\" does not exist in \(place) yet: "
+                           + "the rules match it by name and take effect when it appears; plan, reconcile and "
+                           + "status report it until then")
+            }
+        }
         guard let seconds = confirm else {
             let sent = BatchSent()
             // Applied deliberately (its batch went out, whatever came after): reconcile may
@@ -108,6 +124,11 @@ struct Apply: ParsableCommand {
                 throw exit
             } catch {
                 throw exitForKernelFailure(error, command: "apply")
+            }
+            // The kernel now holds what a person chose: a killed `apply --confirm`'s pending
+            // file no longer describes it.
+            if let pid = Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns).clearAbandoned() {
+                say("cleared the pending confirmation of an `apply --confirm` that ended unconfirmed (process \(pid))")
             }
             return
         }

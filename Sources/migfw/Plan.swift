@@ -18,7 +18,10 @@ struct Plan: ParsableCommand {
             terminal; --json prints the documented schema (README, "Plan JSON").
 
             Exit status (terraform's -detailed-exitcode convention): 0 in sync, 2 changes \
-            pending, 1 error (an invalid policy included: nothing is read or changed).
+            pending, 1 error (an invalid policy included: nothing is read or changed), and 1 \
+            too when the host is not protected although the kernel may match the policy: an \
+            `apply --confirm` that was killed before it was confirmed or rolled back, or a \
+            migration NIC that does not exist (ALERT lines on standard error).
             """
     )
 
@@ -33,11 +36,14 @@ struct Plan: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let (_, desired) = try desiredRuleset(config: config.config, command: "plan", invalidExit: 1)
+        let (policy, desired) = try desiredRuleset(config: config.config, command: "plan", invalidExit: 1)
         let plan: RulesetPlan
+        let alerts: [ProtectionAlert]
         do {
             let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
             plan = applier.plan(desired, from: try applier.snapshot())
+            alerts = try ProtectionAlerts.check(interfaces: [policy.interface.value], tableLoaded: !plan.tableMissing,
+                                                stateDirectory: state.stateDirectory, namespace: namespace.netns)
         } catch {
             throw failure(error, command: "plan")
         }
@@ -51,6 +57,9 @@ struct Plan: ParsableCommand {
             printError("note: `migfw apply --confirm` rolled \(what) back at \(record.timeText) (\(record.reason)); "
                        + "reconcile changes nothing until `migfw apply` applies a policy deliberately")
         }
+        // The kernel may match the policy and still not protect the host: an error, not "in sync".
+        for alert in alerts { printError("migfw plan: ALERT: \(alert)") }
+        if !alerts.isEmpty { throw ExitCode(1) }
         if !plan.isEmpty { throw ExitCode(2) }
     }
 }

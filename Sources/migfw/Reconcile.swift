@@ -31,7 +31,10 @@ struct Reconcile: ParsableCommand {
             rollback.
 
             Exit status: 0 in sync, 2 drift found and repaired, 1 error (an invalid policy \
-            or a rollback hold included: the loaded ruleset is left exactly as it is).
+            or a rollback hold included: the loaded ruleset is left exactly as it is), and 1 \
+            too, after any repair, when the host is not protected although the kernel matches \
+            the policy: an `apply --confirm` killed before it was confirmed or rolled back, or \
+            a migration NIC that does not exist (ALERT in the log, migfw_alert in the metrics).
             """
     )
 
@@ -52,7 +55,26 @@ struct Reconcile: ParsableCommand {
         let context = namespace.netns.map { "netns \($0)" }
         let log = Logger(label: "migfw.reconcile") { _ in EventLogHandler(context: context) }
         var metrics = ReconcileMetrics()
+        var policyInterface = ""
         func finish(_ code: Int32) throws {
+            var code = code
+            if code != 1 {
+                // The kernel may match the policy and still not protect the host: an error.
+                do {
+                    let alerts = try ProtectionAlerts.check(interfaces: [policyInterface], tableLoaded: true,
+                                                            stateDirectory: state.stateDirectory, namespace: namespace.netns)
+                    for alert in alerts { log.critical("ALERT: \(alert)") }
+                    metrics.alertKinds = Set(alerts.map(\.kind))
+                    if let first = alerts.first {
+                        metrics.lastError = first.description
+                        code = 1
+                    }
+                } catch {
+                    log.error("\(errorText(error))")
+                    metrics.lastError = errorText(error)
+                    code = 1
+                }
+            }
             metrics.timestamp = Date()
             metrics.durationSeconds = (clock.now - start).seconds
             if let metricsFile {
@@ -76,6 +98,7 @@ struct Reconcile: ParsableCommand {
             var phases = PhaseTimes()
             let compiled = try desiredRuleset(config: config.config, command: "reconcile", invalidExit: 1, phases: &phases)
             (desired, trusted) = (compiled.table, compiled.trusted)
+            policyInterface = compiled.policy.interface.value
         } catch {
             try fail("invalid policy \(config.config): nothing was changed")
         }

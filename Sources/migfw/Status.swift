@@ -8,7 +8,12 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show whether table inet migfw is loaded, its set sizes and rule counters.",
-        discussion: "Needs CAP_NET_ADMIN. Exit 0 ok (loaded or not), 1 kernel error."
+        discussion: """
+            Needs CAP_NET_ADMIN. ALERT lines (JSON: "alerts") name what keeps the host \
+            unprotected although the table is loaded: an interface the rules match that does \
+            not exist, an `apply --confirm` killed before it was confirmed or rolled back. \
+            Exit 0 ok (loaded or not, alerts or not), 1 kernel error.
+            """
     )
 
     @OptionGroup var namespace: NamespaceOptions
@@ -31,6 +36,7 @@ struct Status: ParsableCommand {
         let place = namespace.map { " in network namespace \($0)" } ?? ""
         guard let report else { return "table inet migfw: not loaded\(place)\n" }
         var lines = ["table inet migfw: loaded\(place) (ruleset generation \(report.generation))"]
+        lines += report.alerts.map { "  ALERT: \($0)" }
         switch report.digestMatches {
         case true?: lines.append("  digest \(hex(report.storedDigest!)) (matches the table's content)")
         case false?: lines.append("  digest \(hex(report.storedDigest!)) DOES NOT MATCH the content: changed outside migfw")
@@ -63,7 +69,9 @@ struct Status: ParsableCommand {
         }
         let digest = report.storedDigest.map { quote(hex($0)) } ?? "null"
         let matches = report.digestMatches.map { $0 ? "true" : "false" } ?? "null"
+        let alerts = report.alerts.map { "{\"kind\":\(quote($0.kind)),\"message\":\(quote($0.description))}" }
         return "{\"loaded\":true,\"generation\":\(report.generation),\"digest\":\(digest),\"digest_matches\":\(matches),"
+            + "\"alerts\":[\(alerts.joined(separator: ","))],"
             + "\"sets\":[\(sets.joined(separator: ","))],\"rules\":[\(rules.joined(separator: ","))]}\n"
     }
 
