@@ -263,7 +263,7 @@ _migfw_plan() {
 
 _migfw_apply() {
     repeating_flags=()
-    non_repeating_flags=(--verbose --rebuild --force --no-verify --timings --version -h --help)
+    non_repeating_flags=(--verbose --rebuild --force --allow-missing-interface --no-verify --timings --version -h --help)
     repeating_options=()
     non_repeating_options=(-c --config --netns --lock-file --lock-timeout --state-dir --confirm)
     __migfw_offer_flags_options 0
