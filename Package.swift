@@ -48,5 +48,7 @@ let package = Package(
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Ruleset", "Prefix"]),
         .testTarget(name: "KernelTests", dependencies: ["Engine", "Netlink", "Ruleset", "Policy", "Plan", "Prefix", "TestSupport", "migfw"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "migfw"]),
+        // The engine on an in-memory kernel (no root): the fault paths.
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Netlink", "Ruleset", "Prefix", "TestSupport"]),
     ]
 )

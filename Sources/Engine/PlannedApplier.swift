@@ -53,13 +53,24 @@ public final class PlannedApplier {
     /// Called right after a commit, before the read-back (tests inject a failure here).
     public var afterCommit: (() throws -> Void)?
 
-    private let session: NetlinkSession
+    private let session: KernelSession
 
-    public init(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory) throws {
+    /// An applier for the kernel of network namespace `namespace` (nil: the current one).
+    public convenience init(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory) throws {
+        let session = try netlink { try NetlinkSession(namespace: namespace) }
+        self.init(session: session, namespace: namespace, namespaceID: ApplyState.namespaceID(namespace),
+                  stateDirectory: stateDirectory)
+    }
+
+    /// An applier talking to `session` (the engine's seam in front of the kernel: tests pass
+    /// an in-memory kernel), keeping its records for the namespace known as `namespace` and
+    /// identified by `namespaceID` in `stateDirectory`.
+    public init(session: KernelSession, namespace: String?, namespaceID: UInt64,
+                stateDirectory: String = ApplyState.defaultDirectory) {
         self.namespace = namespace
+        self.session = session
+        self.namespaceID = namespaceID
         statePath = ApplyState.path(directory: stateDirectory, namespace: namespace)
-        session = try netlink { try NetlinkSession(namespace: namespace) }
-        namespaceID = ApplyState.namespaceID(namespace)
     }
 
     // MARK: - Reading

@@ -38,6 +38,13 @@ public final class NetlinkSession {
         /// Time inside the one sendmsg: nfnetlink processes the whole batch, insert and
         /// commit, before it returns, so this is the kernel's own cost of the transaction.
         public var kernelSeconds: Double
+
+        public init(messages: Int, bytes: Int, encodeSeconds: Double, kernelSeconds: Double) {
+            self.messages = messages
+            self.bytes = bytes
+            self.encodeSeconds = encodeSeconds
+            self.kernelSeconds = kernelSeconds
+        }
     }
 
     /// Sends `batch` in one `sendmsg` and walks every ACK by sequence number.

@@ -25,3 +25,12 @@ public struct TableSnapshot: Hashable, Sendable {
     /// The ruleset generation id read just before the table.
     public var generation: UInt32
 }
+
+extension TableSnapshot {
+    /// A snapshot made outside a dump (an in-memory kernel in tests).
+    public init(table: Table, generation: UInt32, ruleHandles: [String: [UInt64]] = [:],
+                counters: [String: [RuleCounter?]] = [:], kernelElementCounts: [String: Int] = [:]) {
+        self.init(table: table, ruleHandles: ruleHandles, counters: counters,
+                  kernelElementCounts: kernelElementCounts, generation: generation)
+    }
+}

@@ -1,0 +1,33 @@
+import Ruleset
+
+/// What the engine needs from the kernel: the ruleset generation id, one table read back,
+/// and one batch sent with compare-and-swap. ``NetlinkSession`` is the real one; tests put
+/// an in-memory kernel in its place to drive failures the real one cannot be made to show
+/// on demand (a stale generation id at a chosen moment, a rejected message, an interrupted
+/// dump).
+public protocol KernelSession: AnyObject {
+    /// The ruleset generation id (`NFT_MSG_GETGEN`).
+    func generation() throws -> UInt32
+    /// Whether table `family name` exists.
+    func tableExists(family: TableFamily, name: String) throws -> Bool
+    /// Table `family name` with its sets (elements unless `elements` is false), chains and
+    /// rules; nil when there is none.
+    func readTable(family: TableFamily, name: String, elements: Bool) throws -> TableSnapshot?
+    /// Sends `batch` as one transaction; with `expectedGeneration`, it is rejected
+    /// (``NetlinkError/generationChanged``) if anything committed since that id was read.
+    func send(_ batch: Batch, expectedGeneration: UInt32?) throws -> NetlinkSession.Receipt
+}
+
+extension KernelSession {
+    /// Whether migfw's table (`inet migfw`) exists.
+    public func tableExists() throws -> Bool {
+        try tableExists(family: .inet, name: Table.migfwName)
+    }
+
+    /// migfw's table (`inet migfw`), elements included unless `elements` is false.
+    public func readTable(elements: Bool = true) throws -> TableSnapshot? {
+        try readTable(family: .inet, name: Table.migfwName, elements: elements)
+    }
+}
+
+extension NetlinkSession: KernelSession {}
