@@ -34,23 +34,22 @@ public enum Applier {
     /// old table if there is one, add everything, all or nothing, guarded by the generation
     /// id. Then reads the table back and checks that the kernel holds exactly `table`.
     ///
-    /// `interface` (name and where the policy wrote it) is checked first: a NIC that does
-    /// not exist in the namespace is invalid input, and nothing is sent.
-    ///
     /// `verify: false` skips the read-back (the kernel's element dump is quadratic in the set
     /// size: ~0.2 s at 100k intervals, over a minute at 1M); the batch is still all or nothing.
     /// `extraOperations` are appended to the batch (tests inject failures with them).
-    public static func apply(_ table: Table, namespace: String?, interface: (name: String, location: String)? = nil,
-                             verify: Bool = true, extraOperations: [Batch.Operation] = []) throws -> ApplyReport {
-        if let interface {
-            let exists = try netlink { try NetworkNamespace.run(in: namespace) { NetworkNamespace.interfaceIndex(interface.name) != nil } }
-            guard exists else { throw EngineError.interfaceMissing(name: interface.name, location: interface.location, namespace: namespace) }
-        }
+    public static func apply(_ table: Table, namespace: String?, verify: Bool = true,
+                             extraOperations: [Batch.Operation] = []) throws -> ApplyReport {
+        let session = try netlink { try NetlinkSession(namespace: namespace) }
+        return try apply(table, session: session, verify: verify, extraOperations: extraOperations)
+    }
+
+    /// ``apply(_:namespace:verify:extraOperations:)`` through `session`.
+    public static func apply(_ table: Table, session: KernelSession, verify: Bool = true,
+                             extraOperations: [Batch.Operation] = []) throws -> ApplyReport {
         var desired = table
         desired.userdata = RulesetDigest.userdata(for: table)
         let clock = ContinuousClock()
         let start = clock.now
-        let session = try netlink { try NetlinkSession(namespace: namespace) }
         var replaced = false
         var receipt: NetlinkSession.Receipt?
         var committedGeneration: UInt32 = 0
@@ -103,7 +102,7 @@ extension Applier {
     /// small sets, by per-element lookup for large ones (exact too: the set was created in
     /// the same atomic batch as its elements, so nothing else can be in it, and a lookup
     /// finds every element that should be). Returns the table as read.
-    static func verify(_ desired: Table, session: NetlinkSession) throws -> Table {
+    static func verify(_ desired: Table, session: KernelSession) throws -> Table {
         guard var actual = try netlink({ try session.readTable(family: desired.family, name: desired.name, elements: false) })?.table else {
             throw EngineError.verificationFailed("table \(desired.family.rawValue) \(desired.name) is missing after commit")
         }

@@ -4,8 +4,6 @@ import Netlink
 public enum EngineError: Error, CustomStringConvertible {
     /// Talking to the kernel failed (includes missing privileges).
     case netlink(NetlinkError)
-    /// The policy's interface does not exist in the target namespace (invalid input).
-    case interfaceMissing(name: String, location: String, namespace: String?)
     /// The kernel committed the batch but does not hold exactly the model.
     case verificationFailed(String)
 
@@ -13,9 +11,6 @@ public enum EngineError: Error, CustomStringConvertible {
         switch self {
         case .netlink(let error):
             return error.description
-        case .interfaceMissing(let name, let location, let namespace):
-            let place = namespace.map { "network namespace \($0)" } ?? "this network namespace"
-            return "\(location): error: interface \"\(name)\" does not exist in \(place); nothing applied"
         case .verificationFailed(let detail):
             return "read-back verification failed: the kernel does not hold the applied ruleset: \(detail)"
         }

@@ -52,6 +52,9 @@ public final class PlannedApplier {
     public var willCommit: ((RulesetPlan) throws -> Void)?
     /// Called right after a commit, before the read-back (tests inject a failure here).
     public var afterCommit: (() throws -> Void)?
+    /// Batches handed to the kernel so far (sent, or possibly sent when the send failed):
+    /// after a failure, nonzero means the kernel may have changed.
+    public private(set) var batchesSent = 0
 
     private let session: KernelSession
 
@@ -183,6 +186,7 @@ public final class PlannedApplier {
             try beforeCommit?(attempt)
             try willCommit?(plan)
             let receipt: NetlinkSession.Receipt
+            batchesSent += 1
             do {
                 receipt = try netlink {
                     try session.send(Batch.carrying(plan, userdata: RulesetDigest.userdata(digest: digest)),
@@ -233,6 +237,22 @@ public final class PlannedApplier {
         all.add("retries", seconds: retried)
         all.append(phases)
         return all
+    }
+
+    /// Creates `table` whole, replacing migfw's table if there is one (delete + create in
+    /// one transaction, ``Applier``): for a missing table and `apply --rebuild`. Verified by
+    /// a complete read-back unless `verify` is false; recorded like a plan-based commit (a
+    /// failed create keeps the old record: its generation id no longer matches, so it only
+    /// still says which addresses migfw applied).
+    public func replace(_ table: Table, verify: Bool = true) throws -> ApplyReport {
+        batchesSent += 1
+        let report = try Applier.apply(table, session: session, verify: verify)
+        do { try afterCommit?() } catch {
+            ApplyState.forget(path: statePath)
+            throw error
+        }
+        recordOrForget(table, generation: report.generation, digest: report.digest)
+        return report
     }
 
     /// Puts back what `previous` held: its table, or no table at all.

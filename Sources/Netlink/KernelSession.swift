@@ -16,6 +16,10 @@ public protocol KernelSession: AnyObject {
     /// Sends `batch` as one transaction; with `expectedGeneration`, it is rejected
     /// (``NetlinkError/generationChanged``) if anything committed since that id was read.
     func send(_ batch: Batch, expectedGeneration: UInt32?) throws -> NetlinkSession.Receipt
+    /// Every element of `set` in table `family table`, by dump.
+    func readElements(family: TableFamily, table: String, set: NamedSet) throws -> SetElements
+    /// Looks every element of `set` up by key; nil when all are there, else what is not.
+    func checkElements(family: TableFamily, table: String, set: NamedSet) throws -> String?
 }
 
 extension KernelSession {

@@ -37,14 +37,14 @@ struct Aggregate: ParsableCommand {
             if (files.isEmpty || files.contains("-")) && exclusions.contains("-") || exclusions.filter({ $0 == "-" }).count > 1 {
                 // Standard input can be read only once; the second reader would see nothing.
                 printError("migfw aggregate: standard input ('-') can be read only once; name it as a prefix list or as one --exclude, not both")
-                throw ExitCode(2)
+                throw ExitCode.invalidInput
             }
             for source in exclusions.map(Self.source) {
                 try reader.add(source, to: &aggregator, excluding: true)
             }
         } catch {
             printError("\(error)")
-            throw ExitCode(2)
+            throw ExitCode.invalidInput
         }
         // `render` cannot throw from its callback: the first failed write is kept, later
         // chunks are dropped, and the failure ends the run after it.

@@ -70,42 +70,16 @@ struct Apply: ParsableCommand {
 
     func run() throws {
         let clock = ContinuousClock()
-        let started = clock.now
         var phases = PhaseTimes()
-        let compiled = try desiredRuleset(config: config.config, command: "apply", invalidExit: 2, phases: &phases)
+        let compiled = try desiredRuleset(config: config.config, command: "apply", invalidExit: .invalidInput, phases: &phases)
         let (policy, desired) = (compiled.policy, compiled.table)
-        let prepared = clock.now
-        let place = namespace.netns.map { "network namespace \($0)" } ?? "this network namespace"
-        var interfaceMissing = false
-        do {
-            if try !PlannedApplier.interfaceExists(policy.interface.value, namespace: namespace.netns) {
-                guard allowMissingInterface else {
-                    printError("\(policy.interface.location): error: interface \"\(policy.interface.value)\" does not exist in \(place); nothing applied")
-                    throw ExitCode(2)
-                }
-                interfaceMissing = true
-            }
-            // A NIC that does not exist carries neither the default route nor this session.
-            if !force && !interfaceMissing {
-                do {
-                    try LockoutGuard.check(interface: policy.interface.value, dedicated: policy.dedicated,
-                                           namespace: namespace.netns, environment: ProcessInfo.processInfo.environment)
-                } catch let risk as LockoutGuard.Risk {
-                    printError("\(policy.interface.location): error: \(risk); nothing applied")
-                    throw ExitCode(2)
-                }
-            }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            throw exitForKernelFailure(error, command: "apply")
-        }
+        let timing = ApplyTiming(clock: clock, policyPhases: phases, prepared: clock.now)
+        let interfaceMissing = try checkInterface(policy)
         let held: RunLock
         do { held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout) } catch {
-            throw exitForKernelFailure(error, command: "apply")
+            throw reportFailure(error, command: "apply")
         }
         defer { withExtendedLifetime(held) {} }
-        phases.lap("checks + lock")
         defer {
             if interfaceMissing {
                 printError("migfw apply: WARNING: interface \"\(policy.interface.value)\" does not exist in \(place) yet: "
@@ -113,89 +87,87 @@ struct Apply: ParsableCommand {
                            + "status report it until then")
             }
         }
-        guard let seconds = confirm else {
-            let sent = BatchSent()
-            // Applied deliberately (its batch went out, whatever came after): reconcile may
-            // change the kernel again (see RolledBackPolicy).
-            defer { if sent.value { RolledBackPolicy.forget(path: rolledBackPath) } }
-            do {
-                try commit(desired, clock: clock, started: started, prepared: prepared, policyPhases: phases, sent: sent)
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                throw exitForKernelFailure(error, command: "apply")
-            }
-            // The kernel now holds what a person chose: a killed `apply --confirm`'s pending
-            // file no longer describes it.
-            if let pid = Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns).clearAbandoned() {
-                say("cleared the pending confirmation of an `apply --confirm` that ended unconfirmed (process \(pid))")
-            }
-            return
+        let applier: PlannedApplier
+        do { applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory) } catch {
+            throw reportFailure(error, command: "apply")
         }
-        try applyWithConfirmation(seconds: seconds, desired: desired, clock: clock,
-                                  started: started, prepared: prepared, policyPhases: phases)
+        if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
+            // Test hook: a failure after the commit (as a failed read-back would be), to show
+            // that --confirm still rolls back.
+            applier.afterCommit = { throw OperationError.verifyFailed("injected by MIGFW_TEST_FAIL_AFTER_COMMIT") }
+        }
+        if let seconds = confirm {
+            return try applyWithConfirmation(desired, seconds: seconds, applier: applier, timing: timing)
+        }
+        // Applied deliberately (its batch went out, whatever came after): reconcile may
+        // change the kernel again (see RolledBackPolicy).
+        defer { if applier.batchesSent > 0 { RolledBackPolicy.forget(path: rolledBackPath) } }
+        do { try commit(desired, applier: applier, timing: timing) } catch {
+            throw reportFailure(error, command: "apply")
+        }
+        // The kernel now holds what a person chose: a killed `apply --confirm`'s pending
+        // file no longer describes it.
+        if let pid = Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns).clearAbandoned() {
+            say("cleared the pending confirmation of an `apply --confirm` that ended unconfirmed (process \(pid))")
+        }
     }
 
-    /// --confirm: everything that could stop the rollback happens before the commit (the
-    /// pending file, the snapshot to restore, the signal shield), and from the commit on
-    /// any failure, signal or missing confirmation restores what the kernel held before.
-    /// Output after the commit is best effort (``Console/say(_:)``): a terminal or pipe
-    /// that went away can never stop the restore.
-    private func applyWithConfirmation(seconds: Double, desired: Table, clock: ContinuousClock,
-                                       started: ContinuousClock.Instant, prepared: ContinuousClock.Instant,
-                                       policyPhases: PhaseTimes) throws {
-        let confirmation = Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns)
-        let shield = SignalShield()
-        defer { withExtendedLifetime(shield) {} }
-        let applier: PlannedApplier
-        let previous: PlannedApplier.Snapshot
+    /// Where this run applies, for messages.
+    private var place: String { namespace.netns.map { "network namespace \($0)" } ?? "this network namespace" }
+
+    /// Refuses a missing interface (exit 2) unless --allow-missing-interface, and a NIC
+    /// whose filtering could lock this session out unless --force. Returns whether the
+    /// interface is missing (allowed).
+    private func checkInterface(_ policy: Policy) throws -> Bool {
         do {
-            applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
-            previous = try applier.snapshot()
-            try confirmation.begin()
+            if try !PlannedApplier.interfaceExists(policy.interface.value, namespace: namespace.netns) {
+                guard allowMissingInterface else {
+                    printError("\(policy.interface.location): error: interface \"\(policy.interface.value)\" does not exist in \(place); nothing applied")
+                    throw ExitCode.invalidInput
+                }
+                // A NIC that does not exist carries neither the default route nor this session.
+                return true
+            }
+            if !force {
+                try LockoutGuard.check(interface: policy.interface.value, dedicated: policy.dedicated,
+                                       namespace: namespace.netns, environment: ProcessInfo.processInfo.environment)
+            }
+            return false
+        } catch let risk as LockoutGuard.Risk {
+            printError("\(policy.interface.location): error: \(risk); nothing applied")
+            throw ExitCode.invalidInput
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
-            throw exitForKernelFailure(error, command: "apply")
+            throw reportFailure(error, command: "apply")
         }
-        let outcome: Confirmation.Outcome
-        let sent = BatchSent()
+    }
+
+    /// --confirm (``ConfirmedApply``): the engine restores, records and ends the pending
+    /// file; this only talks, once it is over.
+    private func applyWithConfirmation(_ desired: Table, seconds: Double, applier: PlannedApplier,
+                                       timing: ApplyTiming) throws {
+        let confirmed: ConfirmedApply
         do {
-            try commit(desired, clock: clock, started: started, prepared: prepared, policyPhases: policyPhases,
-                       sent: sent, applier: applier)
+            confirmed = try ConfirmedApply(applier: applier, stateDirectory: state.stateDirectory, namespace: namespace.netns)
+        } catch {
+            throw reportFailure(error, command: "apply")
+        }
+        let keyboard = isatty(0) == 1
+        let outcome = confirmed.run(desired, seconds: seconds, keyboard: keyboard, prompt: {
             let netns = namespace.netns.map { " --netns \($0)" } ?? ""
-            let keyboard = isatty(0) == 1
-            try confirmation.ready()
-            Console.say("Keep this ruleset? Run `migfw confirm\(netns)` from a new session"
-                        + (keyboard ? " or press Enter here" : "") + " within \(Self.secondsText(seconds)) s, "
-                        + "or the previous ruleset comes back.\n")
-            outcome = confirmation.wait(seconds: seconds, keyboard: keyboard, shield: shield)
-        } catch {
-            // The commit may have happened (or its outcome is unknown): restore either way
-            // (restoring what the kernel still holds changes nothing), and only then talk.
-            let restored = rollBack(applier, to: previous, confirmation: confirmation, reason: "the apply failed",
-                                    rejected: sent.value ? desired : nil)
-            _ = exitForKernelFailure(error, command: "apply")
-            report(restored)
-            throw ExitCode(1)
-        }
-        let reason: String
+            say("Keep this ruleset? Run `migfw confirm\(netns)` from a new session" + (keyboard ? " or press Enter here" : "")
+                + " within \(Int(seconds.rounded(.up))) s, or the previous ruleset comes back.")
+        }, commit: { try commit(desired, applier: applier, timing: timing) })
         switch outcome {
         case .confirmed:
-            confirmation.end()
-            RolledBackPolicy.forget(path: rolledBackPath)
-            Console.say("confirmed: keeping the new ruleset\n")
-            return
-        case .timedOut:
-            reason = "not confirmed within \(Self.secondsText(seconds)) s"
-        case .interrupted(let signal):
-            reason = "not confirmed (\(String(cString: strsignal(signal))) while waiting)"
+            say("confirmed: keeping the new ruleset")
+        case .rolledBack(let failure, let messages):
+            if let failure { _ = reportFailure(failure, command: "apply") }
+            for line in messages { printError(line) }
+            throw ExitCode.failure
         }
-        report(rollBack(applier, to: previous, confirmation: confirmation, reason: reason,
-                        rejected: sent.value ? desired : nil))
-        throw ExitCode(1)
     }
-
-    /// Whole seconds for messages (validate() bounds the value, so this cannot trap).
-    static func secondsText(_ seconds: Double) -> String { String(Int(seconds.rounded(.up))) }
 
     /// The --confirm wait's bounds: a tenth of a second (tests use short waits) to a day.
     /// Anything else (inf, 1e300, nan, 1e-300) is refused before anything is applied.
@@ -207,148 +179,20 @@ struct Apply: ParsableCommand {
         RolledBackPolicy.path(directory: state.stateDirectory, namespace: namespace.netns)
     }
 
-    /// What a rollback did, to be told once it is over.
-    private struct Rollback {
-        var reason: String
-        /// Lines to print, in order, the last one saying how it ended.
-        var messages: [String]
-    }
-
-    /// Restores `previous` first (retrying a failed restore), then records `rejected`
-    /// (nil: no batch went out, nothing was refused) so that `reconcile` does not put it
-    /// back (see ``RolledBackPolicy``), and only then says what happened (``report(_:)``).
-    /// The hold and the end of the pending file are written only once the restore
-    /// succeeded: after a failed restore the unconfirmed ruleset is still loaded, and the
-    /// pending file, whose process is then gone, is what `plan`, `reconcile` and `status`
-    /// report.
-    private func rollBack(_ applier: PlannedApplier, to previous: PlannedApplier.Snapshot,
-                          confirmation: Confirmation, reason: String, rejected: Table?) -> Rollback {
-        applier.afterCommit = nil
-        var restored: PlannedApplier.Result?
-        var failure: Error?
-        for attempt in 1...3 {
-            do {
-                restored = try applier.restore(previous)
-                break
-            } catch {
-                failure = error
-                if attempt < 3 { usleep(200_000) }
-            }
-        }
-        guard let restored else {
-            return Rollback(reason: reason, messages: [
-                "migfw apply: \(reason), and the rollback FAILED: \(failure.map(errorText) ?? "unknown error"); "
-                    + "the unconfirmed ruleset is still loaded"])
-        }
-        var messages: [String] = []
-        if let rejected {
-            do {
-                try RolledBackPolicy(digest: RulesetDigest.digest(rejected), namespaceID: applier.namespaceID,
-                                     reason: reason).save(path: rolledBackPath)
-                messages.append("migfw apply: reconcile will change nothing until `migfw apply` applies a policy "
-                                + "deliberately (or an `apply --confirm` is confirmed)")
-            } catch {
-                messages.append("migfw apply: cannot record the rollback (\(error)): a reconcile may apply this policy again")
-            }
-        }
-        confirmation.end()
-        messages.append("migfw apply: \(reason): "
-                        + (previous.table == nil ? "deleted table inet migfw (there was none before)"
-                           : "restored the previous ruleset (\(restored.plan.summary.changeCount) changes undone)"))
-        return Rollback(reason: reason, messages: messages)
-    }
-
-    /// Tells what a rollback did, on standard error (best effort).
-    private func report(_ rollback: Rollback) {
-        for line in rollback.messages { printError(line) }
-    }
-
-    /// Commits the policy: the full create (no table yet, or --rebuild) or the plan. The
-    /// caller holds the run lock.
-    private func commit(_ desired: Table, clock: ContinuousClock, started: ContinuousClock.Instant,
-                        prepared: ContinuousClock.Instant, policyPhases: PhaseTimes = PhaseTimes(),
-                        sent: BatchSent, applier existing: PlannedApplier? = nil) throws {
-        let applier = try existing ?? PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
-        applier.willCommit = { _ in sent.value = true }
-        if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
-            // Test hook: a failure after the commit (as a failed read-back would be), to show
-            // that --confirm still rolls back.
-            applier.afterCommit = { throw OperationError.verifyFailed("injected by MIGFW_TEST_FAIL_AFTER_COMMIT") }
-        }
-        // No table yet (the plan is "create everything") or --rebuild: the full create,
-        // verified by a complete read-back unless --no-verify.
+    /// Commits the policy through `applier` and says what it did: the full create when
+    /// there is no table yet or with --rebuild, else the plan. The caller holds the run lock.
+    private func commit(_ desired: Table, applier: PlannedApplier, timing: ApplyTiming) throws {
+        let output = ApplyOutput(namespace: namespace.netns, verbose: verbose, timings: timings)
         if try rebuild || !applier.tableExists() {
-            // The full create sends its batch (or may have, if it fails) from here on.
-            sent.value = true
-            try rebuildTable(desired, clock: clock, started: started, prepared: prepared)
-            try applier.afterCommit?()
-            return
+            output.created(desired, try applier.replace(desired, verify: !noVerify), timing: timing)
+        } else {
+            output.applied(desired, try applier.apply(desired, verify: !noVerify), timing: timing)
         }
-        let result = try applier.apply(desired, verify: !noVerify)
-        let renderer = PlanRenderer(color: stdoutWantsColour, verbose: verbose)
-        defer {
-            if timings {
-                var all = policyPhases
-                all.append(result.phases)
-                say("timings: \(all); total \(PhaseTimes.format(all.total))")
-            }
-        }
-        guard result.committed else {
-            say(renderer.summaryLine(result.plan, applied: true))
-            return
-        }
-        let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
-        say("\(result.plan.tableMissing ? "created" : "updated") table \(desired.family.rawValue) \(desired.name)\(place)")
-        say(renderer.render(result.plan).split(separator: "\n", omittingEmptySubsequences: false).dropLast(2)
-                .joined(separator: "\n"))
-        let retries = result.attempts > 1 ? "; \(result.attempts - 1) retries after concurrent changes" : ""
-        say(renderer.summaryLine(result.plan, applied: true)
-            + " (one transaction, \(milliseconds((clock.now - prepared).seconds))\(retries))")
-    }
-
-    /// The full create or replacement (``Applier``): for a missing table and --rebuild.
-    /// The caller holds the run lock.
-    /// (run() has checked the interface already.)
-    private func rebuildTable(_ table: Table, clock: ContinuousClock,
-                              started: ContinuousClock.Instant, prepared: ContinuousClock.Instant) throws {
-        let statePath = ApplyState.path(directory: state.stateDirectory, namespace: namespace.netns)
-        // A failed create leaves the old record: its generation id no longer matches, so it
-        // only still says which addresses migfw applied.
-        let report = try Applier.apply(table, namespace: namespace.netns, verify: !noVerify)
-        // The record of what the all-or-nothing commit put there, as a plan-based apply keeps
-        // one: the next apply or reconcile need not dump the sets, and a prefix later taken
-        // out of the policy is known as migfw's own (best effort: without it, the next run
-        // checks fully).
-        do {
-            try ApplyState(namespaceID: ApplyState.namespaceID(namespace.netns), generation: report.generation,
-                           digest: report.digest, sets: table.sets).save(path: statePath)
-        } catch {
-            ApplyState.forget(path: statePath)
-        }
-        let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
-        say("\(report.replaced ? "replaced" : "created") table \(table.family.rawValue) \(table.name)\(place)")
-        for set in report.setSizes {
-            say("  set \(set.name): \(set.intervals) \(set.intervals == 1 ? "element" : "elements")")
-        }
-        say("  \(report.chains) chains, \(report.rules) rules")
-        let verified = report.verifySeconds.map { "verified by read-back in \(milliseconds($0))" } ?? "not verified (--no-verify)"
-        if timings {
-            say("timings: policy load+lint+compile \(milliseconds((prepared - started).seconds)), "
-                + "encode \(milliseconds(report.encodeSeconds)), kernel \(milliseconds(report.kernelSeconds)), "
-                + "netlink total \(milliseconds(report.applySeconds)), verify \(report.verifySeconds.map(milliseconds) ?? "skipped")")
-        }
-        say("one transaction: \(report.messages) netlink messages, \(report.bytes) bytes, committed in \(milliseconds(report.applySeconds)) (kernel \(milliseconds(report.kernelSeconds))); \(verified)")
     }
 }
 
 /// A line on standard output, best effort (``Console/say(_:)``): apply's output reports on
 /// work already done, so failing to show it changes neither the work nor the exit status.
-private func say(_ line: String) {
+func say(_ line: String) {
     Console.say(line + "\n")
-}
-
-/// Whether an apply's batch went out (or may have: a failure after the send leaves the
-/// outcome unknown). A reference, so the plan-based applier's hook can set it.
-final class BatchSent {
-    var value = false
 }

@@ -43,8 +43,8 @@ struct Check: ParsableCommand {
             output += Self.summary(file: options.config, valid: valid, findings: findings) + "\n"
         }
         try StandardOutput.write(output)
-        if !valid { throw ExitCode(2) }
-        if PolicyLinter.hasErrors(findings) { throw ExitCode(1) }
+        if !valid { throw ExitCode.invalidInput }
+        if PolicyLinter.hasErrors(findings) { throw ExitCode.failure }
     }
 
     static func summary(file: String, valid: Bool, findings: [Finding]) -> String {

@@ -33,14 +33,14 @@ struct Compile: ParsableCommand {
             policy = try PolicyLoader.load(path: config.config)
         } catch {
             printError("\(error)")
-            throw ExitCode(2)
+            throw ExitCode.invalidInput
         }
         // The same refusal as apply: a ruleset apply would refuse is not printed either.
         let errors = PolicyLinter.errors(policy)
         if !errors.isEmpty {
             for finding in errors { printError("\(finding)") }
             printError("migfw compile: the policy has errors (see `migfw check`); nothing printed")
-            throw ExitCode(2)
+            throw ExitCode.invalidInput
         }
         let output: String
         switch format {
@@ -51,7 +51,7 @@ struct Compile: ParsableCommand {
                 output = try NftJSON.render(RulesetCompiler.compile(policy))
             } catch {
                 printError("migfw: \(error)")
-                throw ExitCode(1)
+                throw ExitCode.failure
             }
         case .cidr:
             let trusted = policy.trustedSet()

@@ -20,7 +20,7 @@ struct Confirm: ParsableCommand {
         do {
             try Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns).confirm()
         } catch {
-            throw failure(error, command: "confirm")
+            throw reportFailure(error, command: "confirm")
         }
         Console.say("confirmed: the waiting apply keeps the new ruleset\n")
     }

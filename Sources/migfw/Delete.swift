@@ -23,7 +23,7 @@ struct Delete: ParsableCommand {
             defer { withExtendedLifetime(held) {} }
             deleted = try Deleter.delete(namespace: namespace.netns)
         } catch {
-            throw exitForKernelFailure(error, command: "delete")
+            throw reportFailure(error, command: "delete")
         }
         let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
         Console.say(deleted ? "deleted table inet migfw\(place)\n" : "table inet migfw is not loaded\(place); nothing to delete\n")

@@ -36,7 +36,7 @@ struct Plan: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let (policy, desired) = try desiredRuleset(config: config.config, command: "plan", invalidExit: 1)
+        let (policy, desired) = try desiredRuleset(config: config.config, command: "plan", invalidExit: .failure)
         let plan: RulesetPlan
         let alerts: [ProtectionAlert]
         do {
@@ -45,7 +45,7 @@ struct Plan: ParsableCommand {
             alerts = try ProtectionAlerts.check(interfaces: [policy.interface.value], tableLoaded: !plan.tableMissing,
                                                 stateDirectory: state.stateDirectory, namespace: namespace.netns)
         } catch {
-            throw failure(error, command: "plan")
+            throw reportFailure(error, command: "plan")
         }
         if json {
             try StandardOutput.write(PlanJSON.render(plan))
@@ -59,7 +59,7 @@ struct Plan: ParsableCommand {
         }
         // The kernel may match the policy and still not protect the host: an error, not "in sync".
         for alert in alerts { printError("migfw plan: ALERT: \(alert)") }
-        if !alerts.isEmpty { throw ExitCode(1) }
-        if !plan.isEmpty { throw ExitCode(2) }
+        if !alerts.isEmpty { throw ExitCode.failure }
+        if !plan.isEmpty { throw ExitCode.changesPending }
     }
 }

@@ -26,7 +26,7 @@ struct LockOptions: ParsableArguments {
 /// Reads, validates and compiles the policy; on any problem prints it and exits with
 /// `invalidExit` before the kernel is touched (fail closed: a broken policy never replaces
 /// or weakens the loaded ruleset).
-func desiredRuleset(config: String, command: String, invalidExit: Int32) throws -> (Policy, Table) {
+func desiredRuleset(config: String, command: String, invalidExit: ExitCode) throws -> (Policy, Table) {
     var phases = PhaseTimes()
     let desired = try desiredRuleset(config: config, command: command, invalidExit: invalidExit, phases: &phases)
     return (desired.policy, desired.table)
@@ -41,7 +41,7 @@ struct DesiredRuleset {
 }
 
 /// ``desiredRuleset(config:command:invalidExit:)``, timing its phases (load, lint, compile).
-func desiredRuleset(config: String, command: String, invalidExit: Int32,
+func desiredRuleset(config: String, command: String, invalidExit: ExitCode,
                     phases: inout PhaseTimes) throws -> DesiredRuleset {
     let policy: Policy
     do {
@@ -49,7 +49,7 @@ func desiredRuleset(config: String, command: String, invalidExit: Int32,
     } catch {
         printError("\(error)")
         printError("migfw \(command): invalid policy; the kernel was not touched")
-        throw ExitCode(invalidExit)
+        throw invalidExit
     }
     phases.lap("policy load")
     let trusted = policy.trustedSet()
@@ -58,7 +58,7 @@ func desiredRuleset(config: String, command: String, invalidExit: Int32,
     if !errors.isEmpty {
         for finding in errors { printError("\(finding)") }
         printError("migfw \(command): the policy has errors (see `migfw check`); the kernel was not touched")
-        throw ExitCode(invalidExit)
+        throw invalidExit
     }
     phases.lap("lint")
     let table = RulesetCompiler.compile(policy, trustedSet: trusted)
@@ -74,13 +74,6 @@ func printError(_ line: String) {
 /// Colour on a terminal unless NO_COLOR is set (https://no-color.org).
 var stdoutWantsColour: Bool {
     ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true ? isatty(1) == 1 : false
-}
-
-/// An engine/kernel failure of plan, reconcile or confirm, printed; always exit 1 (2 means
-/// "changes" for plan and reconcile).
-func failure(_ error: Error, command: String) -> ExitCode {
-    printError("migfw \(command): error: \(errorText(error))")
-    return ExitCode(1)
 }
 
 /// An engine or operation failure as one line of text (no prefix).

@@ -56,9 +56,9 @@ struct Reconcile: ParsableCommand {
         let log = Logger(label: "migfw.reconcile") { _ in EventLogHandler(context: context) }
         var metrics = ReconcileMetrics()
         var policyInterface = ""
-        func finish(_ code: Int32) throws {
+        func finish(_ code: ExitCode) throws {
             var code = code
-            if code != 1 {
+            if code != .failure {
                 // The kernel may match the policy and still not protect the host: an error.
                 do {
                     let alerts = try ProtectionAlerts.check(interfaces: [policyInterface], tableLoaded: true,
@@ -67,12 +67,12 @@ struct Reconcile: ParsableCommand {
                     metrics.alertKinds = Set(alerts.map(\.kind))
                     if let first = alerts.first {
                         metrics.lastError = first.description
-                        code = 1
+                        code = .failure
                     }
                 } catch {
                     log.error("\(errorText(error))")
                     metrics.lastError = errorText(error)
-                    code = 1
+                    code = .failure
                 }
             }
             metrics.timestamp = Date()
@@ -80,23 +80,23 @@ struct Reconcile: ParsableCommand {
             if let metricsFile {
                 do { try metrics.write(to: metricsFile) } catch {
                     log.error("\(error)")
-                    throw ExitCode(1)
+                    throw ExitCode.failure
                 }
             }
-            if code != 0 { throw ExitCode(code) }
+            if code != .success { throw code }
         }
         func fail(_ message: String) throws -> Never {
             log.error("\(message)")
             metrics.lastError = message
-            try finish(1)
-            throw ExitCode(1)
+            try finish(.failure)
+            throw ExitCode.failure
         }
 
         let desired: Table
         let trusted: AggregatedPrefixes
         do {
             var phases = PhaseTimes()
-            let compiled = try desiredRuleset(config: config.config, command: "reconcile", invalidExit: 1, phases: &phases)
+            let compiled = try desiredRuleset(config: config.config, command: "reconcile", invalidExit: .failure, phases: &phases)
             (desired, trusted) = (compiled.table, compiled.trusted)
             policyInterface = compiled.policy.interface.value
         } catch {
@@ -125,7 +125,7 @@ struct Reconcile: ParsableCommand {
                recorded.digest == RulesetDigest.digest(desired), try applier.tableExists() {
                 metrics.inSync = true
                 metrics.fastPath = true
-                return try finish(0)
+                return try finish(.success)
             }
             // Log what is about to be repaired BEFORE the commit: if the repair (or anything
             // after it) fails, the alert, a possible intrusion above all, is still raised.
@@ -145,7 +145,7 @@ struct Reconcile: ParsableCommand {
             }
             let result = try applier.apply(desired, allowState: !full)
             metrics.inSync = !result.committed
-            guard result.committed else { return try finish(0) }
+            guard result.committed else { return try finish(.success) }
             let summary = result.plan.summary
             metrics.driftChanges = summary.changeCount
             metrics.unexpectedAddresses = summary.unexpectedAddressRanges
@@ -153,7 +153,7 @@ struct Reconcile: ParsableCommand {
                 .replacingOccurrences(of: "Applied: ", with: "")
             let retries = result.attempts > 1 ? " (after \(result.attempts - 1) retries: the ruleset changed meanwhile)" : ""
             log.warning("repaired drift: \(repaired)\(retries)")
-            try finish(2)
+            try finish(.changesPending)
         } catch let exit as ExitCode {
             throw exit
         } catch {

@@ -11,7 +11,7 @@ enum StandardOutput {
     static func write(_ text: String) throws {
         do { try Console.write(text) } catch {
             Console.error("migfw: \(error)")
-            throw ExitCode(1)
+            throw ExitCode.failure
         }
     }
 
@@ -19,7 +19,7 @@ enum StandardOutput {
     static func write(_ bytes: [UInt8]) throws {
         do { try Console.write(bytes) } catch {
             Console.error("migfw: \(error)")
-            throw ExitCode(1)
+            throw ExitCode.failure
         }
     }
 }

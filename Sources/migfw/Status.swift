@@ -27,7 +27,7 @@ struct Status: ParsableCommand {
         do {
             report = try StatusReader.status(namespace: namespace.netns, stateDirectory: state.stateDirectory)
         } catch {
-            throw exitForKernelFailure(error, command: "status")
+            throw reportFailure(error, command: "status")
         }
         try StandardOutput.write(json ? Self.json(report) : Self.text(report, namespace: namespace.netns))
     }

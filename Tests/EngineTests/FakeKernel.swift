@@ -49,6 +49,7 @@ final class FakeKernel: KernelSession {
             concurrentCommitsBeforeSend -= 1
             bump()
         }
+        if rejectEverything { throw NetlinkError.kernel(operation: "batch", errno: ENOMEM, extack: "injected") }
         if let expected = expectedGeneration, expected != 0, expected != generationID {
             throw NetlinkError.generationChanged
         }
@@ -70,6 +71,20 @@ final class FakeKernel: KernelSession {
         bump()
         return NetlinkSession.Receipt(messages: batch.operations.count + 2, bytes: 0, encodeSeconds: 0, kernelSeconds: 0)
     }
+
+    func readElements(family: TableFamily, table name: String, set: NamedSet) throws -> SetElements {
+        guard let held = table?.set(named: set.name) else {
+            throw NetlinkError.kernel(operation: "dump set \(set.name)", errno: ENOENT, extack: nil)
+        }
+        return held.elements
+    }
+
+    func checkElements(family: TableFamily, table name: String, set: NamedSet) throws -> String? {
+        try readElements(family: family, table: name, set: set) == set.elements ? nil : "set \(set.name) differs"
+    }
+
+    /// Every later send fails (a kernel that refuses everything from now on).
+    var rejectEverything = false
 
     private func bump() { generationID = generationID == .max ? 1 : generationID + 1 }
 

@@ -1,0 +1,112 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Ruleset
+
+/// `apply --confirm SECONDS` (like iptables-apply) as one engine operation.
+///
+/// Everything that could stop a rollback happens before the commit: the signal shield, the
+/// snapshot to restore, the pending file. From the commit on, any failure, signal or missing
+/// confirmation restores what the kernel held before. Only once the restore succeeded is the
+/// rollback recorded (``RolledBackPolicy``, so reconcile does not put the refused ruleset
+/// back) and the pending file removed: after a failed restore the pending file of a process
+/// that is gone is what raises ``ProtectionAlert/unconfirmedApply(pid:pendingPath:)``. The
+/// caller prints after ``run(_:seconds:keyboard:prompt:commit:)`` returns: nothing it says
+/// can stop the restore.
+public final class ConfirmedApply {
+    /// How it ended.
+    public enum Outcome {
+        /// Confirmed: the new ruleset stays.
+        case confirmed
+        /// Not kept. `failure`: the error that made it roll back (nil: not confirmed in time,
+        /// or interrupted); `messages`: what the rollback did, in order, the last one saying
+        /// whether the previous ruleset is back.
+        case rolledBack(failure: Error?, messages: [String])
+    }
+
+    /// The applier every commit and the restore go through.
+    public let applier: PlannedApplier
+    private let confirmation: Confirmation
+    private let rolledBackPath: String
+    private let shield: SignalShield
+    private let previous: PlannedApplier.Snapshot
+
+    /// Raises the signal shield, takes the snapshot to restore and announces the pending
+    /// confirmation in `stateDirectory`. Throws, with nothing committed, when any of these fails.
+    public init(applier: PlannedApplier, stateDirectory: String, namespace: String?) throws {
+        self.applier = applier
+        shield = SignalShield()
+        confirmation = Confirmation(stateDirectory: stateDirectory, namespace: namespace)
+        rolledBackPath = RolledBackPolicy.path(directory: stateDirectory, namespace: namespace)
+        previous = try applier.snapshot()
+        try confirmation.begin()
+    }
+
+    /// Runs `commit` (which commits `desired` through ``applier``), marks the pending file
+    /// ready, calls `prompt` with the seconds to wait, and waits for `migfw confirm` or, when
+    /// `keyboard`, a line on standard input. Anything but a confirmation rolls back.
+    public func run(_ desired: Table, seconds: Double, keyboard: Bool, prompt: () -> Void,
+                    commit: () throws -> Void) -> Outcome {
+        let outcome: Confirmation.Outcome
+        do {
+            try commit()
+            try confirmation.ready()
+            prompt()
+            outcome = confirmation.wait(seconds: seconds, keyboard: keyboard, shield: shield)
+        } catch {
+            // The commit may have happened (or its outcome is unknown): restore either way;
+            // restoring what the kernel still holds changes nothing.
+            return .rolledBack(failure: error, messages: rollBack(desired, reason: "the apply failed"))
+        }
+        switch outcome {
+        case .confirmed:
+            confirmation.end()
+            RolledBackPolicy.forget(path: rolledBackPath)
+            return .confirmed
+        case .timedOut:
+            return .rolledBack(failure: nil, messages: rollBack(desired, reason: "not confirmed within \(Int(seconds.rounded(.up))) s"))
+        case .interrupted(let signal):
+            return .rolledBack(failure: nil, messages: rollBack(
+                desired, reason: "not confirmed (\(String(cString: strsignal(signal))) while waiting)"))
+        }
+    }
+
+    /// Restores the snapshot (retrying a failed restore), then records the rollback when a
+    /// batch went out, then ends the pending file. Returns what to tell.
+    private func rollBack(_ desired: Table, reason: String) -> [String] {
+        applier.afterCommit = nil
+        let sent = applier.batchesSent > 0
+        var restored: PlannedApplier.Result?
+        var failure: Error?
+        for attempt in 1...3 {
+            do {
+                restored = try applier.restore(previous)
+                break
+            } catch {
+                failure = error
+                if attempt < 3 { usleep(200_000) }
+            }
+        }
+        guard let restored else {
+            let why = failure.map { ($0 as? EngineError)?.description ?? "\($0)" } ?? "unknown error"
+            return ["migfw apply: \(reason), and the rollback FAILED: \(why); the unconfirmed ruleset is still loaded"]
+        }
+        var messages: [String] = []
+        if sent {
+            do {
+                try RolledBackPolicy(digest: RulesetDigest.digest(desired), namespaceID: applier.namespaceID,
+                                     reason: reason).save(path: rolledBackPath)
+                messages.append("migfw apply: reconcile will change nothing until `migfw apply` applies a policy "
+                                + "deliberately (or an `apply --confirm` is confirmed)")
+            } catch {
+                messages.append("migfw apply: cannot record the rollback (\(error)): a reconcile may apply this policy again")
+            }
+        }
+        confirmation.end()
+        messages.append("migfw apply: \(reason): "
+                        + (previous.table == nil ? "deleted table inet migfw (there was none before)"
+                           : "restored the previous ruleset (\(restored.plan.summary.changeCount) changes undone)"))
+        return messages
+    }
+}
