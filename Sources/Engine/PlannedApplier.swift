@@ -239,6 +239,21 @@ public final class PlannedApplier {
         return all
     }
 
+    /// What ``commit(_:rebuild:verify:)`` did.
+    public enum Commit {
+        /// The table was created whole (or replaced: `rebuild`).
+        case created(ApplyReport)
+        /// The plan against what the kernel held was applied (or nothing was needed).
+        case planned(Result)
+    }
+
+    /// Makes the kernel hold `desired`, `apply`'s one entry point: the full create (verified
+    /// by a complete read-back) when there is no table yet or `rebuild`, else the plan.
+    public func commit(_ desired: Table, rebuild: Bool = false, verify: Bool = true) throws -> Commit {
+        if try rebuild || !tableExists() { return .created(try replace(desired, verify: verify)) }
+        return .planned(try apply(desired, verify: verify))
+    }
+
     /// Creates `table` whole, replacing migfw's table if there is one (delete + create in
     /// one transaction, ``Applier``): for a missing table and `apply --rebuild`. Verified by
     /// a complete read-back unless `verify` is false; recorded like a plan-based commit (a

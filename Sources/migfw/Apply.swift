@@ -91,11 +91,6 @@ struct Apply: ParsableCommand {
         do { applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory) } catch {
             throw reportFailure(error, command: "apply")
         }
-        if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
-            // Test hook: a failure after the commit (as a failed read-back would be), to show
-            // that --confirm still rolls back.
-            applier.afterCommit = { throw OperationError.verifyFailed("injected by MIGFW_TEST_FAIL_AFTER_COMMIT") }
-        }
         if let seconds = confirm {
             return try applyWithConfirmation(desired, seconds: seconds, applier: applier, timing: timing)
         }
@@ -183,10 +178,9 @@ struct Apply: ParsableCommand {
     /// there is no table yet or with --rebuild, else the plan. The caller holds the run lock.
     private func commit(_ desired: Table, applier: PlannedApplier, timing: ApplyTiming) throws {
         let output = ApplyOutput(namespace: namespace.netns, verbose: verbose, timings: timings)
-        if try rebuild || !applier.tableExists() {
-            output.created(desired, try applier.replace(desired, verify: !noVerify), timing: timing)
-        } else {
-            output.applied(desired, try applier.apply(desired, verify: !noVerify), timing: timing)
+        switch try applier.commit(desired, rebuild: rebuild, verify: !noVerify) {
+        case .created(let report): output.created(desired, report, timing: timing)
+        case .planned(let result): output.applied(desired, result, timing: timing)
         }
     }
 }

@@ -109,10 +109,6 @@ struct Reconcile: ParsableCommand {
             try fail(error.description)
         }
         defer { withExtendedLifetime(held) {} }
-        if let hold = ProcessInfo.processInfo.environment["MIGFW_TEST_HOLD_LOCK_SECONDS"].flatMap(Double.init) {
-            // Test hook: widen the locked section so a test can show two runs never overlap.
-            Thread.sleep(forTimeInterval: hold)
-        }
 
         // After an `apply --confirm` rollback, the policy file still says what was refused:
         // reconcile commits nothing until a person applies deliberately (RolledBackPolicy).
@@ -120,32 +116,21 @@ struct Reconcile: ParsableCommand {
 
         do {
             let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
-            // One table check too: the record proves nothing about a table that is not there.
-            if !full, let recorded = applier.currentState(generation: try applier.generation()),
-               recorded.digest == RulesetDigest.digest(desired), try applier.tableExists() {
-                metrics.inSync = true
-                metrics.fastPath = true
-                return try finish(.success)
-            }
-            // Log what is about to be repaired BEFORE the commit: if the repair (or anything
-            // after it) fails, the alert, a possible intrusion above all, is still raised.
             // A retry after a concurrent change logs only what it adds.
             var logged = Set<String>()
-            applier.willCommit = { plan in
+            let outcome = try Reconciler(applier: applier, hold: rolledBack).run(desired, full: full) { plan in
                 for event in DriftEvents.events(for: plan) where logged.insert(event.message).inserted {
                     log.log(level: event.level, "\(event.message)",
                             metadata: event.level == .critical ? EventLogHandler.securityMetadata : nil)
                 }
                 metrics.unexpectedAddresses = plan.summary.unexpectedAddressRanges
-                if let rolledBack { throw RollbackHold(record: rolledBack) }
             }
-            if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
-                // Test hook: a failure after the commit, to show the alert is logged anyway.
-                applier.afterCommit = { throw OperationError.verifyFailed("injected by MIGFW_TEST_FAIL_AFTER_COMMIT") }
+            guard case .repaired(let result) = outcome else {
+                metrics.inSync = true
+                if case .inSync(let fastPath) = outcome { metrics.fastPath = fastPath }
+                return try finish(.success)
             }
-            let result = try applier.apply(desired, allowState: !full)
-            metrics.inSync = !result.committed
-            guard result.committed else { return try finish(.success) }
+            metrics.inSync = false
             let summary = result.plan.summary
             metrics.driftChanges = summary.changeCount
             metrics.unexpectedAddresses = summary.unexpectedAddressRanges
@@ -159,16 +144,5 @@ struct Reconcile: ParsableCommand {
         } catch {
             try fail(errorText(error))
         }
-    }
-}
-
-/// Reconcile found changes to make while an `apply --confirm` rollback holds (see
-/// ``RolledBackPolicy``): nothing is sent.
-struct RollbackHold: Error, CustomStringConvertible {
-    var record: RolledBackPolicy
-    var description: String {
-        "`migfw apply --confirm` rolled back a policy at \(record.timeText) (\(record.reason)); reconcile changes "
-            + "nothing until `migfw apply` applies a policy deliberately (or an `apply --confirm` is confirmed): "
-            + "the drift above is not repaired"
     }
 }

@@ -38,22 +38,31 @@ struct ReconcileSafetyConfirmTests {
         return false
     }
 
+    /// `apply --confirm` (the engine's ``ConfirmedApply``, as the CLI runs it) with a
+    /// failure injected right after the commit, against the real kernel.
+    static func confirmedApplyFailingAfterTheCommit(_ lab: PlanLab) throws -> ConfirmedApply.Outcome {
+        let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
+        let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+        applier.afterCommit = { throw OperationError.verifyFailed("injected") }
+        let confirmed = try ConfirmedApply(applier: applier, stateDirectory: lab.stateDirectory, namespace: lab.namespace.name)
+        return confirmed.run(desired, seconds: 5, keyboard: false, prompt: {}) { _ = try applier.commit(desired) }
+    }
+
     @Test func failureAfterTheCommitRollsBack() throws {
         try withPlanLab(tag: "cfail") { lab in
-            let fail = ["MIGFW_TEST_FAIL_AFTER_COMMIT": "1"]
             // No table before (the full create): the rollback deletes it.
-            var result = try lab.run("apply", ["--confirm", "5"], environment: fail)
-            #expect(result.status == 1)
-            #expect(result.stderr.contains("injected"))
-            #expect(result.stderr.contains("deleted table inet migfw"))
+            var outcome = try Self.confirmedApplyFailingAfterTheCommit(lab)
+            guard case .rolledBack(let failure, let messages) = outcome else { Issue.record("kept"); return }
+            #expect(failure as? OperationError == .verifyFailed("injected"))
+            #expect(messages.last?.contains("deleted table inet migfw") == true, "\(messages)")
             #expect(try lab.ruleset().isEmpty)
             // A previous ruleset (plan-based apply): restored exactly.
             #expect(try lab.run("apply").status == 0)
             let before = try lab.ruleset()
             try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
-            result = try lab.run("apply", ["--confirm", "5"], environment: fail)
-            #expect(result.status == 1, "\(result.stderr)")
-            #expect(result.stderr.contains("restored the previous ruleset"))
+            outcome = try Self.confirmedApplyFailingAfterTheCommit(lab)
+            guard case .rolledBack(_, let restored) = outcome else { Issue.record("kept"); return }
+            #expect(restored.last?.contains("restored the previous ruleset") == true, "\(restored)")
             #expect(try lab.ruleset() == before)
             #expect(!FileManager.default.fileExists(atPath: Self.pendingPath(lab)))
         }
@@ -92,14 +101,23 @@ struct ReconcileSafetyConfirmTests {
         }
     }
 
+    /// The drift events (a possible intrusion above all) reach the log before the commit,
+    /// so a repair that fails afterwards still raises them: reconcile's engine run
+    /// (``Reconciler``) with a failure injected after the commit, against the real kernel.
     @Test func reconcileLogsTheIntrusionEvenWhenTheRepairFails() throws {
         try withPlanLab(tag: "rcfail") { lab in
             #expect(try lab.run("apply").status == 0)
             try lab.nft("add", "element", "inet", "migfw", "trusted4", "{ 6.6.6.6 }")
-            let result = try lab.run("reconcile", environment: ["MIGFW_TEST_FAIL_AFTER_COMMIT": "1"])
-            #expect(result.status == 1)
-            #expect(result.stderr.contains("possible intrusion") && result.stderr.contains("6.6.6.6"))
-            #expect(result.stderr.contains("injected"))
+            let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
+            let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+            applier.afterCommit = { throw OperationError.verifyFailed("injected") }
+            var events: [String] = []
+            #expect(throws: OperationError.verifyFailed("injected")) {
+                _ = try Reconciler(applier: applier, hold: nil).run(desired, full: false) { plan in
+                    events += DriftEvents.events(for: plan).map(\.message)
+                }
+            }
+            #expect(events.contains { $0.contains("possible intrusion") && $0.contains("6.6.6.6") }, "\(events)")
         }
     }
 
