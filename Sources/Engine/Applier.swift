@@ -28,7 +28,7 @@ public struct ApplyReport: Sendable {
 /// Puts a ruleset into the kernel.
 public enum Applier {
     /// Compare-and-swap attempts before giving up on a ruleset that keeps changing.
-    public static let maxAttempts = 5
+    public static let maxAttempts = maximumCommitAttempts
 
     /// Replaces (or creates) `table` in `namespace` in ONE netlink transaction: delete the
     /// old table if there is one, add everything, all or nothing, guarded by the generation
@@ -50,26 +50,15 @@ public enum Applier {
         desired.userdata = RulesetDigest.userdata(for: table)
         let clock = ContinuousClock()
         let start = clock.now
-        var replaced = false
-        var receipt: NetlinkSession.Receipt?
-        var committedGeneration: UInt32 = 0
-        for _ in 0..<maxAttempts {
-            do {
-                try netlink {
-                    let generation = try session.generation()
-                    replaced = try session.tableExists(family: table.family, name: table.name)
-                    var batch = Batch.create(desired, replacing: replaced)
-                    batch.operations += extraOperations
-                    receipt = try session.send(batch, expectedGeneration: generation)
-                    // Accepted only at `generation`; the commit bumped it by one.
-                    committedGeneration = PlannedApplier.generation(after: generation)
-                }
-                break
-            } catch EngineError.netlink(.generationChanged) {
-                continue
-            }
+        let (replaced, receipt, committedGeneration) = try withGenerationRetry { _ in
+            let generation = try session.generation()
+            let replaced = try session.tableExists(family: table.family, name: table.name)
+            var batch = Batch.create(desired, replacing: replaced)
+            batch.operations += extraOperations
+            let receipt = try session.send(batch, expectedGeneration: generation)
+            // Accepted only at `generation`; the commit bumped it by one.
+            return (replaced, receipt, PlannedApplier.generation(after: generation))
         }
-        guard let receipt else { throw OperationError.keptChanging(attempts: maxAttempts) }
         let applied = clock.now
         var held = desired
         if verify {

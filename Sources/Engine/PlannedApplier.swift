@@ -273,23 +273,16 @@ public final class PlannedApplier {
     /// Puts back what `previous` held: its table, or no table at all.
     public func restore(_ previous: Snapshot) throws -> Result {
         guard let table = previous.table else {
-            for attempt in 1...maxAttempts {
-                let generation = try self.generation()
-                guard try netlink({ try session.tableExists() }) else {
-                    ApplyState.forget(path: statePath)
-                    let empty = Planner.plan(desired: Table(), actual: Table())
+            return try withGenerationRetry(attempts: maxAttempts) { attempt in
+                let generation = try session.generation()
+                let empty = Planner.plan(desired: Table(), actual: Table())
+                defer { ApplyState.forget(path: statePath) }
+                guard try session.tableExists() else {
                     return Result(plan: empty, previous: previous, attempts: attempt, committed: false)
                 }
-                do {
-                    _ = try netlink { try session.send(Batch.delete(), expectedGeneration: generation) }
-                    ApplyState.forget(path: statePath)
-                    let plan = Planner.plan(desired: Table(), actual: Table())
-                    return Result(plan: plan, previous: previous, attempts: attempt, committed: true)
-                } catch EngineError.netlink(.generationChanged) {
-                    continue
-                }
+                _ = try session.send(Batch.delete(), expectedGeneration: generation)
+                return Result(plan: empty, previous: previous, attempts: attempt, committed: true)
             }
-            throw OperationError.keptChanging(attempts: maxAttempts)
         }
         // Recorded only when migfw's own record was what it restores (a dump may hold foreign elements).
         return try apply(table, record: previous.fromState)

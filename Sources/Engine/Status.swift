@@ -71,19 +71,12 @@ public enum Deleter {
     /// Deletes `inet migfw` (and nothing else) in `namespace`. Returns false when there was
     /// no such table, which is not an error.
     public static func delete(namespace: String?) throws -> Bool {
-        try netlink {
-            let session = try NetlinkSession(namespace: namespace)
-            for _ in 0..<Applier.maxAttempts {
-                let generation = try session.generation()
-                guard try session.tableExists() else { return false }
-                do {
-                    try session.send(.delete(), expectedGeneration: generation)
-                    return true
-                } catch NetlinkError.generationChanged {
-                    continue
-                }
-            }
-            throw NetlinkError.generationChanged
+        let session = try netlink { try NetlinkSession(namespace: namespace) }
+        return try withGenerationRetry { _ in
+            let generation = try session.generation()
+            guard try session.tableExists() else { return false }
+            try session.send(.delete(), expectedGeneration: generation)
+            return true
         }
     }
 }
