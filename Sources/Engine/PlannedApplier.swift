@@ -54,9 +54,9 @@ public final class PlannedApplier {
     public var afterCommit: (() throws -> Void)?
     /// Batches handed to the kernel so far (sent, or possibly sent when the send failed):
     /// after a failure, nonzero means the kernel may have changed.
-    public private(set) var batchesSent = 0
+    public internal(set) var batchesSent = 0
 
-    private let session: KernelSession
+    let session: KernelSession
 
     /// An applier for the kernel of network namespace `namespace` (nil: the current one).
     public convenience init(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory) throws {
@@ -74,85 +74,6 @@ public final class PlannedApplier {
         self.session = session
         self.namespaceID = namespaceID
         statePath = ApplyState.path(directory: stateDirectory, namespace: namespace)
-    }
-
-    // MARK: - Reading
-
-    /// Whether the kernel holds migfw's table.
-    public func tableExists() throws -> Bool { try netlink { try session.tableExists() } }
-
-    /// The kernel's ruleset generation id.
-    public func generation() throws -> UInt32 { try netlink { try session.generation() } }
-
-    /// The state file, if it belongs to this boot and namespace and nothing committed since.
-    public func currentState(generation: UInt32) -> ApplyState? {
-        guard let state = ApplyState.load(path: statePath), state.belongs(toNamespaceID: namespaceID),
-              state.generation == generation
-        else { return nil }
-        return state
-    }
-
-    /// The sets of migfw's own last commit in this boot and namespace, whatever happened
-    /// since (nil: no record).
-    public func lastAppliedSets() -> [NamedSet]? {
-        guard let state = ApplyState.load(path: statePath), state.belongs(toNamespaceID: namespaceID)
-        else { return nil }
-        return state.sets
-    }
-
-    /// The plan from `snapshot` to `desired`, with the addresses migfw itself applied last
-    /// not flagged as a possible intrusion (``RulesetPlan/withdrawing(lastApplied:)``).
-    public func plan(_ desired: Table, from snapshot: Snapshot) -> RulesetPlan {
-        let plan = Planner.plan(desired: desired, actual: snapshot.table)
-        guard !plan.unexpectedAddresses.isEmpty else { return plan }
-        // A snapshot from the state file is migfw's last commit itself.
-        let applied = snapshot.fromState ? snapshot.table?.sets : lastAppliedSets()
-        return applied.map { plan.withdrawing(lastApplied: $0) } ?? plan
-    }
-
-    /// What the kernel holds. Uses the state file's elements when the generation id proves
-    /// them current (`allowState`), else dumps everything; a dump that raced a commit (the
-    /// generation id moved while reading) is read again.
-    public func snapshot(allowState: Bool = true) throws -> Snapshot {
-        return try netlink {
-            if allowState, let light = try session.readTable(elements: false),
-               let state = currentState(generation: light.generation),
-               let table = Self.filling(light.table, from: state) {
-                return Snapshot(table: table, generation: light.generation, fromState: true)
-            }
-            var last: Snapshot?
-            var interrupted: NetlinkError?
-            for _ in 0..<maxAttempts {
-                do {
-                    let before = try session.generation()
-                    let full = try session.readTable()
-                    let snapshot = Snapshot(table: full?.table, generation: full?.generation ?? before, fromState: false)
-                    if try session.generation() == snapshot.generation { return snapshot }
-                    last = snapshot
-                } catch let error as NetlinkError {
-                    // A dump the kernel flags as interrupted by a commit (EINTR): read again.
-                    guard case .kernel(_, let code, _) = error, code == EINTR else { throw error }
-                    interrupted = error
-                }
-            }
-            // Still moving: plan on the last complete read (the batch's generation id rejects
-            // it if stale), or give up if no read completed.
-            if let last { return last }
-            throw interrupted!
-        }
-    }
-
-    /// `light` (read without elements) with the state's elements, if its sets are the same.
-    static func filling(_ light: Table, from state: ApplyState) -> Table? {
-        var table = light
-        for index in table.sets.indices {
-            let header = table.sets[index]
-            guard let cached = state.sets.first(where: { $0.name == header.name }),
-                  cached.flags == header.flags, cached.keyType == header.keyType
-            else { return nil }
-            table.sets[index].elements = cached.elements
-        }
-        return table
     }
 
     // MARK: - Applying
@@ -237,94 +158,6 @@ public final class PlannedApplier {
         all.add("retries", seconds: retried)
         all.append(phases)
         return all
-    }
-
-    /// What ``commit(_:rebuild:verify:)`` did.
-    public enum Commit {
-        /// The table was created whole (or replaced: `rebuild`).
-        case created(ApplyReport)
-        /// The plan against what the kernel held was applied (or nothing was needed).
-        case planned(Result)
-    }
-
-    /// Makes the kernel hold `desired`, `apply`'s one entry point: the full create (verified
-    /// by a complete read-back) when there is no table yet or `rebuild`, else the plan.
-    public func commit(_ desired: Table, rebuild: Bool = false, verify: Bool = true) throws -> Commit {
-        if try rebuild || !tableExists() { return .created(try replace(desired, verify: verify)) }
-        return .planned(try apply(desired, verify: verify))
-    }
-
-    /// Creates `table` whole, replacing migfw's table if there is one (delete + create in
-    /// one transaction, ``Applier``): for a missing table and `apply --rebuild`. Verified by
-    /// a complete read-back unless `verify` is false; recorded like a plan-based commit (a
-    /// failed create keeps the old record: its generation id no longer matches, so it only
-    /// still says which addresses migfw applied).
-    public func replace(_ table: Table, verify: Bool = true) throws -> ApplyReport {
-        batchesSent += 1
-        let report = try Applier.apply(table, session: session, verify: verify)
-        do { try afterCommit?() } catch {
-            ApplyState.forget(path: statePath)
-            throw error
-        }
-        recordOrForget(table, generation: report.generation, digest: report.digest)
-        return report
-    }
-
-    /// Puts back what `previous` held: its table, or no table at all.
-    public func restore(_ previous: Snapshot) throws -> Result {
-        guard let table = previous.table else {
-            return try withGenerationRetry(attempts: maxAttempts) { attempt in
-                let generation = try session.generation()
-                let empty = Planner.plan(desired: Table(), actual: Table())
-                defer { ApplyState.forget(path: statePath) }
-                guard try session.tableExists() else {
-                    return Result(plan: empty, previous: previous, attempts: attempt, committed: false)
-                }
-                _ = try session.send(Batch.delete(), expectedGeneration: generation)
-                return Result(plan: empty, previous: previous, attempts: attempt, committed: true)
-            }
-        }
-        // Recorded only when migfw's own record was what it restores (a dump may hold foreign elements).
-        return try apply(table, record: previous.fromState)
-    }
-
-    /// The generation id a commit at `generation` leaves: the kernel skips 0 when it wraps.
-    public static func generation(after generation: UInt32) -> UInt32 {
-        generation == .max ? 1 : generation &+ 1
-    }
-
-    /// After a commit or an in-sync check at `generation`: remember what the kernel holds.
-    public func record(_ table: Table, generation: UInt32, digest: UInt64? = nil) throws {
-        let state = ApplyState(namespaceID: namespaceID, generation: generation,
-                               digest: digest ?? RulesetDigest.digest(table), sets: table.sets)
-        try state.save(path: statePath)
-    }
-
-    /// ``record(_:generation:)``, or when the state cannot be written, no state at all (a
-    /// stale one would mislead the fast path; none only costs a full check).
-    public func recordOrForget(_ table: Table, generation: UInt32, digest: UInt64? = nil) {
-        do { try record(table, generation: generation, digest: digest) } catch { ApplyState.forget(path: statePath) }
-    }
-
-    /// Cheap read-back of everything but the elements (chains, rules, set definitions); the
-    /// elements are covered by the all-or-nothing commit and by reconcile's full check.
-    private func verifyStructure(_ desired: Table) throws {
-        guard let light = try netlink({ try session.readTable(elements: false) }) else {
-            throw OperationError.verifyFailed("table \(desired.family.rawValue) \(desired.name) is missing")
-        }
-        // A table left dormant (flags dormant: nothing hooked) would be a firewall switched off.
-        guard light.table.flags == desired.flags else {
-            throw OperationError.verifyFailed("table flags are \(light.table.flags.rawValue), expected \(desired.flags.rawValue)")
-        }
-        // By name: a chain the plan re-created is listed last (``Table/inNameOrder``).
-        guard light.table.inNameOrder.chains == desired.inNameOrder.chains else {
-            throw OperationError.verifyFailed("chains or rules differ from the plan")
-        }
-        let kernelSets = light.table.sets.map { "\($0.name) \($0.keyType) \($0.flags.rawValue)" }
-        let desiredSets = desired.sets.map { "\($0.name) \($0.keyType) \($0.flags.rawValue)" }
-        guard kernelSets.sorted() == desiredSets.sorted() else {
-            throw OperationError.verifyFailed("sets \(kernelSets), expected \(desiredSets)")
-        }
     }
 }
 
