@@ -81,9 +81,8 @@ extension Applier {
     /// Sets whose element dump would exceed this many bytes (~20 bytes of attributes per
     /// element plus the key; start and end elements) are verified by looking every element
     /// up instead: a dump costs O(n²) in the kernel (it restarts its walk of the set for
-    /// every 32 KiB reply). Measured here (release): 100k IPv4 intervals, dump 0.47 s vs
-    /// lookups 0.96 s; 100k IPv6, dump 1.27 s vs lookups 0.79 s; 1M IPv4, dump 78 s vs
-    /// lookups 11.8 s.
+    /// every 32 KiB reply), lookups O(n log n); the threshold is where lookups start to win
+    /// (figures: README, "Performance: apply").
     public static let dumpVerificationBytes = 6_000_000
 
     /// Reads back a table that was just created in one batch and checks it is exactly

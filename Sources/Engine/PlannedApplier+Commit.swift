@@ -47,10 +47,10 @@ extension PlannedApplier {
                 let empty = Planner.plan(desired: Table(), actual: Table())
                 defer { ApplyState.forget(path: statePath) }
                 guard try session.tableExists() else {
-                    return Result(plan: empty, previous: previous, attempts: attempt, committed: false)
+                    return Result(plan: empty, attempts: attempt, committed: false)
                 }
                 _ = try session.send(Batch.delete(), expectedGeneration: generation)
-                return Result(plan: empty, previous: previous, attempts: attempt, committed: true)
+                return Result(plan: empty, attempts: attempt, committed: true)
             }
         }
         // Recorded only when migfw's own record was what it restores (a dump may hold foreign elements).

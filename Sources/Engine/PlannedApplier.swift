@@ -25,8 +25,6 @@ public final class PlannedApplier {
     public struct Result: Sendable {
         /// The plan that was committed (empty: nothing was needed).
         public var plan: RulesetPlan
-        /// What the kernel held before, for a rollback.
-        public var previous: Snapshot
         /// Snapshots taken (1 + retries after a stale generation id).
         public var attempts: Int
         /// Whether a batch was committed.
@@ -85,7 +83,6 @@ public final class PlannedApplier {
     /// record behind (a rollback: what it restores is not migfw's own policy, and a record
     /// would excuse the foreign addresses in it from the intrusion check).
     public func apply(_ desired: Table, allowState: Bool = true, verify: Bool = true, record: Bool = true) throws -> Result {
-        var first: Snapshot?
         var trustState = allowState
         var retried = 0.0
         // Computed once: it goes into the batch (table userdata) and into the state file.
@@ -94,14 +91,13 @@ public final class PlannedApplier {
             var phases = PhaseTimes()
             let snapshot = try self.snapshot(allowState: trustState)
             phases.lap(snapshot.fromState ? "snapshot (state file)" : "snapshot (dump)")
-            if first == nil { first = snapshot }
             let plan = self.plan(desired, from: snapshot)
             phases.lap("plan")
             if plan.isEmpty {
                 if record { recordOrForget(desired, generation: snapshot.generation, digest: digest) }
                 else { ApplyState.forget(path: statePath) }
                 phases.lap("record")
-                return Result(plan: plan, previous: first!, attempts: attempt, committed: false,
+                return Result(plan: plan, attempts: attempt, committed: false,
                               phases: Self.withRetries(retried, phases))
             }
             try beforeCommit?(attempt)
@@ -114,8 +110,8 @@ public final class PlannedApplier {
                                      expectedGeneration: snapshot.generation)
                 }
             } catch EngineError.netlink(.generationChanged) {
-                // Someone committed since the snapshot: the plan may be wrong. Start over,
-                // but roll back to what the kernel held before migfw's first look.
+                // Someone committed since the snapshot: the plan may be wrong. Read, plan
+                // and send again.
                 retried += phases.total
                 continue
             } catch EngineError.netlink(let error) where snapshot.fromState && error.isRejection {
@@ -146,7 +142,7 @@ public final class PlannedApplier {
             if record { recordOrForget(desired, generation: Self.generation(after: snapshot.generation), digest: digest) }
             else { ApplyState.forget(path: statePath) }
             phases.lap("record")
-            return Result(plan: plan, previous: first!, attempts: attempt, committed: true,
+            return Result(plan: plan, attempts: attempt, committed: true,
                           phases: Self.withRetries(retried, phases))
         }
         throw OperationError.keptChanging(attempts: maxAttempts)

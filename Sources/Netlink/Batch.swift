@@ -19,8 +19,6 @@ public struct Batch: Hashable, Sendable {
         case addElements(set: String, SetElements)
         /// `NFT_MSG_DELSETELEM` of these elements.
         case deleteElements(set: String, SetElements)
-        /// `NFT_MSG_DELSETELEM` without elements: empties the set.
-        case flushSet(String)
         /// `NFT_MSG_NEWCHAIN` (NLM_F_EXCL: an existing chain is an error, not an update), then
         /// `NFT_MSG_NEWRULE` for each of its rules in order.
         case addChain(Chain)
@@ -30,8 +28,6 @@ public struct Batch: Hashable, Sendable {
         case flushChain(String)
         /// `NFT_MSG_NEWRULE`, appended at the end of the chain.
         case addRule(chain: String, Rule)
-        /// `NFT_MSG_DELRULE` of the rule with this kernel handle.
-        case deleteRule(chain: String, handle: UInt64)
     }
 
     public var family: TableFamily

@@ -9,7 +9,8 @@ enum BatchEncoder {
         let family = batch.family.kernelValue
         let table = batch.table
         // Set ids only for sets created in this batch: an element message carrying an id
-        // falls back to it when the name is not found (NETLINK-NOTES trap).
+        // falls back to it when the name is not found, so elements meant for a misspelled
+        // set would silently land in another one.
         var setIDs: [String: UInt32] = [:]
         // Rules added per chain in this batch, to name them in errors ("add rule 3 to chain input").
         var rulesAdded: [String: Int] = [:]
@@ -56,10 +57,6 @@ enum BatchEncoder {
                     flags: adding ? HeaderFlag.create | HeaderFlag.exclusive | HeaderFlag.ack : HeaderFlag.ack,
                     family: family, table: table, set: set, setID: setIDs[set], elements: list,
                     describe: adding ? "add set element to" : "delete set element from")
-            case .flushSet(let set):
-                ElementMessages.append(to: buffer, type: NFT_MSG_DELSETELEM, flags: HeaderFlag.ack, family: family,
-                                       table: table, set: set, setID: setIDs[set],
-                                       elements: KernelElements(keyLength: 0), describe: "flush set")
             case .addChain(let chain):
                 try appendChain(buffer, NFT_MSG_NEWCHAIN, HeaderFlag.create | HeaderFlag.exclusive | HeaderFlag.ack, family, table, chain,
                                 "add chain \(chain.name)")
@@ -72,14 +69,11 @@ enum BatchEncoder {
                 try appendChain(buffer, NFT_MSG_DELCHAIN, HeaderFlag.ack, family, table, Chain(name: name),
                                 "delete chain \(name)")
             case .flushChain(let name):
-                try appendRuleDeletion(buffer, family, table, name, handle: nil, "flush chain \(name)")
+                try appendChainFlush(buffer, family, table, name, "flush chain \(name)")
             case .addRule(let chain, let rule):
                 rulesAdded[chain, default: 0] += 1
                 try appendRule(buffer, family, table, chain, rule, setIDs: setIDs,
                                "add rule \(rulesAdded[chain]!) to chain \(chain)")
-            case .deleteRule(let chain, let handle):
-                try appendRuleDeletion(buffer, family, table, chain, handle: handle,
-                                       "delete rule handle \(handle) from chain \(chain)")
             }
         }
 
@@ -193,14 +187,14 @@ enum BatchEncoder {
         }, payload: { nftnl_rule_nlmsg_build_payload($0, $1) }, free: { nftnl_rule_free($0) })
     }
 
-    private static func appendRuleDeletion(_ buffer: MessageBuffer, _ family: UInt16, _ table: String, _ chain: String,
-                                           handle: UInt64?, _ operation: String) throws {
+    /// `NFT_MSG_DELRULE` without a handle: every rule of `chain`.
+    private static func appendChainFlush(_ buffer: MessageBuffer, _ family: UInt16, _ table: String, _ chain: String,
+                                         _ operation: String) throws {
         try appendObject(buffer, NFT_MSG_DELRULE, HeaderFlag.ack, family, operation, make: {
             let r = nftnl_rule_alloc()!
             nftnl_rule_set_str(r, UInt16(NFTNL_RULE_TABLE.rawValue), table)
             nftnl_rule_set_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue), chain)
             nftnl_rule_set_u32(r, UInt16(NFTNL_RULE_FAMILY.rawValue), UInt32(family))
-            if let handle { nftnl_rule_set_u64(r, UInt16(NFTNL_RULE_HANDLE.rawValue), handle) }
             return r
         }, payload: { nftnl_rule_nlmsg_build_payload($0, $1) }, free: { nftnl_rule_free($0) })
     }

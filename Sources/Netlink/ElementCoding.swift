@@ -102,7 +102,7 @@ struct KernelElements {
 
 /// Writes element messages (NEWSETELEM / DELSETELEM) with at most ~60 KiB of element list
 /// each: the list is one attribute with a 16-bit length, and the kernel silently drops
-/// what does not fit (see NETLINK-NOTES).
+/// what does not fit (measured: 100k elements in one message were ACKed, 115 stored).
 enum ElementMessages {
     static let payloadLimit = 60 * 1024
 

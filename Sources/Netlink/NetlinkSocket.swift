@@ -7,7 +7,6 @@ import Glibc
 /// request in every ACK) are switched on at open.
 final class NetlinkSocket {
     private let socket: OpaquePointer
-    let portID: UInt32
     private var sendBufferSize = 0
     private var receiveBufferSize = 0
 
@@ -36,7 +35,6 @@ final class NetlinkSocket {
         }
         // Set last: once every property is set, a throw would also run deinit (a double close).
         self.socket = socket
-        portID = mnl_socket_get_portid(socket)
     }
 
     deinit { mnl_socket_close(socket) }

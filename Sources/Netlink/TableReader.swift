@@ -119,8 +119,8 @@ extension NetlinkSession {
                     }
                 }
                 // A catch-all element has no key and matches every key: it is no interval start
-                // (reading it as one gave a bogus 0.0.0.0 element no delta could delete), so
-                // the set is marked instead, and the planner re-creates it.
+                // (and no element delta can delete it), so the set is marked instead, and the
+                // planner re-creates it.
                 if flags & UInt32(NFT_SET_ELEM_CATCHALL.rawValue) != 0 {
                     elements.catchAll = true
                     continue

@@ -110,7 +110,9 @@ public enum ChainChange: Hashable, Sendable {
     /// Its hook, type or priority differ (or it changed between base and regular chain),
     /// which the kernel cannot change in place: delete and re-create.
     case replace(old: Chain, new: Chain, reason: String)
-    /// Same hook: the policy changes in place and/or the rules are replaced as a unit.
+    /// Same hook: the rules are replaced as a unit (flush, then add); a policy change
+    /// re-creates the chain with its rules in the same transaction (the netlink layer
+    /// creates chains exclusively, so there is no in-place update).
     case update(ChainUpdate)
 
     /// The chain's name.

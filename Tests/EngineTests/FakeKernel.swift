@@ -116,9 +116,6 @@ final class FakeKernel: KernelSession {
         case .deleteElements(let name, let elements):
             guard let index = current.sets.firstIndex(where: { $0.name == name }) else { throw fail(ENOENT) }
             current.sets[index].elements = try removed(current.sets[index].elements, elements, fail: fail)
-        case .flushSet(let name):
-            guard let index = current.sets.firstIndex(where: { $0.name == name }) else { throw fail(ENOENT) }
-            current.sets[index] = emptied(current.sets[index])
         case .addChain(let chain):
             guard current.chain(named: chain.name) == nil else { throw fail(EEXIST) }
             current.chains.append(chain)
@@ -132,8 +129,6 @@ final class FakeKernel: KernelSession {
         case .addRule(let chain, let rule):
             guard let index = current.chains.firstIndex(where: { $0.name == chain }) else { throw fail(ENOENT) }
             current.chains[index].rules.append(rule)
-        case .deleteRule:
-            throw fail(EOPNOTSUPP)
         }
         table = current
     }
