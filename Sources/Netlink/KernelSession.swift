@@ -23,14 +23,15 @@ public protocol KernelSession: AnyObject {
 }
 
 extension KernelSession {
-    /// Whether migfw's table (`inet migfw`) exists.
-    public func tableExists() throws -> Bool {
-        try tableExists(family: .inet, name: Table.migfwName)
+    /// Whether migfw's table of `family` (default `inet migfw`) exists.
+    public func tableExists(family: TableFamily = .inet) throws -> Bool {
+        try tableExists(family: family, name: Table.migfwName)
     }
 
-    /// migfw's table (`inet migfw`), elements included unless `elements` is false.
-    public func readTable(elements: Bool = true) throws -> TableSnapshot? {
-        try readTable(family: .inet, name: Table.migfwName, elements: elements)
+    /// migfw's table of `family` (default `inet migfw`), elements included unless
+    /// `elements` is false.
+    public func readTable(family: TableFamily = .inet, elements: Bool = true) throws -> TableSnapshot? {
+        try readTable(family: family, name: Table.migfwName, elements: elements)
     }
 }
 
