@@ -50,6 +50,6 @@ let package = Package(
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Ruleset", "Prefix"]),
         .testTarget(name: "KernelTests", dependencies: ["Engine", "Netlink", "Ruleset", "Policy", "Plan", "Prefix", "TestSupport", "migfw"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "migfw"]),
-        .testTarget(name: "WindowsRenderTests", dependencies: ["WindowsRender", "Policy", "Prefix", "TestSupport"]),
+        .testTarget(name: "WindowsRenderTests", dependencies: ["WindowsRender", "Policy", "Prefix", "TestSupport", "migfw"]),
     ]
 )
