@@ -34,8 +34,10 @@ public enum HostScript {
             call += " -Protocol \(PowerShellLiteral.quoted(rule.transport))"
             call += " -LocalPort \(PowerShellLiteral.array(rule.localPorts))"
             if let alias = rule.interfaceAlias { call += " -InterfaceAlias \(PowerShellLiteral.quoted(alias))" }
-            call += " -RemoteAddress \(ScriptSkeleton.column(rule.remoteAddresses, indent: ""))"
+            var entries: [String] = []
+            call += " -RemoteAddress " + ScriptSkeleton.column(rule.remoteAddresses, into: &entries)
             lines.append(call)
+            lines += entries
         }
         if plan.disablesOpenMigrationRules {
             lines.append("Disable-MigfwOpenMigrationRules -Protocol 'TCP' -LocalPort \(PowerShellLiteral.quoted(HyperVHostPlan.migrationPort))")
@@ -49,7 +51,7 @@ public enum HostScript {
         var host = "Sync-MigfwVMHost -AuthenticationType \(PowerShellLiteral.quoted(plan.authentication))"
         if let performance = plan.performance { host += " -PerformanceOption \(PowerShellLiteral.quoted(performance))" }
         lines.append(host)
-        return lines.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        return lines
     }
 
     /// Text for the comment header: printable ASCII without `#>` (which would end the block).

@@ -9,6 +9,8 @@ public enum PowerShellLiteral {
 
     /// `text` as a single-quoted literal, every single-quote character doubled.
     public static func quoted(_ text: String) -> String {
+        // Every quote character is either ' or starts with the UTF-8 bytes E2 80.
+        if !text.utf8.contains(where: { $0 == 0x27 || $0 == 0xE2 }) { return "'" + text + "'" }
         var result = "'"
         result.unicodeScalars.reserveCapacity(text.unicodeScalars.count + 2)
         for scalar in text.unicodeScalars {

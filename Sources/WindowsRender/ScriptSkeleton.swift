@@ -60,9 +60,14 @@ enum ScriptSkeleton {
 
     /// Runs the body, prints the summary and exits 0, 2 or 1.
     static func main(_ body: [String]) -> String {
-        var lines = ["", "try {"]
-        lines += body.map { $0.isEmpty ? "" : "    " + $0 }
-        lines += [
+        var text = "\ntry {\n"
+        text.reserveCapacity(body.reduce(0) { $0 + $1.utf8.count + 5 } + 1_024)
+        for line in body {
+            if !line.isEmpty { text += "    " }
+            text += line
+            text += "\n"
+        }
+        let lines = [
             "}",
             "catch {",
             "    [Console]::Error.WriteLine('migfw: error: ' + $_.Exception.Message)",
@@ -80,17 +85,16 @@ enum ScriptSkeleton {
             "}",
             "exit 0",
         ]
-        return lines.joined(separator: "\n") + "\n"
+        return text + lines.joined(separator: "\n") + "\n"
     }
 
-    /// A multi-line `@(...)` of quoted strings, one a line, for long address lists.
-    static func column(_ items: [String], indent: String) -> String {
+    /// A multi-line `@(...)` of quoted strings, one a line, for long address lists: the
+    /// lines after the first, each without its line break.
+    static func column(_ items: [String], into lines: inout [String]) -> String {
         guard !items.isEmpty else { return "@()" }
-        var text = "@(\n"
-        text.reserveCapacity(items.count * 24)
-        for item in items {
-            text += indent + "    " + PowerShellLiteral.quoted(item) + "\n"
-        }
-        return text + indent + ")"
+        lines.reserveCapacity(lines.count + items.count + 1)
+        for item in items { lines.append("    " + PowerShellLiteral.quoted(item)) }
+        lines.append(")")
+        return "@("
     }
 }
