@@ -10,7 +10,7 @@ enum ADScriptRuntime {
             param([string]$Source, [string]$SourceDomain, [string]$Destination, [string[]]$Service)
             $account = Get-ADComputer -Identity $Source -Server $SourceDomain -Properties 'msDS-AllowedToDelegateTo', 'TrustedToAuthForDelegation', 'TrustedForDelegation'
             $subject = $Source + ' (' + $SourceDomain + ') -> ' + $Destination
-            $have = @($account.'msDS-AllowedToDelegateTo' | ForEach-Object { [string]$_ })
+            $have = @($account.'msDS-AllowedToDelegateTo' | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
             $missing = @($Service | Where-Object { $have -notcontains $_ })
             if ($missing.Count -gt 0) {
                 Write-MigfwDifference $subject ('may not delegate to ' + ($missing -join ', ') + ': add to msDS-AllowedToDelegateTo')
@@ -45,9 +45,10 @@ enum ADScriptRuntime {
                     ForEach-Object { $_.IdentityReference.Value })
             }
             if ($allowed -contains $sourceAccount.SID.Value) { return }
-            Write-MigfwDifference $subject ('the destination does not accept delegation from ' + $Source + ': add it to PrincipalsAllowedToDelegateToAccount (keeping ' + @($account.PrincipalsAllowedToDelegateToAccount).Count + ' present)')
+            $present = @($account.PrincipalsAllowedToDelegateToAccount | Where-Object { $null -ne $_ })
+            Write-MigfwDifference $subject ('the destination does not accept delegation from ' + $Source + ': add it to PrincipalsAllowedToDelegateToAccount (keeping the ' + $present.Count + ' present)')
             if (Approve-MigfwChange $Destination ('Set-ADComputer -PrincipalsAllowedToDelegateToAccount (+ ' + $Source + ')')) {
-                $principals = @(@($account.PrincipalsAllowedToDelegateToAccount) + $sourceAccount)
+                $principals = @($present + $sourceAccount)
                 Set-ADComputer -Identity $account -Server $DestinationDomain -PrincipalsAllowedToDelegateToAccount $principals -Confirm:$false
             }
         }

@@ -238,8 +238,12 @@ function Remove-MigfwStaleRules {
 function Disable-MigfwOpenMigrationRules {
     param([string]$Protocol, [string]$LocalPort)
     $filters = @(Get-NetFirewallPortFilter -Protocol $Protocol | Where-Object { @($_.LocalPort) -contains $LocalPort })
+    # Never pipe nothing into Get-NetFirewallRule: without input it could list every rule.
+    if ($filters.Count -eq 0) { return }
     foreach ($rule in @($filters | Get-NetFirewallRule)) {
         if ([string]$rule.Group -eq $script:MigfwGroup) { continue }
+        $ports = $rule | Get-NetFirewallPortFilter
+        if ([string]$ports.Protocol -ne $Protocol -or @($ports.LocalPort) -notcontains $LocalPort) { continue }
         if ([string]$rule.Direction -ne 'Inbound' -or [string]$rule.Action -ne 'Allow' -or [string]$rule.Enabled -ne 'True') { continue }
         $remote = @(($rule | Get-NetFirewallAddressFilter).RemoteAddress)
         $subject = 'firewall rule ' + $rule.Name + ' (' + $rule.DisplayName + ')'
