@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "Policy", dependencies: ["Prefix", "Yams"], resources: []),
         // Plain Hashable nftables model, policy -> ruleset compiler, nft text/JSON rendering.
         .target(name: "Ruleset", dependencies: ["Prefix", "Policy"]),
+        // The policy as idempotent PowerShell for Hyper-V hosts and Active Directory.
+        .target(name: "WindowsRender", dependencies: ["Prefix", "Policy"]),
         // Desired vs actual ruleset diff.
         .target(name: "Plan", dependencies: ["Ruleset", "Prefix"]),
         // The only module that talks to the kernel (libnftnl/libmnl, setns, sockets).
@@ -36,7 +38,7 @@ let package = Package(
         ]),
         // Thin CLI: one file per subcommand.
         .executableTarget(name: "migfw", dependencies: [
-            "Engine", "Policy", "Ruleset", "Plan", "Prefix",
+            "Engine", "Policy", "Ruleset", "Plan", "Prefix", "WindowsRender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,5 +52,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "migfw"]),
         // The engine on an in-memory kernel (no root): the fault paths.
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Netlink", "Ruleset", "Prefix", "TestSupport"]),
+        .testTarget(name: "WindowsRenderTests", dependencies: ["WindowsRender", "Policy", "Prefix", "TestSupport", "migfw"]),
     ]
 )

@@ -20,6 +20,11 @@ if ! python3 -c 'import yaml, jsonschema' 2>/dev/null; then
   python3 -m pip install --quiet pyyaml jsonschema
 fi
 
+# The Windows renderer tests parse the generated PowerShell with tree-sitter-powershell.
+if ! python3 -c 'import tree_sitter, tree_sitter_powershell' 2>/dev/null; then
+  python3 -m pip install --quiet 'tree-sitter>=0.25' 'tree-sitter-powershell>=0.25'
+fi
+
 if [ "${CI:-}" = "true" ]; then
   export MIGFW_REQUIRE_KERNEL_TESTS=1
 fi

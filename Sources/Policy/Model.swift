@@ -159,6 +159,8 @@ public struct Policy: Hashable, Sendable {
     /// The profile's performance option when it has some (Hyper-V: `tcpip`, `compression`,
     /// `smb`); its extra ports are already part of `profile`.
     public var performance: Located<String>? = nil
+    /// The optional `windows` key (Hyper-V host and Active Directory rendering).
+    public var windows: WindowsOptions? = nil
 
     public init(
         path: String, version: Int, interface: Located<String>, profile: Located<Profile>,

@@ -60,6 +60,7 @@ final class PolicyDecoder {
         let trusted = entries["trusted"].map { decodeTrusted($0.key, $0.value) } ?? TrustedSources()
         let exclude = entries["exclude"].map { reader.prefixes($0.value, path: "exclude") } ?? []
         let log = entries["log"].map { decodeLog($0.value) } ?? LogOptions()
+        let windows = entries["windows"].map { decodeWindows($0.key, $0.value) }
 
         guard versionValid, let interface, let profile else { return nil }
         var policy = Policy(
@@ -67,6 +68,7 @@ final class PolicyDecoder {
             dedicated: dedicated, egress: egress, authentication: authentication, trusted: trusted,
             exclude: exclude, log: log, allowBroad: allowBroad)
         policy.performance = profile.performance
+        policy.windows = windows
         return policy
     }
 

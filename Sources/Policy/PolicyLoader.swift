@@ -15,7 +15,7 @@ public enum PolicyLoader {
 
     static let topLevelKeys = [
         "version", "interface", "profile", "performance", "ports", "dedicated", "egress",
-        "authentication", "trusted", "exclude", "log", "allow_broad",
+        "authentication", "trusted", "exclude", "log", "allow_broad", "windows",
     ]
 
     /// Reads the policy at `path`, finding profiles through ``ProfileCatalog/standard``.

@@ -27,9 +27,9 @@ import Testing
         #expect(policy.authentication?.value == .kerberos)
         #expect(policy.dedicated && policy.egress)
         #expect(policy.trusted.networks.map(\.value.description) == ["10.10.30.0/24", "10.20.30.0/24"])
-        #expect(policy.trusted.hosts.map { $0.name ?? "" } == ["dev-hv1", "dev-hv2", "prod-hv1", "prod-hv2"])
-        #expect(policy.trusted.hosts[2].address.location.line == 21)
-        #expect(policy.trusted.hosts[2].address.location.column == 34)
+        #expect(policy.trusted.hosts.map { $0.name ?? "" } == ["dev-hv1.dev.example.com", "dev-hv2.dev.example.com", "prod-hv1.prod.example.com", "prod-hv2.prod.example.com"])
+        #expect(policy.trusted.hosts[2].address.location.line == 23)
+        #expect(policy.trusted.hosts[2].address.location.column == 51)
         // The router is cut out of the production network.
         let set = policy.trustedSet()
         #expect(set.ipv4.map(\.description) == ["10.10.30.0-10.10.30.255", "10.20.30.0", "10.20.30.2-10.20.30.255"])

@@ -173,13 +173,13 @@ _migfw() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    check|aggregate|compile|plan|apply|confirm|reconcile|status|delete|help)
+    check|aggregate|compile|plan|apply|confirm|reconcile|status|delete|render|help)
         # Offer subcommand argument completions
         "_migfw_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'check aggregate compile plan apply confirm reconcile status delete help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'check aggregate compile plan apply confirm reconcile status delete render help' -- "${cur}"))
         ;;
     esac
 }
@@ -375,6 +375,30 @@ _migfw_delete() {
         return
         ;;
     '--lock-timeout')
+        return
+        ;;
+    esac
+}
+
+_migfw_render() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(-c --config --target -o --output)
+    __migfw_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        __migfw_add_completions -o plusdirs -fX '!*.@(yaml|yml)'
+        return
+        ;;
+    '--target')
+        __migfw_add_completions -W 'hyperv'$'\n''ad'
+        return
+        ;;
+    '-o'|'--output')
+        __migfw_add_completions -o plusdirs -fX '!*.@(ps1)'
         return
         ;;
     esac
