@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Foundation
 import Policy
 import WindowsRender
@@ -35,31 +36,32 @@ struct Render: ParsableCommand {
         do {
             policy = try PolicyLoader.load(path: config.config)
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(2)
+            printError("\(error)")
+            throw ExitCode.invalidInput
         }
         let findings = PolicyLinter.errors(policy)
         if !findings.isEmpty {
-            for finding in findings { FileHandle.standardError.write(Data("\(finding)\n".utf8)) }
-            FileHandle.standardError.write(Data("migfw render: the policy has errors (see `migfw check`); nothing written\n".utf8))
-            throw ExitCode(2)
+            for finding in findings { printError("\(finding)") }
+            printError("migfw render: the policy has errors (see `migfw check`); nothing written")
+            throw ExitCode.invalidInput
         }
         let script: String
         do {
             script = try target.render(policy, source: config.config, generator: "migfw \(Migfw.version) render --target \(target.rawValue)")
         } catch {
-            FileHandle.standardError.write(Data("\(error)\nmigfw render: nothing written\n".utf8))
-            throw ExitCode(2)
+            printError("\(error)\nmigfw render: nothing written")
+            throw ExitCode.invalidInput
         }
         if target == .hyperv, let authentication = policy.authentication, authentication.value == .credssp {
-            FileHandle.standardError.write(Data("\(authentication.location): warning: authentication: CredSSP hands the user's credentials to the remote host, and Windows Server 2025 cannot migrate with it; use kerberos\n".utf8))
+            printError("\(authentication.location): warning: authentication: CredSSP hands the user's credentials to the remote host, and Windows Server 2025 cannot migrate with it; use kerberos")
         }
         guard let output else { return try StandardOutput.write(script) }
         do {
-            try Data(script.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            // Like every file migfw writes: never through a name planted in the directory.
+            try OwnFiles.replace(output, with: script, mode: 0o644)
         } catch {
-            FileHandle.standardError.write(Data("migfw: cannot write \(output): \(error.localizedDescription)\n".utf8))
-            throw ExitCode(1)
+            printError("migfw: \(error)")
+            throw ExitCode.failure
         }
     }
 }
