@@ -399,7 +399,7 @@ def scenario(f, hosts):
     f.check(rc != 0, "canary: ansible-playbook failed (exit %d)" % rc)
     f.check("10.90.0.0/24" in f.trusted4("hv1"), "canary: hv1 (first batch) applied 10.90.0.0/24")
     failed = [(name, r) for name, hosts_ in results.tasks.items() for h, r in hosts_.items()
-              if h == "hv2" and r.get("failed")]
+              if h == "hv2" and r.get("_status") == "failed"]
     message = "".join(failed[0][1].get(k) or "" for k in ("stdout", "stderr")) if failed else ""
     f.check(len(failed) == 1 and failed[0][0] == "Install the policy (validated with migfw check first)"
             and "10.90.0.1/24" in message and "error" in message,
@@ -416,6 +416,7 @@ def scenario(f, hosts):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--migfw", default=os.path.join(ROOT, ".build", "debug", "migfw"))
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs) also on success")
     parser.add_argument("--hosts", type=int, default=4, help="hypervisors before one joins (3-5 in all is the brief)")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -444,7 +445,7 @@ def main():
                     if n.startswith(fleet.prefix)]
         if leftover:
             fleet.failures.append("namespaces left behind: %s" % leftover)
-        if not fleet.failures and aborted is None:
+        if not fleet.failures and aborted is None and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     if aborted:
         print("aborted: " + aborted)

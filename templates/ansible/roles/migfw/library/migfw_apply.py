@@ -37,6 +37,9 @@ options:
     description: The policy file on the host (C(-c)).
     type: path
     default: /etc/migfw/migfw.yaml
+  config_display:
+    description: The policy path shown in the diff header, when O(config) is a staged copy of it (check mode).
+    type: str
   netns:
     description: Network namespace (C(--netns)); omit for the host's own.
     type: str
@@ -362,6 +365,7 @@ def main():
             state=dict(type="str", choices=["applied", "confirmed"], default="applied"),
             binary=dict(type="path", default="/usr/local/sbin/migfw"),
             config=dict(type="path", default="/etc/migfw/migfw.yaml"),
+            config_display=dict(type="str"),
             netns=dict(type="str"),
             state_dir=dict(type="path"),
             lock_file=dict(type="path"),
@@ -396,7 +400,7 @@ def main():
         where = " in network namespace %s" % p["netns"] if p["netns"] else ""
         result["diff"] = dict(before=before, after=after,
                               before_header="table inet migfw%s (kernel)" % where,
-                              after_header="policy %s" % p["config"])
+                              after_header="policy %s" % (p["config_display"] or p["config"]))
     result["changed"] = True
     if module.check_mode:
         result["msg"] = "%d changes pending" % plan["summary"]["changes"]
