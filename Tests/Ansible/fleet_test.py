@@ -198,32 +198,34 @@ class Fleet:
             handle.write("\n".join(lines))
         return path
 
-    def ansible(self, playbook, inventory, check=False, json_output=True, extra=()):
+    def ansible(self, playbook, inventory, check=False, extra=()):
+        """Runs ansible-playbook --diff; returns (exit status, printed output, Results)."""
+        stamp = "%d" % int(time.time() * 1000)
+        log = os.path.join(self.work, "ansible-%s.log" % stamp)
+        report_path = os.path.join(self.work, "ansible-%s.json" % stamp)
         env = dict(os.environ, ANSIBLE_ROLES_PATH=ROLES, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
                    ANSIBLE_CONFIG=os.path.join(self.work, "ansible.cfg"),
                    ANSIBLE_LOCAL_TEMP=os.path.join(self.work, ".ansible-local"),
                    ANSIBLE_REMOTE_TEMP=os.path.join(self.work, ".ansible-remote"),
                    ANSIBLE_HOME=os.path.join(self.work, ".ansible-home"),
-                   ANSIBLE_FORKS="5", ANSIBLE_RETRY_FILES_ENABLED="0")
-        env["ANSIBLE_STDOUT_CALLBACK"] = "fleet_json" if json_output else "default"
-        env["ANSIBLE_CALLBACK_PLUGINS"] = os.path.join(ROOT, "Tests", "Ansible", "callback_plugins")
-        env["ANSIBLE_PIPELINING"] = "1"
+                   ANSIBLE_FORKS="5", ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_PIPELINING="1",
+                   ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_CALLBACKS_ENABLED="fleet_json",
+                   ANSIBLE_CALLBACK_PLUGINS=os.path.join(ROOT, "Tests", "Ansible", "callback_plugins"),
+                   FLEET_JSON_OUT=report_path)
         line = ["ansible-playbook", "-i", inventory, playbook, "--diff"] + (["--check"] if check else []) + list(extra)
         started = time.monotonic()
         run = subprocess.run(line, env=env, capture_output=True, text=True)
         seconds = time.monotonic() - started
-        log = os.path.join(self.work, "ansible-%d.log" % int(time.time() * 1000))
         with open(log, "w") as handle:
             handle.write(run.stdout + "\n--- stderr\n" + run.stderr)
         print("    ansible-playbook %s%s: exit %d, %.1f s (log %s)" % (os.path.basename(playbook),
               " --check" if check else "", run.returncode, seconds, log))
-        if not json_output:
-            return run.returncode, run.stdout, None
         try:
-            report = json.loads(run.stdout)
-        except ValueError:
-            raise Failed("ansible-playbook printed no JSON (exit %d): %s" % (run.returncode, run.stderr[-2000:]))
-        return run.returncode, report, Results(report)
+            with open(report_path) as handle:
+                report = json.load(handle)
+        except (OSError, ValueError):
+            raise Failed("ansible-playbook left no report (exit %d): %s" % (run.returncode, run.stderr[-2000:]))
+        return run.returncode, run.stdout, Results(report)
 
     # -- assertions ------------------------------------------------------------------------
     def check(self, condition, what):
@@ -265,6 +267,46 @@ def diff_texts(result):
     return diff.get("before", ""), diff.get("after", "")
 
 
+def example(f):
+    """The repository's example inventory and playbook, rendered (no kernel involved)."""
+    import yaml
+    print("== 0. templates/ansible: site.yml on inventory.example.yml renders valid policies")
+    directory = os.path.join(ROOT, "templates", "ansible")
+    out = os.path.join(f.work, "example")
+    extra = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "ansible_become": False,
+             "migfw_apply": False, "migfw_install_binary": False, "migfw_install_profiles": False,
+             "migfw_manage_units": False, "migfw_binary_path": f.migfw,
+             "migfw_profiles_path": os.path.join(ROOT, "templates", "profiles"),
+             "migfw_config_path": out + "/{{ inventory_hostname }}/migfw.yaml",
+             "migfw_ports": ["7000-7010", "udp/7100", 49300]}
+    rc, printed, results = f.ansible(os.path.join(directory, "site.yml"), os.path.join(directory, "inventory.example.yml"),
+                                     extra=["-e", json.dumps(extra)])
+    f.require(rc == 0, "example: ansible-playbook exit 0")
+    clusters = {"hv-a1": "a", "hv-a2": "a", "hv-a3": "a", "hv-b1": "b", "hv-b2": "b"}
+    addresses = {"hv-a1": "10.20.30.11", "hv-a2": "10.20.30.12", "hv-a3": "10.20.30.13",
+                 "hv-b1": "10.40.0.21", "hv-b2": "10.40.0.22"}
+    for host, cluster in clusters.items():
+        path = os.path.join(out, host, "migfw.yaml")
+        policy = yaml.safe_load(open(path))
+        trusted = sorted(entry["address"] for entry in policy["trusted"]["hosts"])
+        expected = sorted(addresses[h] for h, c in clusters.items() if c == cluster and h != host)
+        f.check(trusted == expected, "example: %s trusts exactly its cluster's other hosts %s" % (host, trusted))
+        f.check(policy["ports"] == ["7000-7010", "udp/7100", 49300], "example: %s's ports rendered as given" % host)
+        check = subprocess.run([f.migfw, "check", "-c", path],
+                               env=dict(os.environ, MIGFW_PROFILES_DIR=extra["migfw_profiles_path"]),
+                               capture_output=True, text=True)
+        f.check(check.returncode == 0, "example: migfw check accepts %s's policy%s" % (host, check.stdout[-300:] if check.returncode else ""))
+        if cluster == "a":
+            f.check(policy["profile"] == "libvirt" and policy["exclude"] == ["10.20.30.1"]
+                    and policy["trusted"]["networks"] == ["10.20.99.0/28"]
+                    and policy["trusted"]["files"] == [os.path.join(out, host, "trusted.d/*.txt")],
+                    "example: %s has cluster_a's profile, exclusion, network and files (made absolute)" % host)
+        else:
+            f.check(policy["profile"] == "hyperv" and policy["performance"] == "smb"
+                    and policy["authentication"] == "kerberos",
+                    "example: %s has cluster_b's profile, performance and authentication" % host)
+
+
 def scenario(f, hosts):
     inventory = f.inventory(range(1, hosts + 1))
     fleet_yml = f.playbook("fleet.yml")
@@ -274,15 +316,13 @@ def scenario(f, hosts):
         return sorted(address(int(h[2:])) + "/32" for h in members if h != host)
 
     print("== 1. check mode on a fresh fleet (%d hosts)" % hosts)
-    rc, printed, _ = f.ansible(fleet_yml, inventory, check=True, json_output=False)
+    rc, printed, results = f.ansible(fleet_yml, inventory, check=True)
     f.require(rc == 0, "check mode: ansible-playbook exit 0")
     for host in names:
         f.check("before: table inet migfw in network namespace %s (kernel)" % f.ns(host) in printed,
                 "check mode: --diff prints the planned table for %s" % host)
     f.check(printed.count("+    %s/32" % address(1)) == hosts - 1,
             "check mode: the printed diff adds hv1's address to each of its %d peers" % (hosts - 1))
-    rc, report, results = f.ansible(fleet_yml, inventory, check=True)
-    f.require(rc == 0, "check mode (json): exit 0")
     for host in names:
         result = results.task(APPLY_TASK).get(host, {})
         before, after = diff_texts(result)
@@ -298,7 +338,7 @@ def scenario(f, hosts):
     f.check(f.probe("out", address(1)) == "open", "before migfw: the outsider reaches hv1:%d" % PORT)
 
     print("== 2. a real run applies")
-    rc, report, results = f.ansible(fleet_yml, inventory)
+    rc, printed, results = f.ansible(fleet_yml, inventory)
     f.require(rc == 0, "apply: ansible-playbook exit 0")
     for host in names:
         result = results.task(APPLY_TASK).get(host, {})
@@ -319,7 +359,7 @@ def scenario(f, hosts):
     f.check(f.probe("out", address(1)) == "timeout", "apply: the outsider is dropped at hv1:%d" % PORT)
 
     print("== 3. a second run changes nothing")
-    rc, report, results = f.ansible(fleet_yml, inventory)
+    rc, printed, results = f.ansible(fleet_yml, inventory)
     f.require(rc == 0, "second run: exit 0")
     for host in names:
         stats = results.stats().get(host, {})
@@ -336,7 +376,7 @@ def scenario(f, hosts):
     inventory = f.inventory(range(1, new + 1))
     for check in (True, False):
         mode = "check mode" if check else "apply"
-        rc, report, results = f.ansible(fleet_yml, inventory, check=check)
+        rc, printed, results = f.ansible(fleet_yml, inventory, check=check)
         f.require(rc == 0, "%s with %s: exit 0" % (mode, new_name))
         for host in names:
             result = results.task(APPLY_TASK).get(host, {})
@@ -352,6 +392,10 @@ def scenario(f, hosts):
                     "%s: %s's diff is exactly that element" % (mode, host))
         result = results.task(APPLY_TASK).get(new_name, {})
         f.check(result.get("changed") is True, "%s: the new host %s changed" % (mode, new_name))
+        f.check(printed.count("\n+    %s/32\n" % address(new)) == hosts,
+                "%s: --diff prints +%s/32 once for each of the %d peers" % (mode, address(new), hosts))
+        f.check(printed.count('+    - { name: "%s", address: "%s" }' % (new_name, address(new))) == hosts,
+                "%s: --diff prints the new trusted.hosts entry in each peer's policy file" % mode)
     for host in names:
         f.check(f.trusted4(host) == peers(host, all_names), "after: %s trusts %s" % (host, f.trusted4(host)))
         f.check(f.probe(new_name, address(int(host[2:]))) == "open",
@@ -363,7 +407,7 @@ def scenario(f, hosts):
     print("== 5. --confirm: confirmed from a new connection; unconfirmed rolls back")
     net_a = {"migfw_trusted_networks": ["10.88.0.0/24"], "migfw_confirm_seconds": 30}
     inventory = f.inventory(range(1, new + 1), group_overrides=net_a)
-    rc, report, results = f.ansible(fleet_yml, inventory)
+    rc, printed, results = f.ansible(fleet_yml, inventory)
     f.require(rc == 0, "confirm: exit 0")
     for host in all_names:
         applied = results.task(APPLY_TASK).get(host, {})
@@ -378,7 +422,7 @@ def scenario(f, hosts):
                 "confirm: %s's apply --confirm has finished (no pending file)" % host)
     net_b = {"migfw_trusted_networks": ["10.88.0.0/24", "10.89.0.0/24"], "migfw_confirm_seconds": 3}
     inventory = f.inventory(range(1, new + 1), group_overrides=net_b)
-    rc, report, results = f.ansible(fleet_yml, inventory, extra=["--limit", "hv1", "--skip-tags", "migfw_confirm"])
+    rc, printed, results = f.ansible(fleet_yml, inventory, extra=["--limit", "hv1", "--skip-tags", "migfw_confirm"])
     applied = results.task(APPLY_TASK).get("hv1", {})
     f.check(rc == 0 and applied.get("confirm_pending") is True and "10.89.0.0/24" in f.trusted4("hv1"),
             "no confirmation: hv1 committed 10.89.0.0/24 and waits")
@@ -395,7 +439,7 @@ def scenario(f, hosts):
     nets = {"migfw_trusted_networks": ["10.88.0.0/24", "10.90.0.0/24"]}
     broken = {"hv2": {"migfw_trusted_networks": ["10.88.0.0/24", "10.90.0.1/24"]}}  # host bits set
     inventory = f.inventory(range(1, new + 1), host_overrides=broken, group_overrides=nets)
-    rc, report, results = f.ansible(f.playbook("canary.yml", serial=1), inventory)
+    rc, printed, results = f.ansible(f.playbook("canary.yml", serial=1), inventory)
     f.check(rc != 0, "canary: ansible-playbook failed (exit %d)" % rc)
     f.check("10.90.0.0/24" in f.trusted4("hv1"), "canary: hv1 (first batch) applied 10.90.0.0/24")
     failed = [(name, r) for name, hosts_ in results.tasks.items() for h, r in hosts_.items()
@@ -433,6 +477,7 @@ def main():
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     aborted = None
     try:
+        example(fleet)
         fleet.build(args.hosts + 1)
         scenario(fleet, args.hosts)
     except Failed as error:

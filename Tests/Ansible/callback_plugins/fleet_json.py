@@ -1,25 +1,30 @@
-# A stdout callback for the fleet test: one JSON document at the end of the run, with every
-# task's result per host and the play recap (ansible-core ships no JSON callback; the
-# ansible.posix one is not installed here).
+# An aggregate callback for the fleet test: writes every task's result per host and the
+# play recap as one JSON document to $FLEET_JSON_OUT at the end of the run, while the
+# default callback prints as usual (ansible-core ships no JSON callback; the ansible.posix
+# one is not installed here).
 from __future__ import annotations
 
 import json
+import os
 import time
 
 from ansible.plugins.callback import CallbackBase
 
 DOCUMENTATION = """
 name: fleet_json
-type: stdout
-short_description: every task result per host, as one JSON document
+type: aggregate
+short_description: every task result per host, as one JSON document in $FLEET_JSON_OUT
 description: Used by Tests/Ansible/fleet_test.py.
+requirements:
+  - enabled with ANSIBLE_CALLBACKS_ENABLED=fleet_json
 """
 
 
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
-    CALLBACK_TYPE = "stdout"
+    CALLBACK_TYPE = "aggregate"
     CALLBACK_NAME = "fleet_json"
+    CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self):
         super().__init__()
@@ -47,4 +52,5 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_stats(self, stats):
         summary = {host: stats.summarize(host) for host in sorted(stats.processed)}
-        print(json.dumps({"plays": [{"tasks": self.tasks}], "stats": summary}, default=str))
+        with open(os.environ["FLEET_JSON_OUT"], "w") as handle:
+            json.dump({"plays": [{"tasks": self.tasks}], "stats": summary}, handle, default=str)
