@@ -355,6 +355,8 @@ def scenario(f, hosts):
         f.check("ExecStart=%s apply -c %s" % (os.path.join(root, "usr/local/sbin/migfw"),
                                                os.path.join(root, "etc/migfw/migfw.yaml")) in unit,
                 "apply: %s's migfw.service runs the installed binary on the installed policy" % host)
+        f.check("[Service]\nEnvironment=MIGFW_PROFILES_DIR=%s\n" % os.path.join(root, "usr/share/migfw/profiles") in unit,
+                "apply: %s's migfw.service finds the profiles installed outside migfw's search path" % host)
     f.check(f.probe("hv2", address(1)) == "open", "apply: peer hv2 connects to hv1:%d" % PORT)
     f.check(f.probe("out", address(1)) == "timeout", "apply: the outsider is dropped at hv1:%d" % PORT)
 
