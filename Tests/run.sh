@@ -40,3 +40,16 @@ if [ "$(id -u)" = 0 ]; then
   bash samples/quickstart.sh > .build/quickstart.log 2>&1 || { cat .build/quickstart.log; exit 1; }
   echo "quick start (samples/quickstart.sh): ok"
 fi
+
+# The Ansible role (templates/ansible/roles/migfw): ansible-lint, the module's unit tests and,
+# as root, a simulated fleet in network namespaces driven by ansible-playbook
+# (Tests/Ansible/fleet_test.py; it uses the debug build above).
+if ! python3 -c 'import ansible, ansiblelint' 2>/dev/null; then
+  python3 -m pip install --quiet 'ansible-core==2.19.14' 'ansible-lint==26.10.1'
+fi
+export PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
+(cd templates/ansible && ANSIBLE_ROLES_PATH=roles ansible-lint --offline --profile production site.yml roles/migfw)
+python3 -m unittest discover -s Tests/Ansible -p 'test_*.py'
+if [ "$(id -u)" = 0 ]; then
+  python3 Tests/Ansible/fleet_test.py --migfw .build/debug/migfw
+fi
