@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what migfw needs, builds it and runs every test, kernel tests included.
-# Run as root: the kernel tests create throwaway network namespaces. Under CI
-# (CI=true) a skipped kernel test is a failure.
+# Needs root (the kernel tests create throwaway network namespaces): `bash Tests/run.sh`
+# as root, or as a user with sudo (it re-runs itself with sudo). Under CI (CI=true) a
+# skipped kernel test is a failure.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/become-root.sh"
+become_root "${BASH_SOURCE[0]}" "$@"
 cd "$(dirname "$0")/.."
 
 packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config python3)
