@@ -1,4 +1,5 @@
 import Netlink
+import Plan
 import Ruleset
 
 /// What the kernel holds for migfw now.
@@ -25,6 +26,8 @@ public struct StatusReport: Sendable {
     /// Whether the content still matches that digest (nil: no digest stored).
     public var digestMatches: Bool?
     public var generation: UInt32
+    /// Base chains of other tables that can drop what migfw accepts (read-only analysis).
+    public var conflicts: [ForeignConflict] = []
 }
 
 /// Reads migfw's table.
@@ -58,7 +61,19 @@ public enum StatusReader {
             sets: table.sets.map { .init(name: $0.name, keyType: $0.keyType, intervals: $0.elements.count,
                                          kernelElements: snapshot.kernelElementCounts[$0.name] ?? 0) },
             chains: table.chains.map(\.name), rules: rules, storedDigest: stored,
-            digestMatches: stored.map { $0 == RulesetDigest.digest(table) }, generation: snapshot.generation)
+            digestMatches: stored.map { $0 == RulesetDigest.digest(table) }, generation: snapshot.generation,
+            conflicts: ForeignConflicts.find(migfw: table, others: try netlink { try foreignTables(session) }))
+    }
+
+    /// The other tables of the families whose hooks migfw's traffic passes (inet, ip, ip6),
+    /// read (never written) with their sets, so port sets can be evaluated.
+    static func foreignTables(_ session: NetlinkSession) throws -> [Table] {
+        var tables: [Table] = []
+        for (family, name, flags) in try session.listTables()
+        where [.inet, .ip, .ip6].contains(family) && !(family == .inet && name == Table.migfwName) && !flags.contains(.dormant) {
+            if let snapshot = try session.readTable(family: family, name: name) { tables.append(snapshot.table) }
+        }
+        return tables
     }
 }
 

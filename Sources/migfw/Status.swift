@@ -8,7 +8,12 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show whether table inet migfw is loaded, its set sizes and rule counters.",
-        discussion: "Needs CAP_NET_ADMIN. Exit 0 ok (loaded or not), 1 kernel error."
+        discussion: """
+            Also reports base chains of other tables, on the hooks migfw's traffic passes, that \
+            can drop what migfw accepts (a drop policy, an unconditional drop, or a drop or \
+            reject rule on a migration port): a packet must be accepted by every table. Other \
+            tables are only read. Needs CAP_NET_ADMIN. Exit 0 ok (loaded or not), 1 kernel error.
+            """
     )
 
     @OptionGroup var namespace: NamespaceOptions
@@ -48,6 +53,15 @@ struct Status: ParsableCommand {
             let counter = rule.counter.map { "  [\($0.packets) packets, \($0.bytes) bytes]" } ?? ""
             lines.append("    \(rule.text)\(counter)  # handle \(rule.handle)")
         }
+        if report.conflicts.isEmpty {
+            lines.append("other tables: none can drop what migfw accepts")
+        } else {
+            lines.append("other tables that can drop what migfw accepts (a packet must pass every table):")
+            for conflict in report.conflicts {
+                lines.append("  ! table \(conflict.family.rawValue) \(conflict.table) chain \(conflict.chain) "
+                             + "(hook \(conflict.hook.rawValue), priority \(conflict.priority)): \(conflict.reason)")
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -63,8 +77,13 @@ struct Status: ParsableCommand {
         }
         let digest = report.storedDigest.map { quote(hex($0)) } ?? "null"
         let matches = report.digestMatches.map { $0 ? "true" : "false" } ?? "null"
+        let conflicts = report.conflicts.map {
+            "{\"family\":\(quote($0.family.rawValue)),\"table\":\(quote($0.table)),\"chain\":\(quote($0.chain)),"
+                + "\"hook\":\(quote($0.hook.rawValue)),\"priority\":\($0.priority),\"reason\":\(quote($0.reason))}"
+        }
         return "{\"loaded\":true,\"generation\":\(report.generation),\"digest\":\(digest),\"digest_matches\":\(matches),"
-            + "\"sets\":[\(sets.joined(separator: ","))],\"rules\":[\(rules.joined(separator: ","))]}\n"
+            + "\"sets\":[\(sets.joined(separator: ","))],\"rules\":[\(rules.joined(separator: ","))],"
+            + "\"conflicts\":[\(conflicts.joined(separator: ","))]}\n"
     }
 
     static func hex(_ value: UInt64) -> String {
