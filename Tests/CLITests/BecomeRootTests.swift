@@ -19,6 +19,14 @@ import TestSupport
             try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
             try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: url.path)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.path)
+            // Copies of the scripts, same layout: `nobody` may not read the checkout itself
+            // (a clone under /root).
+            for script in BecomeRootTests.scripts + ["Tests/become-root.sh"] {
+                let copy = url.appendingPathComponent(script)
+                try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.copyItem(at: packageRoot.appendingPathComponent(script), to: copy)
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.deletingLastPathComponent().path)
+            }
             if withSudo {
                 let sudo = bin.appendingPathComponent("sudo")
                 try Data("#!/bin/bash\nprintf '%s\\n' \"$@\" > \(record.path)\nexit 42\n".utf8).write(to: sudo)
@@ -31,16 +39,17 @@ import TestSupport
     }
 
     /// Runs `bash script arguments` as `nobody` (when we are root) with a clean environment.
-    func runAsUser(_ script: String, _ arguments: [String], path: String, extra: [String] = []) throws -> CommandResult {
+    func runAsUser(_ script: String, _ arguments: [String], in sandbox: Sandbox, extra: [String] = []) throws -> CommandResult {
+        let path = sandbox.path
         let drop = getuid() == 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
         return try run(drop + ["/usr/bin/env", "-i", "PATH=\(path)", "HOME=/tmp", "CI=true", "MIGFW_SKIP_1M=1", "UNRELATED=x"]
-            + extra + ["bash", packageRoot.appendingPathComponent(script).path] + arguments)
+            + extra + ["bash", sandbox.url.appendingPathComponent(script).path] + arguments)
     }
 
     @Test(arguments: scripts)
     func aUserWithSudoReRunsTheScriptWithSudoKeepingPathAndVariables(_ script: String) throws {
         let sandbox = try Sandbox(withSudo: true)
-        let result = try runAsUser(script, ["--an-argument"], path: sandbox.path)
+        let result = try runAsUser(script, ["--an-argument"], in: sandbox)
         // The fake sudo's exit status comes back: the script exec'd it before doing anything.
         #expect(result.status == 42, "\(result.stderr)")
         #expect(result.stderr.contains("not root: re-running with sudo"), "\(result.stderr)")
@@ -50,13 +59,13 @@ import TestSupport
         #expect(arguments.contains("MIGFW_BECAME_ROOT=1"))
         #expect(arguments.contains("CI=true") && arguments.contains("MIGFW_SKIP_1M=1"))
         #expect(!arguments.contains { $0.hasPrefix("UNRELATED=") })
-        #expect(Array(arguments.suffix(3)) == ["bash", packageRoot.appendingPathComponent(script).path, "--an-argument"])
+        #expect(Array(arguments.suffix(3)) == ["bash", sandbox.url.appendingPathComponent(script).path, "--an-argument"])
     }
 
     @Test(arguments: scripts)
     func aUserWithoutSudoGetsAClearError(_ script: String) throws {
         let sandbox = try Sandbox(withSudo: false)
-        let result = try runAsUser(script, [], path: sandbox.path)
+        let result = try runAsUser(script, [], in: sandbox)
         #expect(result.status == 1)
         #expect(result.stderr.contains("run it as root") && result.stderr.contains("sudo is not installed"), "\(result.stderr)")
     }
@@ -64,7 +73,7 @@ import TestSupport
     @Test(arguments: scripts)
     func sudoThatDoesNotMakeRootStopsInsteadOfLooping(_ script: String) throws {
         let sandbox = try Sandbox(withSudo: true)
-        let result = try runAsUser(script, [], path: sandbox.path, extra: ["MIGFW_BECAME_ROOT=1"])
+        let result = try runAsUser(script, [], in: sandbox, extra: ["MIGFW_BECAME_ROOT=1"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("still not root after sudo"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.record.path))
@@ -76,7 +85,7 @@ import TestSupport
         let probe = sandbox.url.appendingPathComponent("probe.sh")
         try Data("""
             set -euo pipefail
-            source \(packageRoot.appendingPathComponent("Tests/become-root.sh").path)
+            source \(sandbox.url.appendingPathComponent("Tests/become-root.sh").path)
             become_root "${BASH_SOURCE[0]}" "$@"
             echo "ran as $(id -u) with: $*"
 
