@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs what migfw needs, builds it and runs every test, kernel tests included.
-# Run as root: the kernel tests create throwaway network namespaces. Under CI
-# (CI=true) a skipped kernel test is a failure.
+# Needs root (the kernel tests create throwaway network namespaces): `bash Tests/run.sh`
+# as root, or as a user with sudo (it re-runs itself with sudo). Under CI (CI=true) a
+# skipped kernel test is a failure.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/become-root.sh"
+become_root "${BASH_SOURCE[0]}" "$@"
 cd "$(dirname "$0")/.."
 
-packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config python3)
+# dpkg-dev, lintian, man-db, systemd (systemd-analyze), binutils: the package test (Tests/package.sh).
+packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config python3 dpkg-dev lintian man-db systemd binutils)
 missing=0
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing=1
@@ -39,6 +43,9 @@ swift test --skip-build
 if [ "$(id -u)" = 0 ]; then
   bash samples/quickstart.sh > .build/quickstart.log 2>&1 || { cat .build/quickstart.log; exit 1; }
   echo "quick start (samples/quickstart.sh): ok"
+  # The Debian package: build, lintian, dpkg -i, checks, dpkg --purge (Tests/package.sh).
+  bash Tests/package.sh > .build/package.log 2>&1 || { cat .build/package.log; exit 1; }
+  grep '^package.sh:' .build/package.log
 fi
 
 # The Ansible role (templates/ansible/roles/migfw): ansible-lint, the module's unit tests and,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # migfw quick start: its main job, end to end, safely, in throwaway network namespaces.
 #
-#   sudo bash samples/quickstart.sh
+#   bash samples/quickstart.sh
 #
+# as root, or as a user with sudo (it re-runs itself with sudo, keeping PATH).
 # Installs the system packages it needs, builds migfw, builds a testbed (a hypervisor with
 # a migration NIC mig0 on a segment of trusted and untrusted peers; Tests/Testbed/testbed.sh),
 # shows `migfw plan`, applies a libvirt policy inside the hypervisor namespace, shows a trusted
@@ -10,6 +11,8 @@
 # Every migfw and nft command runs with --netns / ip netns exec: the host's own firewall is
 # never touched. Exit 0 only if everything went as shown.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../Tests/become-root.sh"
+become_root "${BASH_SOURCE[0]}" "$@"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TESTBED_SH="$ROOT/Tests/Testbed/testbed.sh"

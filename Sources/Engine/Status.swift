@@ -1,4 +1,5 @@
 import Netlink
+import Plan
 import Ruleset
 
 /// What the kernel holds for migfw now.
@@ -27,6 +28,8 @@ public struct StatusReport: Sendable {
     public var generation: UInt32
     /// What keeps the host unprotected although the table is loaded (``ProtectionAlert``).
     public var alerts: [ProtectionAlert] = []
+    /// Base chains of other tables that can drop what migfw accepts (read-only analysis).
+    public var conflicts: [ForeignConflict] = []
 }
 
 /// Reads migfw's table.
@@ -62,7 +65,19 @@ public enum StatusReader {
             chains: table.chains.map(\.name), rules: rules, storedDigest: stored,
             digestMatches: stored.map { $0 == RulesetDigest.digest(table) }, generation: snapshot.generation,
             alerts: try ProtectionAlerts.check(interfaces: table.interfaceNames, tableLoaded: true,
-                                               stateDirectory: stateDirectory, namespace: namespace))
+                                               stateDirectory: stateDirectory, namespace: namespace),
+            conflicts: ForeignConflicts.find(migfw: table, others: try netlink { try foreignTables(session) }))
+    }
+
+    /// The other tables of the families whose hooks migfw's traffic passes (inet, ip, ip6),
+    /// read (never written) with their sets, so port sets can be evaluated.
+    static func foreignTables(_ session: NetlinkSession) throws -> [Table] {
+        var tables: [Table] = []
+        for (family, name, flags) in try session.listTables()
+        where [.inet, .ip, .ip6].contains(family) && !(family == .inet && name == Table.migfwName) && !flags.contains(.dormant) {
+            if let snapshot = try session.readTable(family: family, name: name) { tables.append(snapshot.table) }
+        }
+        return tables
     }
 }
 

@@ -3,15 +3,16 @@ import Ruleset
 
 /// How set elements are written in plan output.
 ///
-/// An address interval is written as its CIDR cover (usually one prefix; an interval that
-/// is not aligned to one prefix lists several, comma-separated); a port interval as `P` or
-/// `P-Q`.
+/// An address interval that is one prefix is written as that prefix; any other as its bounds
+/// with the size of its CIDR cover, as the policy's author thinks of it (a /24 minus its
+/// first two addresses: `192.168.10.2-192.168.10.255 (7 CIDRs)`); the exact cover is in
+/// ``cidrs(_:at:)`` and in `plan --json`. A port interval is `P` or `P-Q`.
 public enum ElementText {
     /// The text of the element at `index`.
     public static func text(_ elements: SetElements, at index: Int) -> String {
         switch elements {
-        case .ipv4(let ranges): ranges[index].cidrs.map(\.description).joined(separator: ", ")
-        case .ipv6(let ranges): ranges[index].cidrs.map(\.description).joined(separator: ", ")
+        case .ipv4(let ranges): intervalText(ranges[index])
+        case .ipv6(let ranges): intervalText(ranges[index])
         case .ports(let ranges): portText(ranges[index])
         case .unknown(_, _, let keys): RuleText.hex(keys[index])
         }
@@ -39,6 +40,12 @@ public enum ElementText {
         case .ipv6(let ranges): ranges[index].cidrs.map(\.description)
         case .ports, .unknown: nil
         }
+    }
+
+    static func intervalText<Address>(_ range: AddressRange<Address>) -> String {
+        let cidrs = range.cidrs
+        if cidrs.count == 1 { return cidrs[0].description }
+        return "\(range.lower)-\(range.upper) (\(grouped(cidrs.count)) CIDRs)"
     }
 
     static func portText(_ range: ClosedRange<UInt16>) -> String {

@@ -96,7 +96,7 @@ final class PolicyDecoder {
         }
         guard let name = reader.string(node, path: "profile") else { return nil }
         let known = profiles.names
-        guard let file = profiles.path(for: name) else {
+        guard let source = profiles.source(for: name) else {
             let list = known.isEmpty ? "none found in \(profiles.directories.joined(separator: ", "))" : known.joined(separator: ", ")
             let hint = Suggestion.closest(to: name, among: known).map { "did you mean '\($0)'? (known profiles: \(list))" }
                 ?? "known profiles: \(list)"
@@ -105,9 +105,9 @@ final class PolicyDecoder {
         }
         let definition: ProfileDefinition
         do {
-            definition = try ProfileCatalog.read(name: name, path: file)
+            definition = try profiles.read(name: name, source: source)
         } catch {
-            reader.error("profile", node, "profile: the profile file \(file) is invalid")
+            reader.error("profile", node, "profile: the profile file \(source) is invalid")
             extraFindings += error.findings
             return nil
         }

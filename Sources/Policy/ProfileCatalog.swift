@@ -6,49 +6,53 @@ public struct ProfileDefinition: Hashable, Sendable {
     public var profile: Profile
     /// Named performance options and the extra ports each opens (Hyper-V: `smb` adds TCP 445).
     public var performanceOptions: [String: [MigrationPort]]
-    /// The file it was read from.
-    public var path: String
+    /// Where it was read from: a file or the built-in text.
+    public var source: ProfileSource
 }
 
-/// Finds and reads hypervisor profiles (`NAME.yaml`) from a list of directories; for each
-/// name the first directory that has it wins, so `/etc/migfw/profiles` overrides the
-/// packaged ones and a user can add a profile without a rebuild.
+/// Where a profile definition comes from.
+public enum ProfileSource: Hashable, Sendable, CustomStringConvertible {
+    /// A `NAME.yaml` file in one of the catalog's directories.
+    case file(String)
+    /// The text compiled into the binary (templates/profiles at build time).
+    case builtin
+
+    public var description: String {
+        switch self {
+        case .file(let path): path
+        case .builtin: "built-in"
+        }
+    }
+}
+
+/// Finds and reads hypervisor profiles: `NAME.yaml` files in a list of directories, then the
+/// built-in ones compiled into the binary. For each name the first directory that has it
+/// wins over later ones and over the built-in profile, so `/etc/migfw/profiles` overrides
+/// or adds profiles without a rebuild, and a binary copied alone to a host still knows the
+/// built-in ones.
 public struct ProfileCatalog: Sendable {
     public var directories: [String]
+    /// Built-in profiles: name -> YAML text.
+    public var builtins: [String: String]
 
-    public init(directories: [String]) {
+    public init(directories: [String], builtins: [String: String] = ProfileCatalog.builtinTexts) {
         self.directories = directories
+        self.builtins = builtins
     }
+
+    /// The profiles compiled into the binary, name -> YAML text.
+    public static var builtinTexts: [String: String] { BuiltinProfiles.texts }
 
     /// `$MIGFW_PROFILES_DIR`, `/etc/migfw/profiles`, `/usr/share/migfw/profiles`, then the
-    /// first `templates/profiles` above the executable (the development build and the tests).
+    /// built-in profiles.
     public static var standard: ProfileCatalog {
-        ProfileCatalog(directories: standardDirectories(
-            environment: ProcessInfo.processInfo.environment, executable: executablePath()))
+        ProfileCatalog(directories: standardDirectories(environment: ProcessInfo.processInfo.environment))
     }
 
-    public static func standardDirectories(environment: [String: String], executable: String?) -> [String] {
+    public static func standardDirectories(environment: [String: String]) -> [String] {
         var directories: [String] = []
         if let override = environment["MIGFW_PROFILES_DIR"], !override.isEmpty { directories.append(override) }
-        directories += ["/etc/migfw/profiles", "/usr/share/migfw/profiles"]
-        if let executable {
-            var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
-            while url.path != "/" && !url.path.isEmpty {
-                let candidate = url.appendingPathComponent("templates/profiles").path
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
-                    directories.append(candidate)
-                    break
-                }
-                url.deleteLastPathComponent()
-            }
-        }
-        return directories
-    }
-
-    private static func executablePath() -> String? {
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
-        return Bundle.main.executablePath
+        return directories + ["/etc/migfw/profiles", "/usr/share/migfw/profiles"]
     }
 
     /// Profile names are plain words, so a name can never walk out of the directory.
@@ -59,7 +63,7 @@ public struct ProfileCatalog: Sendable {
 
     /// Every profile name found, sorted.
     public var names: [String] {
-        var names = Set<String>()
+        var names = Set(builtins.keys.filter(Self.isValidName))
         for directory in directories {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             for entry in entries where entry.hasSuffix(".yaml") {
@@ -80,9 +84,35 @@ public struct ProfileCatalog: Sendable {
         return nil
     }
 
+    /// Where the definition of `name` comes from: the first directory's file, else the
+    /// built-in text.
+    public func source(for name: String) -> ProfileSource? {
+        if let path = path(for: name) { return .file(path) }
+        return Self.isValidName(name) && builtins[name] != nil ? .builtin : nil
+    }
+
+    /// Reads and checks the definition of `name` from `source`.
+    public func read(name: String, source: ProfileSource) throws(PolicyError) -> ProfileDefinition {
+        switch source {
+        case .file(let path):
+            return try Self.read(name: name, path: path)
+        case .builtin:
+            guard let text = builtins[name] else {
+                throw PolicyError([Finding(id: "profile", severity: .error,
+                                           location: SourceLocation(file: "built-in:\(name)", line: 1, column: 1),
+                                           message: "no built-in profile '\(name)'")])
+            }
+            return try Self.parse(name: name, source: SourceText(path: "built-in:\(name)", text: text), origin: .builtin)
+        }
+    }
+
     /// Reads and checks the profile file at `path`, as strictly as a policy.
     public static func read(name: String, path: String) throws(PolicyError) -> ProfileDefinition {
         let source = try SourceText.read(path: path, limit: 64 * 1024, what: "the profile file")
+        return try parse(name: name, source: source, origin: .file(path))
+    }
+
+    static func parse(name: String, source: SourceText, origin: ProfileSource) throws(PolicyError) -> ProfileDefinition {
         let document = try YAMLDocument.compose(source)
         let reader = NodeReader(document: document)
         var ports: [MigrationPort] = []
@@ -106,6 +136,6 @@ public struct ProfileCatalog: Sendable {
         }
         if !reader.findings.isEmpty { throw PolicyError(reader.findings) }
         return ProfileDefinition(profile: Profile(name: name, summary: summary, ports: ports),
-                                 performanceOptions: options, path: path)
+                                 performanceOptions: options, source: origin)
     }
 }

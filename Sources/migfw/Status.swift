@@ -11,8 +11,11 @@ struct Status: ParsableCommand {
         discussion: """
             Needs CAP_NET_ADMIN. ALERT lines (JSON: "alerts") name what keeps the host \
             unprotected although the table is loaded: an interface the rules match that does \
-            not exist, an `apply --confirm` killed before it was confirmed or rolled back. \
-            Exit 0 ok (loaded or not, alerts or not), 1 kernel error.
+            not exist, an `apply --confirm` killed before it was confirmed or rolled back. Also \
+            reports base chains of other tables, on the hooks migfw's traffic passes, that \
+            can drop what migfw accepts (a drop policy, an unconditional drop, or a drop or \
+            reject rule on a migration port): a packet must be accepted by every table. Other \
+            tables are only read. Exit 0 ok (loaded or not, alerts or not), 1 kernel error.
             """
     )
 
@@ -54,6 +57,15 @@ struct Status: ParsableCommand {
             let counter = rule.counter.map { "  [\($0.packets) packets, \($0.bytes) bytes]" } ?? ""
             lines.append("    \(rule.text)\(counter)  # handle \(rule.handle)")
         }
+        if report.conflicts.isEmpty {
+            lines.append("other tables: none can drop what migfw accepts")
+        } else {
+            lines.append("other tables that can drop what migfw accepts (a packet must pass every table):")
+            for conflict in report.conflicts {
+                lines.append("  ! table \(conflict.family.rawValue) \(conflict.table) chain \(conflict.chain) "
+                             + "(hook \(conflict.hook.rawValue), priority \(conflict.priority)): \(conflict.reason)")
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -69,10 +81,15 @@ struct Status: ParsableCommand {
         }
         let digest = report.storedDigest.map { quote(hex($0)) } ?? "null"
         let matches = report.digestMatches.map { $0 ? "true" : "false" } ?? "null"
+        let conflicts = report.conflicts.map {
+            "{\"family\":\(quote($0.family.rawValue)),\"table\":\(quote($0.table)),\"chain\":\(quote($0.chain)),"
+                + "\"hook\":\(quote($0.hook.rawValue)),\"priority\":\($0.priority),\"reason\":\(quote($0.reason))}"
+        }
         let alerts = report.alerts.map { "{\"kind\":\(quote($0.kind)),\"message\":\(quote($0.description))}" }
         return "{\"loaded\":true,\"generation\":\(report.generation),\"digest\":\(digest),\"digest_matches\":\(matches),"
             + "\"alerts\":[\(alerts.joined(separator: ","))],"
-            + "\"sets\":[\(sets.joined(separator: ","))],\"rules\":[\(rules.joined(separator: ","))]}\n"
+            + "\"sets\":[\(sets.joined(separator: ","))],\"rules\":[\(rules.joined(separator: ","))],"
+            + "\"conflicts\":[\(conflicts.joined(separator: ","))]}\n"
     }
 
     static func hex(_ value: UInt64) -> String {

@@ -24,9 +24,55 @@ import Testing
         #expect(!text.contains("\u{1B}["))
     }
 
-    @Test func unalignedIntervalShowsItsCIDRCover() {
+    @Test func unalignedIntervalShowsItsBoundsAndCIDRCount() {
         let range = AddressRange(lower: IPv4Address(10, 0, 0, 0), upper: IPv4Address(10, 0, 1, 127))!
-        #expect(ElementText.text(.ipv4([range]), at: 0) == "10.0.0.0/24, 10.0.1.0/25")
+        #expect(ElementText.text(.ipv4([range]), at: 0) == "10.0.0.0-10.0.1.127 (2 CIDRs)")
+        #expect(ElementText.cidrs(.ipv4([range]), at: 0) == ["10.0.0.0/24", "10.0.1.0/25"])
+    }
+
+    /// A /24 minus its first address .1 (the router): .0 alone and .2-.255, seven CIDRs.
+    static let ipv4Minus1: [AddressRange<IPv4Address>] = [
+        AddressRange(lower: IPv4Address(192, 168, 10, 0), upper: IPv4Address(192, 168, 10, 0))!,
+        AddressRange(lower: IPv4Address(192, 168, 10, 2), upper: IPv4Address(192, 168, 10, 255))!,
+    ]
+    /// A /64 minus ::1: ::0 alone and ::2 to the end of the /64, 63 CIDRs.
+    static let ipv6Minus1: [AddressRange<IPv6Address>] = {
+        let base: UInt128 = 0x2001_0db8_0010_0000 << 64
+        return [
+            AddressRange(lower: IPv6Address(bits: base), upper: IPv6Address(bits: base))!,
+            AddressRange(lower: IPv6Address(bits: base + 2), upper: IPv6Address(bits: base + UInt128(UInt64.max)))!,
+        ]
+    }()
+
+    @Test func aNetworkMinusOneAddressReadsAsTheAuthorWroteIt() {
+        var want = desired
+        want.sets[0].elements = .ipv4(Self.ipv4Minus1)
+        want.sets[1].elements = .ipv6(Self.ipv6Minus1)
+        let text = plain.render(Planner.plan(desired: want, actual: nil))
+        #expect(text.contains("    + 192.168.10.0/32\n    + 192.168.10.2-192.168.10.255 (7 CIDRs)\n"), "\(text)")
+        #expect(text.contains("    + 2001:db8:10::/128\n    + 2001:db8:10::2-2001:db8:10:0:ffff:ffff:ffff:ffff (63 CIDRs)\n"), "\(text)")
+        #expect(!text.contains("192.168.10.2/31"))
+    }
+
+    @Test func jsonStaysExactCIDRs() throws {
+        var want = desired
+        want.sets[0].elements = .ipv4(Self.ipv4Minus1)
+        want.sets[1].elements = .ipv6(Self.ipv6Minus1)
+        let json = PlanJSON.render(Planner.plan(desired: want, actual: nil))
+        #expect(json.contains("\"192.168.10.2/31\",\"192.168.10.4/30\",\"192.168.10.8/29\",\"192.168.10.16/28\",\"192.168.10.32/27\",\"192.168.10.64/26\",\"192.168.10.128/25\""), "\(json)")
+        #expect(json.contains("\"2001:db8:10::2/127\"") && json.contains("\"2001:db8:10:0:8000::/65\""), "\(json)")
+        #expect(!json.contains("CIDRs)"))
+    }
+
+    @Test func longListsOfIntervalsStillFold() {
+        var want = desired
+        // 25 intervals of two addresses each, none one prefix: 10.0.0.1-10.0.0.2, ...
+        want.sets[0].elements = .ipv4((0..<UInt32(25)).map { index in
+            AddressRange(lower: IPv4Address(bits: 0x0A00_0001 + 4 * index), upper: IPv4Address(bits: 0x0A00_0002 + 4 * index))!
+        })
+        let folded = plain.render(Planner.plan(desired: want, actual: desired))
+        #expect(folded.contains("    + 10.0.0.1-10.0.0.2 (2 CIDRs)\n"))
+        #expect(folded.contains("… 15 more (--verbose lists all)"))
     }
 
     @Test func longListsFoldUnlessVerbose() {

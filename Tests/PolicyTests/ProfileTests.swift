@@ -20,15 +20,53 @@ import Testing
     }
 
     @Test func searchPathOrder() {
-        let directories = ProfileCatalog.standardDirectories(
-            environment: ["MIGFW_PROFILES_DIR": "/opt/mine"],
-            executable: Repo.root.appendingPathComponent(".build/debug/migfw").path)
-        #expect(directories == [
-            "/opt/mine", "/etc/migfw/profiles", "/usr/share/migfw/profiles",
-            Repo.root.appendingPathComponent("templates/profiles").path,
-        ])
-        #expect(ProfileCatalog.standardDirectories(environment: [:], executable: "/nonexistent/bin/migfw")
+        #expect(ProfileCatalog.standardDirectories(environment: ["MIGFW_PROFILES_DIR": "/opt/mine"])
+            == ["/opt/mine", "/etc/migfw/profiles", "/usr/share/migfw/profiles"])
+        #expect(ProfileCatalog.standardDirectories(environment: [:])
             == ["/etc/migfw/profiles", "/usr/share/migfw/profiles"])
+    }
+
+    /// The compiled-in texts are exactly templates/profiles (templates/embed-profiles.sh).
+    @Test func builtinProfilesAreTheTemplateFilesByteForByte() throws {
+        let directory = Repo.root.appendingPathComponent("templates/profiles")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
+        var texts: [String: String] = [:]
+        for file in files {
+            texts[String(file.dropLast(5))] = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+        }
+        #expect(!texts.isEmpty)
+        #expect(Set(ProfileCatalog.builtinTexts.keys) == Set(texts.keys),
+                "run templates/embed-profiles.sh after adding or removing a profile")
+        for (name, text) in texts {
+            #expect(ProfileCatalog.builtinTexts[name] == text, "built-in '\(name)' differs: run templates/embed-profiles.sh")
+        }
+    }
+
+    @Test func builtinProfilesResolveWithNoDirectory() throws {
+        let catalog = ProfileCatalog(directories: ["/nonexistent/migfw-profiles"])
+        #expect(catalog.names == ["custom", "hyperv", "libvirt", "proxmox", "vmware", "xen"])
+        #expect(catalog.source(for: "libvirt") == .builtin)
+        #expect(catalog.source(for: "nosuch") == nil)
+        #expect(catalog.source(for: "../etc/passwd") == nil)
+        let libvirt = try catalog.read(name: "libvirt", source: .builtin)
+        #expect(libvirt.profile.ports.map(\.description) == ["tcp/49152-49215", "tcp/16514", "tcp/16509"])
+        #expect(libvirt.source == .builtin)
+        let hyperv = try catalog.read(name: "hyperv", source: .builtin)
+        #expect(hyperv.performanceOptions["smb"]?.map(\.description) == ["tcp/445"])
+        // Without built-ins and directories nothing is known.
+        #expect(ProfileCatalog(directories: [], builtins: [:]).names.isEmpty)
+    }
+
+    @Test func aFileOverridesTheBuiltinAndAddsNewNames() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("vmware.yaml", "summary: vMotion on a non-default port\nports: [8100]\n")
+        try scratch.write("inhouse.yaml", "summary: in-house\nports: [9000]\n")
+        let catalog = ProfileCatalog(directories: [scratch.url.path])
+        let path = scratch.url.appendingPathComponent("vmware.yaml").path
+        #expect(catalog.source(for: "vmware") == .file(path))
+        #expect(try catalog.read(name: "vmware", source: .file(path)).profile.ports.map(\.description) == ["tcp/8100"])
+        #expect(catalog.source(for: "xen") == .builtin)
+        #expect(catalog.names == ["custom", "hyperv", "inhouse", "libvirt", "proxmox", "vmware", "xen"])
     }
 
     @Test func anEarlierDirectoryOverridesALaterOne() throws {

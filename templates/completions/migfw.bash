@@ -173,13 +173,13 @@ _migfw() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    check|aggregate|compile|plan|apply|confirm|reconcile|status|delete|render|help)
+    check|aggregate|compile|plan|apply|confirm|reconcile|status|delete|render|profiles|help)
         # Offer subcommand argument completions
         "_migfw_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'check aggregate compile plan apply confirm reconcile status delete render help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'check aggregate compile plan apply confirm reconcile status delete render profiles help' -- "${cur}"))
         ;;
     esac
 }
@@ -402,6 +402,14 @@ _migfw_render() {
         return
         ;;
     esac
+}
+
+_migfw_profiles() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __migfw_offer_flags_options 0
 }
 
 _migfw_help() {

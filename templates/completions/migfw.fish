@@ -42,6 +42,8 @@ function __migfw_parse_tokens -S
             __migfw_parse_subcommand 0 'netns=' 'lock-file=' 'lock-timeout=' 'version' 'h/help'
         case 'render'
             __migfw_parse_subcommand 0 'c/config=' 'target=' 'o/output=' 'version' 'h/help'
+        case 'profiles'
+            __migfw_parse_subcommand 0 'version' 'h/help'
         case 'help'
             __migfw_parse_subcommand -r 1 'version'
         end
@@ -109,6 +111,7 @@ complete -c 'migfw' -n '__migfw_should_offer_completions_for_positional "migfw" 
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_positional "migfw" -eq 1' -fa 'status' -d 'Show whether table inet migfw is loaded, its set sizes and rule counters.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_positional "migfw" -eq 1' -fa 'delete' -d 'Remove table inet migfw (and nothing else) from the kernel.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_positional "migfw" -eq 1' -fa 'render' -d 'Write the policy as an idempotent PowerShell script for Windows. Needs no privileges.'
+complete -c 'migfw' -n '__migfw_should_offer_completions_for_positional "migfw" -eq 1' -fa 'profiles' -d 'List the known hypervisor profiles, their ports and where each comes from.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_positional "migfw" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw check" c config' -s 'c' -l 'config' -d 'The policy file.' -rfa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw check" json' -l 'json' -d 'Print the findings as JSON for programs.'
@@ -172,4 +175,6 @@ complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "m
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw render" o output' -s 'o' -l 'output' -d 'Write the script to this file instead of standard output.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'ps1\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw render" version' -l 'version' -d 'Show the version.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw render" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw profiles" version' -l 'version' -d 'Show the version.'
+complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw profiles" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw help" version' -l 'version' -d 'Show the version.'
