@@ -46,8 +46,8 @@ struct Profiles: ParsableCommand {
         }.joined(separator: "\n") + "\n"
         try StandardOutput.write(output)
         if !errors.isEmpty {
-            FileHandle.standardError.write(Data(errors.utf8))
-            throw ExitCode(2)
+            printError(errors.hasSuffix("\n") ? String(errors.dropLast()) : errors)
+            throw ExitCode.invalidInput
         }
     }
 }
