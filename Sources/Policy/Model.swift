@@ -159,6 +159,9 @@ public struct Policy: Hashable, Sendable {
     /// The profile's performance option when it has some (Hyper-V: `tcpip`, `compression`,
     /// `smb`); its extra ports are already part of `profile`.
     public var performance: Located<String>? = nil
+    /// Gateway mode's settings; nil in host mode (the default, and every v1 policy without
+    /// `mode: gateway`).
+    public var gateway: GatewayOptions? = nil
 
     public init(
         path: String, version: Int, interface: Located<String>, profile: Located<Profile>,

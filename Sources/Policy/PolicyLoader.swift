@@ -16,6 +16,7 @@ public enum PolicyLoader {
     static let topLevelKeys = [
         "version", "interface", "profile", "performance", "ports", "dedicated", "egress",
         "authentication", "trusted", "exclude", "log", "allow_broad",
+        "mode", "gateway", "protected",
     ]
 
     /// Reads the policy at `path`, finding profiles through ``ProfileCatalog/standard``.

@@ -7,7 +7,8 @@ public enum RuleDecoder {
     /// The statements of `expressions`, or nil when they are not one of the known idioms.
     public static func statements(_ expressions: [Expression]) -> [Statement]? {
         var reader = Reader(expressions: expressions)
-        guard let statements = reader.readAll(), Statement.lowered(statements) == expressions else { return nil }
+        guard let statements = reader.readAll(),
+              Statement.lowered(statements, family: reader.bridge ? .bridge : .inet) == expressions else { return nil }
         return statements
     }
 
@@ -17,6 +18,8 @@ public enum RuleDecoder {
         // Dependencies seen but not yet consumed by a payload load.
         var nfproto: UInt8?
         var l4proto: UInt8?
+        /// An EtherType dependency (`meta protocol`) was read: the rule is a bridge table's.
+        var bridge = false
 
         init(expressions: [Expression]) { self.expressions = expressions }
 
@@ -43,6 +46,13 @@ public enum RuleDecoder {
                 case .meta(.nfproto, .reg1):
                     guard nfproto == nil, case .cmp(.eq, .reg1, let data)? = peek(1), data.count == 1 else { return nil }
                     nfproto = data[0]
+                    index += 2
+                    continue
+                case .meta(.protocol, .reg1):
+                    guard nfproto == nil, case .cmp(.eq, .reg1, let data)? = peek(1),
+                          let value = LoweringContext.nfproto(etherType: data) else { return nil }
+                    nfproto = value
+                    bridge = true
                     index += 2
                     continue
                 case .meta(.l4proto, .reg1):
