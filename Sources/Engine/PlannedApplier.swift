@@ -37,6 +37,9 @@ public final class PlannedApplier {
     }
 
     public let namespace: String?
+    /// The family of migfw's table this applier reads and writes (`inet`, or `bridge` for a
+    /// bridged gateway): the desired table's.
+    public let family: TableFamily
     public let statePath: String
     /// The namespace's identity (``ApplyState/namespaceID(_:)``), read once when the session
     /// was opened in it.
@@ -55,8 +58,9 @@ public final class PlannedApplier {
 
     private let session: NetlinkSession
 
-    public init(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory) throws {
+    public init(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory, family: TableFamily = .inet) throws {
         self.namespace = namespace
+        self.family = family
         statePath = ApplyState.path(directory: stateDirectory, namespace: namespace)
         session = try netlink { try NetlinkSession(namespace: namespace) }
         namespaceID = ApplyState.namespaceID(namespace)
@@ -65,7 +69,7 @@ public final class PlannedApplier {
     // MARK: - Reading
 
     /// Whether the kernel holds migfw's table.
-    public func tableExists() throws -> Bool { try netlink { try session.tableExists() } }
+    public func tableExists() throws -> Bool { try netlink { try session.tableExists(family: family) } }
 
     /// The kernel's ruleset generation id.
     public func generation() throws -> UInt32 { try netlink { try session.generation() } }
@@ -101,7 +105,7 @@ public final class PlannedApplier {
     /// generation id moved while reading) is read again.
     public func snapshot(allowState: Bool = true) throws -> Snapshot {
         return try netlink {
-            if allowState, let light = try session.readTable(elements: false),
+            if allowState, let light = try session.readTable(family: family, elements: false),
                let state = currentState(generation: light.generation),
                let table = Self.filling(light.table, from: state) {
                 return Snapshot(table: table, generation: light.generation, fromState: true)
@@ -111,7 +115,7 @@ public final class PlannedApplier {
             for _ in 0..<maxAttempts {
                 do {
                     let before = try session.generation()
-                    let full = try session.readTable()
+                    let full = try session.readTable(family: family)
                     let snapshot = Snapshot(table: full?.table, generation: full?.generation ?? before, fromState: false)
                     if try session.generation() == snapshot.generation { return snapshot }
                     last = snapshot
@@ -150,6 +154,7 @@ public final class PlannedApplier {
     /// record behind (a rollback: what it restores is not migfw's own policy, and a record
     /// would excuse the foreign addresses in it from the intrusion check).
     public func apply(_ desired: Table, allowState: Bool = true, verify: Bool = true, record: Bool = true) throws -> Result {
+        precondition(desired.family == family, "an applier of table \(family.rawValue) migfw was given a \(desired.family.rawValue) table")
         var first: Snapshot?
         var trustState = allowState
         var retried = 0.0
@@ -229,13 +234,13 @@ public final class PlannedApplier {
         guard let table = previous.table else {
             for attempt in 1...maxAttempts {
                 let generation = try self.generation()
-                guard try netlink({ try session.tableExists() }) else {
+                guard try netlink({ try session.tableExists(family: family) }) else {
                     ApplyState.forget(path: statePath)
                     let empty = Planner.plan(desired: Table(), actual: Table())
                     return Result(plan: empty, previous: previous, attempts: attempt, committed: false)
                 }
                 do {
-                    _ = try netlink { try session.send(Batch.delete(), expectedGeneration: generation) }
+                    _ = try netlink { try session.send(Batch.delete(family: family), expectedGeneration: generation) }
                     ApplyState.forget(path: statePath)
                     let plan = Planner.plan(desired: Table(), actual: Table())
                     return Result(plan: plan, previous: previous, attempts: attempt, committed: true)
@@ -270,7 +275,7 @@ public final class PlannedApplier {
     /// Cheap read-back of everything but the elements (chains, rules, set definitions); the
     /// elements are covered by the all-or-nothing commit and by reconcile's full check.
     private func verifyStructure(_ desired: Table) throws {
-        guard let light = try netlink({ try session.readTable(elements: false) }) else {
+        guard let light = try netlink({ try session.readTable(family: desired.family, elements: false) }) else {
             throw OperationError.verifyFailed("table \(desired.family.rawValue) \(desired.name) is missing")
         }
         // A table left dormant (flags dormant: nothing hooked) would be a firewall switched off.

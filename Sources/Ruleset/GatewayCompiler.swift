@@ -43,7 +43,15 @@ extension RulesetCompiler {
         func rule(_ statements: [Statement]) -> Rule { Rule(Statement.lowered(statements, family: family)) }
         func match(_ field: MatchField, _ set: String) -> Statement { .match(Match(field, .set(set))) }
         var rules: [Rule] = []
-        if family != .bridge {
+        if family == .bridge {
+            // The stack takes one 802.1Q/802.1ad tag off before the bridge looks, so the rules
+            // below see a single-tagged frame's IP header. A frame still tagged here carries a
+            // second tag (QinQ): its addresses and ports are out of reach, so it is dropped,
+            // counted, rather than passed unseen.
+            for tag: [UInt8] in [[0x81, 0x00], [0x88, 0xa8]] {
+                rules += dropRules(policy, condition: [.match(Match(.metaProtocol, .value(tag)))], family: family)
+            }
+        } else {
             // Replies and related ICMP of flows accepted below; other flows are untouched either way.
             rules.append(rule([.match(Match(.ctState, .ctState([.established, .related]))), .verdict(.accept)]))
         }

@@ -13,7 +13,7 @@ extension MatchField {
     /// The payload location; nil for the fields that are not in the packet (meta, ct).
     var payload: PayloadField? {
         switch self {
-        case .iifname, .oifname, .ctState: nil
+        case .iifname, .oifname, .ctState, .metaProtocol: nil
         case .ipSaddr: PayloadField(base: .network, offset: 12, length: 4, nfproto: 2)
         case .ipDaddr: PayloadField(base: .network, offset: 16, length: 4, nfproto: 2)
         case .ip6Saddr: PayloadField(base: .network, offset: 8, length: 16, nfproto: 10)
@@ -33,6 +33,7 @@ extension MatchField {
         switch self {
         case .iifname, .oifname: Match.interfaceNameSize
         case .ctState: 4
+        case .metaProtocol: 2
         default: Int(payload!.length)
         }
     }
@@ -106,6 +107,8 @@ extension Match {
                 .meta(field == .iifname ? .iifname : .oifname, dreg: .reg1),
                 .cmp(negated ? .neq : .eq, sreg: .reg1, data: Match.paddedInterfaceName(name)),
             ]
+        case (.metaProtocol, .value(let bytes)):
+            return [.meta(.protocol, dreg: .reg1), .cmp(negated ? .neq : .eq, sreg: .reg1, data: bytes)]
         case (.ctState, .ctState(let state)):
             precondition(!negated, "`ct state !=` is not a flag match")
             let zero: [UInt8] = [0, 0, 0, 0]

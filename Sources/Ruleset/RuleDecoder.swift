@@ -49,12 +49,19 @@ public enum RuleDecoder {
                     index += 2
                     continue
                 case .meta(.protocol, .reg1):
-                    guard nfproto == nil, case .cmp(.eq, .reg1, let data)? = peek(1),
-                          let value = LoweringContext.nfproto(etherType: data) else { return nil }
-                    nfproto = value
-                    bridge = true
+                    guard case .cmp(let op, .reg1, let data)? = peek(1), data.count == 2 else { return nil }
+                    // An IP EtherType right before a network-header load is that load's
+                    // dependency (a bridge table's); anything else is a match of its own.
+                    if op == .eq, nfproto == nil, let value = LoweringContext.nfproto(etherType: data),
+                       case .payload(.network, _, _, .reg1)? = peek(2) {
+                        nfproto = value
+                        bridge = true
+                        index += 2
+                        continue
+                    }
+                    guard op == .eq || op == .neq else { return nil }
+                    statements.append(.match(Match(.metaProtocol, .value(data), negated: op == .neq)))
                     index += 2
-                    continue
                 case .meta(.l4proto, .reg1):
                     guard l4proto == nil, case .cmp(.eq, .reg1, let data)? = peek(1), data.count == 1 else { return nil }
                     l4proto = data[0]

@@ -124,7 +124,8 @@ struct Apply: ParsableCommand {
         let applier: PlannedApplier
         let previous: PlannedApplier.Snapshot
         do {
-            applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory,
+                                     family: desired.family)
             previous = try applier.snapshot()
             try confirmation.begin()
         } catch {
@@ -200,7 +201,8 @@ struct Apply: ParsableCommand {
     private func commit(_ desired: Table, clock: ContinuousClock, started: ContinuousClock.Instant,
                         prepared: ContinuousClock.Instant, policyPhases: PhaseTimes = PhaseTimes(),
                         sent: BatchSent, applier existing: PlannedApplier? = nil) throws {
-        let applier = try existing ?? PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+        let applier = try existing ?? PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory,
+                                     family: desired.family)
         applier.willCommit = { _ in sent.value = true }
         if ProcessInfo.processInfo.environment["MIGFW_TEST_FAIL_AFTER_COMMIT"] == "1" {
             // Test hook: a failure after the commit (as a failed read-back would be), to show

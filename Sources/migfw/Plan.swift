@@ -36,7 +36,7 @@ struct Plan: ParsableCommand {
         let (_, desired) = try desiredRuleset(config: config.config, command: "plan", invalidExit: 1)
         let plan: RulesetPlan
         do {
-            let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)
             plan = applier.plan(desired, from: try applier.snapshot())
         } catch {
             throw failure(error, command: "plan")

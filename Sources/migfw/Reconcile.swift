@@ -96,7 +96,7 @@ struct Reconcile: ParsableCommand {
         let rolledBack = RolledBackPolicy.current(directory: state.stateDirectory, namespace: namespace.netns)
 
         do {
-            let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)
             // One table check too: the record proves nothing about a table that is not there.
             if !full, let recorded = applier.currentState(generation: try applier.generation()),
                recorded.digest == RulesetDigest.digest(desired), try applier.tableExists() {

@@ -7,7 +7,7 @@ import Ruleset
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show whether table inet migfw is loaded, its set sizes and rule counters.",
+        abstract: "Show whether migfw's table (inet migfw, or bridge migfw for a bridged gateway) is loaded, its set sizes and rule counters.",
         discussion: "Needs CAP_NET_ADMIN. Exit 0 ok (loaded or not), 1 kernel error."
     )
 
@@ -18,19 +18,23 @@ struct Status: ParsableCommand {
     var json = false
 
     func run() throws {
-        let report: StatusReport?
+        let reports: [StatusReport]
         do {
-            report = try StatusReader.status(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            reports = try StatusReader.statuses(namespace: namespace.netns, stateDirectory: state.stateDirectory)
         } catch {
             throw exitForKernelFailure(error, command: "status")
         }
-        print(json ? Self.json(report) : Self.text(report, namespace: namespace.netns), terminator: "")
+        // One report per loaded table (two only while a mode change is half done by hand).
+        let shown: [StatusReport?] = reports.isEmpty ? [nil] : reports
+        for report in shown {
+            print(json ? Self.json(report) : Self.text(report, namespace: namespace.netns), terminator: "")
+        }
     }
 
     static func text(_ report: StatusReport?, namespace: String?) -> String {
         let place = namespace.map { " in network namespace \($0)" } ?? ""
-        guard let report else { return "table inet migfw: not loaded\(place)\n" }
-        var lines = ["table inet migfw: loaded\(place) (ruleset generation \(report.generation))"]
+        guard let report else { return "table inet migfw, table bridge migfw: not loaded\(place)\n" }
+        var lines = ["table \(report.family.rawValue) migfw: loaded\(place) (ruleset generation \(report.generation))"]
         switch report.digestMatches {
         case true?: lines.append("  digest \(hex(report.storedDigest!)) (matches the table's content)")
         case false?: lines.append("  digest \(hex(report.storedDigest!)) DOES NOT MATCH the content: changed outside migfw")
@@ -63,7 +67,7 @@ struct Status: ParsableCommand {
         }
         let digest = report.storedDigest.map { quote(hex($0)) } ?? "null"
         let matches = report.digestMatches.map { $0 ? "true" : "false" } ?? "null"
-        return "{\"loaded\":true,\"generation\":\(report.generation),\"digest\":\(digest),\"digest_matches\":\(matches),"
+        return "{\"loaded\":true,\"family\":\(quote(report.family.rawValue)),\"generation\":\(report.generation),\"digest\":\(digest),\"digest_matches\":\(matches),"
             + "\"sets\":[\(sets.joined(separator: ","))],\"rules\":[\(rules.joined(separator: ","))]}\n"
     }
 
