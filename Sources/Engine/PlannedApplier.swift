@@ -19,6 +19,8 @@ public final class PlannedApplier {
         public var generation: UInt32
         /// The sets' elements came from the state file, not from a dump.
         public var fromState: Bool
+        /// migfw's tables of the other families (another mode's), which an apply deletes.
+        public var otherTables: [TableFamily] = []
     }
 
     /// What an apply did.
@@ -93,7 +95,8 @@ public final class PlannedApplier {
     /// The plan from `snapshot` to `desired`, with the addresses migfw itself applied last
     /// not flagged as a possible intrusion (``RulesetPlan/withdrawing(lastApplied:)``).
     public func plan(_ desired: Table, from snapshot: Snapshot) -> RulesetPlan {
-        let plan = Planner.plan(desired: desired, actual: snapshot.table)
+        var plan = Planner.plan(desired: desired, actual: snapshot.table)
+        plan.retiredTables = snapshot.otherTables
         guard !plan.unexpectedAddresses.isEmpty else { return plan }
         // A snapshot from the state file is migfw's last commit itself.
         let applied = snapshot.fromState ? snapshot.table?.sets : lastAppliedSets()
@@ -104,6 +107,18 @@ public final class PlannedApplier {
     /// them current (`allowState`), else dumps everything; a dump that raced a commit (the
     /// generation id moved while reading) is read again.
     public func snapshot(allowState: Bool = true) throws -> Snapshot {
+        var snapshot = try tableSnapshot(allowState: allowState)
+        for other in Self.families where other != family {
+            if try netlink({ try session.tableExists(family: other) }) { snapshot.otherTables.append(other) }
+        }
+        return snapshot
+    }
+
+    /// The families migfw's table can have (host mode and a routed gateway: `inet`; a
+    /// bridged gateway: `bridge`).
+    public static let families: [TableFamily] = [.inet, .bridge]
+
+    private func tableSnapshot(allowState: Bool) throws -> Snapshot {
         return try netlink {
             if allowState, let light = try session.readTable(family: family, elements: false),
                let state = currentState(generation: light.generation),

@@ -33,7 +33,7 @@ public struct StatusReport: Sendable {
 public enum StatusReader {
     /// The families migfw's table can have: host mode and a routed gateway use `inet`, a
     /// bridged gateway `bridge`. Commands without a policy (status, delete) cover them all.
-    public static let families: [TableFamily] = [.inet, .bridge]
+    public static let families: [TableFamily] = PlannedApplier.families
 
     /// The status of every migfw table loaded in `namespace` (``families`` order); empty
     /// when none is.

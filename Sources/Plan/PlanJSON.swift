@@ -20,6 +20,7 @@ public enum PlanJSON {
             }
             json.key("in_sync"); json.bool(plan.isEmpty)
             json.key("table_missing"); json.bool(plan.tableMissing)
+            json.key("retired_tables"); json.array(plan.retiredTables) { json.string($0.rawValue) }
             json.key("table_flags")
             if let flags = plan.tableFlags {
                 json.object {

@@ -25,6 +25,10 @@ public struct RulesetPlan: Hashable, Sendable {
     /// The existing table's flags differ from the desired ones (a dormant table: every chain
     /// is there but none is hooked). Carried out first, by a NEWTABLE with the desired flags.
     public var tableFlags: TableFlagsChange?
+    /// migfw's tables of other families to delete: the policy's mode moved migfw's rules
+    /// (host mode and a routed gateway use `table inet migfw`, a bridged gateway
+    /// `table bridge migfw`), and the old table would otherwise go on filtering.
+    public var retiredTables: [TableFamily] = []
 
     public init(desired: Table, tableMissing: Bool, sets: [SetChange], chains: [ChainChange],
                 unexpectedAddresses: [UnexpectedAddresses], tableFlags: TableFlagsChange? = nil) {
@@ -37,11 +41,11 @@ public struct RulesetPlan: Hashable, Sendable {
     }
 
     /// Nothing to do: the kernel matches the desired table.
-    public var isEmpty: Bool { !tableMissing && tableFlags == nil && sets.isEmpty && chains.isEmpty }
+    public var isEmpty: Bool { !tableMissing && tableFlags == nil && sets.isEmpty && chains.isEmpty && retiredTables.isEmpty }
 
     /// Only element deltas: the table, its sets' definitions and every chain stay as they are.
     public var isElementsOnly: Bool {
-        !tableMissing && tableFlags == nil && chains.isEmpty
+        !tableMissing && tableFlags == nil && chains.isEmpty && retiredTables.isEmpty
             && sets.allSatisfy { if case .elements = $0 { true } else { false } }
     }
 
@@ -179,6 +183,8 @@ public struct UnexpectedAddresses: Hashable, Sendable {
 /// Counts of a plan's changes.
 public struct PlanSummary: Hashable, Sendable {
     public var tableCreated = false
+    /// migfw tables of another family deleted (a mode change).
+    public var tablesRetired = 0
     /// The table's flags change (a dormant table is re-activated).
     public var tableFlagsChanged = false
     public var setsAdded = 0, setsRemoved = 0, setsReplaced = 0
@@ -190,6 +196,7 @@ public struct PlanSummary: Hashable, Sendable {
 
     public init(_ plan: RulesetPlan) {
         tableCreated = plan.tableMissing
+        tablesRetired = plan.retiredTables.count
         tableFlagsChanged = plan.tableFlags != nil
         for change in plan.sets {
             switch change {
@@ -221,7 +228,7 @@ public struct PlanSummary: Hashable, Sendable {
 
     /// Individual changes, counting each element: what reconcile reports as drift.
     public var changeCount: Int {
-        (tableCreated ? 1 : 0) + (tableFlagsChanged ? 1 : 0) + setsAdded + setsRemoved + setsReplaced + elementsAdded + elementsRemoved
+        (tableCreated ? 1 : 0) + tablesRetired + (tableFlagsChanged ? 1 : 0) + setsAdded + setsRemoved + setsReplaced + elementsAdded + elementsRemoved
             + chainsAdded + chainsRemoved + chainsReplaced + chainsChanged
     }
 }
