@@ -187,6 +187,10 @@ cmd_up() {
     veth "$name-$node" eth0 "$seg" "$node"
     address "$name-$node" eth0 "${V4[$node]}/$SEG4_LEN" "${V6[$node]}/$SEG6_LEN"
     ip -n "$seg" link set "$node" master br0 up
+    # Ephemeral ports below every profile's range: a bridged gateway is stateless, so a
+    # reply to a peer's ephemeral port inside a migration range (libvirt 49152-49215, proxmox
+    # 60000-60050) would meet the egress rule (README, "Hyper-V and ESXi hosts": limits).
+    ip netns exec "$name-$node" sysctl -qw net.ipv4.ip_local_port_range="32768 48999"
     if $routed; then
       ip -n "$name-$node" route add default via "$DEV_GW4"
       ip -n "$name-$node" -6 route add default via "$DEV_GW6"
