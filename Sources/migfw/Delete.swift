@@ -28,7 +28,7 @@ struct Delete: ParsableCommand {
         }
         let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
         if deleted.isEmpty {
-            print("neither table inet migfw nor table bridge migfw is loaded\(place); nothing to delete")
+            print("table inet migfw and table bridge migfw are not loaded\(place); nothing to delete")
         }
         for family in deleted { print("deleted table \(family.rawValue) migfw\(place)") }
     }
