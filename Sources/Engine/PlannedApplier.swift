@@ -21,6 +21,8 @@ public final class PlannedApplier {
         public var fromState: Bool
         /// migfw's tables of the other families (another mode's), which an apply deletes.
         public var otherTables: [TableFamily] = []
+        /// Those tables' content, so a rollback (``restore(_:)``) can put them back.
+        public var retired: [Table] = []
     }
 
     /// What an apply did.
@@ -109,7 +111,9 @@ public final class PlannedApplier {
     public func snapshot(allowState: Bool = true) throws -> Snapshot {
         var snapshot = try tableSnapshot(allowState: allowState)
         for other in Self.families where other != family {
-            if try netlink({ try session.tableExists(family: other) }) { snapshot.otherTables.append(other) }
+            guard let table = try netlink({ try session.readTable(family: other) })?.table else { continue }
+            snapshot.otherTables.append(other)
+            snapshot.retired.append(table)
         }
         return snapshot
     }
@@ -244,8 +248,13 @@ public final class PlannedApplier {
         return all
     }
 
-    /// Puts back what `previous` held: its table, or no table at all.
+    /// Puts back what `previous` held: its table, or no table at all, and migfw's tables of
+    /// other families that the apply retired (a mode change), in the same transaction as
+    /// the new table goes.
     public func restore(_ previous: Snapshot) throws -> Result {
+        if !previous.retired.isEmpty {
+            return try restoreRetired(previous)
+        }
         guard let table = previous.table else {
             for attempt in 1...maxAttempts {
                 let generation = try self.generation()
@@ -267,6 +276,40 @@ public final class PlannedApplier {
         }
         // Recorded only when migfw's own record was what it restores (a dump may hold foreign elements).
         return try apply(table, record: previous.fromState)
+    }
+
+    /// Re-creates the tables a mode change retired; deletes this family's table when
+    /// `previous` had none, in the same batch (else it is restored first, then the others).
+    private func restoreRetired(_ previous: Snapshot) throws -> Result {
+        if let table = previous.table {
+            _ = try apply(table, record: false)
+        }
+        let empty = Planner.plan(desired: Table(), actual: Table())
+        for attempt in 1...maxAttempts {
+            let generation = try self.generation()
+            var batches: [Batch] = []
+            for (index, old) in previous.retired.enumerated() {
+                var batch = Batch.create(old, replacing: try netlink { try session.tableExists(family: old.family) })
+                if index == 0, previous.table == nil, try netlink({ try session.tableExists(family: family) }) {
+                    batch.operations.insert(.deleteTableOfFamily(family), at: 0)
+                }
+                batches.append(batch)
+            }
+            do {
+                // One table family per batch; a second retired table (never made by migfw
+                // alone) follows in its own.
+                var expected = generation
+                for batch in batches {
+                    _ = try netlink { try session.send(batch, expectedGeneration: expected) }
+                    expected = Self.generation(after: expected)
+                }
+                ApplyState.forget(path: statePath)
+                return Result(plan: empty, previous: previous, attempts: attempt, committed: true)
+            } catch EngineError.netlink(.generationChanged) {
+                continue
+            }
+        }
+        throw OperationError.keptChanging(attempts: maxAttempts)
     }
 
     /// The generation id a commit at `generation` leaves: the kernel skips 0 when it wraps.

@@ -138,6 +138,20 @@ struct GatewayDriftTests {
             #expect(try lab.nft("list", "table", "inet", "migfw").contains("hook forward"))
             #expect(try lab.run("plan").status == 0)
 
+            // An unconfirmed mode change rolls back to the old family's table, in one piece.
+            let routedRuleset = try lab.ruleset()
+            try lab.writeGatewayPolicy(via: "bridge")
+            let planJSON = try lab.run("plan", ["--json"])
+            let document = try JSONSerialization.jsonObject(with: Data(planJSON.stdout.utf8)) as? [String: Any]
+            #expect(document?["retired_tables"] as? [String] == ["inet"])
+            let unconfirmed = try lab.run("apply", ["--confirm", "1"])
+            #expect(unconfirmed.status == 1, "\(unconfirmed.stderr)")
+            #expect(unconfirmed.stderr.contains("not confirmed"))
+            #expect(try lab.ruleset().replacingOccurrences(of: #"packets \d+ bytes \d+"#, with: "", options: .regularExpression)
+                    == routedRuleset.replacingOccurrences(of: #"packets \d+ bytes \d+"#, with: "", options: .regularExpression))
+            try lab.writeGatewayPolicy(via: "routed")
+            #expect(try lab.run("plan").status == 0)
+
             // Both tables at once (made by hand): status shows both, delete removes both.
             try lab.nft("add", "table", "bridge", "migfw")
             let status = try migfw(["status", "--netns", lab.namespace.name])
