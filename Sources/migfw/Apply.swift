@@ -189,7 +189,9 @@ struct Apply: ParsableCommand {
         do {
             let restored = try applier.restore(previous)
             printError("migfw apply: \(reason): "
-                       + (previous.table == nil ? "deleted table inet migfw (there was none before)"
+                       + (!previous.retired.isEmpty
+                          ? "restored table \(previous.retired.map(\.family.rawValue).joined(separator: ", ")) migfw (the mode change is undone)"
+                          : previous.table == nil ? "deleted table \(applier.family.rawValue) migfw (there was none before)"
                           : "restored the previous ruleset (\(restored.plan.summary.changeCount) changes undone)"))
         } catch {
             printError("migfw apply: \(reason), and the rollback FAILED: \(errorText(error))")

@@ -69,11 +69,18 @@ struct GatewayVLANTests {
     /// Sends one SYN of `item` from the untrusted peer to hv's MAC; returns how many arrived on hv.
     static func send(_ item: Case, testbed: Testbed, mac: String) throws -> Int {
         let tags = item.tags.map { " --vlan \($0)" }.joined()
+        // The counter is started first and the SYN sent once it says its socket is open; it
+        // then waits 1.5 s from the moment the sender is done (a loaded machine can take a
+        // while to start Python), or stops at the first SYN that arrives.
         let script = """
-            ip netns exec \(testbed.namespace(.hv)) python3 \(frameTool) count mig0 \(item.destination) \(item.port) 1.5 2>/dev/null &
-            sleep 0.5
+            err=$(mktemp); done=$(mktemp -u)
+            ip netns exec \(testbed.namespace(.hv)) python3 \(frameTool) count mig0 \(item.destination) \(item.port) 1.5 "$done" 2>"$err" &
+            counter=$!
+            for _ in $(seq 600); do grep -q ready "$err" && break; sleep 0.05; done
             ip netns exec \(testbed.namespace(.untrusted)) python3 \(frameTool) send eth0 \(mac) \(item.source) \(item.destination) \(item.port)\(tags)
-            wait
+            touch "$done"
+            wait $counter
+            rm -f "$err" "$done"
             """
         let output = try runChecked(["bash", "-c", script]).stdout
         guard let count = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {

@@ -6,11 +6,14 @@ the SYNs that arrive.
   frame.py send IFACE DSTMAC SRC DST DPORT [--vlan ID]...
       one TCP SYN from SRC to DST:DPORT (IPv4 or IPv6), with one 802.1Q tag per --vlan
       (outermost first; a second tag makes a QinQ frame)
-  frame.py count IFACE DST DPORT SECONDS
-      prints how many TCP SYNs to DST:DPORT arrived on IFACE within SECONDS
-      (prints "ready" on stderr once the socket is open)
+  frame.py count IFACE DST DPORT SECONDS [DONEFILE]
+      prints 1 as soon as a TCP SYN to DST:DPORT arrives on IFACE, 0 if none did within
+      SECONDS (after DONEFILE exists, when given: the sender creates it once it has sent,
+      so a slow start on a loaded machine does not eat the wait; at most a minute in all).
+      Prints "ready" on stderr once the socket is open
 """
 import ipaddress
+import os
 import socket
 import struct
 import sys
@@ -61,22 +64,29 @@ def send(iface, dstmac, src, dst, dport, vlans):
     s.send(frame)
 
 
-def count(iface, dst, dport, seconds):
+def count(iface, dst, dport, seconds, done_file=None):
     dst = ipaddress.ip_address(dst)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.bind((iface, 0))
     print("ready", file=sys.stderr, flush=True)
-    deadline = time.monotonic() + seconds
+    start = time.monotonic()
+    deadline = None if done_file else start + seconds
     seen = 0
     while True:
-        left = deadline - time.monotonic()
+        now = time.monotonic()
+        if deadline is None:
+            if os.path.exists(done_file):
+                deadline = now + seconds
+            elif now - start > 60:
+                break
+        left = (deadline if deadline is not None else now + 0.1) - now
         if left <= 0:
             break
         s.settimeout(left)
         try:
             frame = s.recv(65535)
         except socket.timeout:
-            break
+            continue
         # The kernel hands a packet socket the frame without its accelerated tag; an in-band
         # tag is skipped here.
         offset, ethertype = 14, struct.unpack("!H", frame[12:14])[0]
@@ -94,7 +104,8 @@ def count(iface, dst, dport, seconds):
             continue
         port, flags = struct.unpack("!H", frame[tcp + 2:tcp + 4])[0], frame[tcp + 13]
         if port == dport and flags & 0x02:
-            seen += 1
+            seen = 1
+            break
     print(seen)
 
 
@@ -102,8 +113,8 @@ def main(argv):
     if len(argv) >= 6 and argv[0] == "send":
         vlans = [int(v) for flag, v in zip(argv[6::2], argv[7::2]) if flag == "--vlan"]
         send(argv[1], argv[2], argv[3], argv[4], int(argv[5]), vlans)
-    elif len(argv) == 5 and argv[0] == "count":
-        count(argv[1], argv[2], int(argv[3]), float(argv[4]))
+    elif len(argv) in (5, 6) and argv[0] == "count":
+        count(argv[1], argv[2], int(argv[3]), float(argv[4]), argv[5] if len(argv) == 6 else None)
     else:
         sys.stderr.write(__doc__)
         return 2
