@@ -29,10 +29,11 @@ public enum RulesetCompiler {
             NamedSet(name: NamedSet.trusted4, elements: .ipv4(trusted.ipv4)),
             NamedSet(name: NamedSet.trusted6, elements: .ipv6(trusted.ipv6)),
         ]
-        sets += ports.map { NamedSet(name: $0.set, elements: .ports($0.ranges)) }
+        let portSets = ports.map { NamedSet(name: $0.set, elements: .ports($0.ranges)) }
         if let gateway = policy.gateway {
-            return gatewayTable(policy, via: gateway.via, trustedSets: sets, ports: ports)
+            return gatewayTable(policy, via: gateway.via, trustedSets: sets, portSets: portSets, ports: ports)
         }
+        sets += portSets
         var chains = [inputChain(policy, ports: ports)]
         if policy.egress { chains.append(outputChain(policy, ports: ports)) }
         return Table(sets: sets, chains: chains)

@@ -11,14 +11,14 @@ import Prefix
 /// the kernels migfw targets, so the rules are stateless; an allowlist on source address and
 /// destination port needs no state, since replies come from the migration port.
 extension RulesetCompiler {
-    static func gatewayTable(_ policy: Policy, via: GatewayPath, trustedSets: [NamedSet], ports: [PortSet]) -> Table {
+    /// Sets in table order: trusted4, trusted6, protected4, protected6, the port sets.
+    static func gatewayTable(_ policy: Policy, via: GatewayPath, trustedSets: [NamedSet], portSets: [NamedSet],
+                             ports: [PortSet]) -> Table {
         let protected = policy.protectedSet()
-        var sets = Array(trustedSets.prefix(2))
-        sets += [
+        let sets = trustedSets + [
             NamedSet(name: NamedSet.protected4, elements: .ipv4(protected.ipv4)),
             NamedSet(name: NamedSet.protected6, elements: .ipv6(protected.ipv6)),
-        ]
-        sets += trustedSets.dropFirst(2)
+        ] + portSets
         let family: TableFamily = via == .bridge ? .bridge : .inet
         let priority = via == .bridge ? BaseChain.bridgeFilterPriority : Self.priority
         let chain = Chain(name: "forward", base: BaseChain(hook: .forward, priority: priority),

@@ -23,7 +23,7 @@ struct Check: ParsableCommand {
     var json = false
 
     func run() throws {
-        var findings: [Finding]
+        let findings: [Finding]
         let valid: Bool
         var policy: Policy? = nil
         do {
