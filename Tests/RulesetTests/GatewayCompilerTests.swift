@@ -1,3 +1,4 @@
+import Foundation
 import Policy
 import Prefix
 @testable import Ruleset
@@ -79,5 +80,19 @@ struct GatewayCompilerTests {
                 }
             }
         }
+    }
+
+    /// The README's routed forward chain lists exactly the rules the compiler writes.
+    @Test func readmeForwardChainIsCurrent() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.range(of: "## Hyper-V and ESXi hosts"))
+        let block = try #require(readme.range(of: "table inet migfw {", range: section.upperBound..<readme.endIndex))
+        let end = try #require(readme.range(of: "```", range: block.upperBound..<readme.endIndex))
+        let rules = readme[block.upperBound..<end.lowerBound].split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("ip") || $0.hasPrefix("ct ") }
+        let table = RulesetCompiler.compile(Fixtures.gateway(.routed, egress: true))
+        #expect(rules == Fixtures.lines(table, "forward"))
     }
 }
