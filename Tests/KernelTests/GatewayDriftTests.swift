@@ -32,9 +32,11 @@ struct GatewayDriftTests {
             #expect(plan.status == 2, "\(plan.stdout)\(plan.stderr)")
             for line in expected { #expect(plan.stdout.contains(line), "missing \(line) in:\n\(plan.stdout)") }
 
-            let repair = try lab.run("reconcile")
+            let repair = try lab.run("reconcile", ["--metrics-file", lab.metricsFile])
             #expect(repair.status == 2, "\(repair.stderr)")
             #expect(repair.stderr.contains("drift"))
+            let metrics = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
+            #expect(metrics.contains("migfw_in_sync 0") && !metrics.contains("migfw_drift_changes 0"), "\(metrics)")
             let after = try lab.run("plan")
             #expect(after.stdout == "No changes: table \(family) migfw matches the policy.\n")
             #expect(try lab.ruleset() == clean)
@@ -86,6 +88,31 @@ struct GatewayDriftTests {
     @Test(arguments: paths) func tableDeleted(via: String) throws {
         try scenario(via, "gwtbl", drift: { try $0.nft("delete", "table", $1, "migfw") },
                      expected: ["+ table \(Self.family(via)) migfw", "Plan: table to create"])
+    }
+
+    /// `apply --confirm` on a gateway table: confirmed, the new elements stay.
+    @Test(arguments: paths) func confirmedGatewayApplyKeepsTheRuleset(via: String) throws {
+        try withPlanLab(tag: "gwconf") { lab in
+            try lab.writeGatewayPolicy(via: via)
+            try #require(try lab.run("apply").status == 0)
+            try lab.writeGatewayPolicy(via: via, extraTrusted: ["10.50.0.0/16"])
+            nonisolated(unsafe) var applyResult: CommandResult?
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                applyResult = try? lab.run("apply", ["--confirm", "20"])
+                done.signal()
+            }
+            var confirmed = false
+            for _ in 0..<100 where !confirmed {
+                Thread.sleep(forTimeInterval: 0.1)
+                confirmed = try lab.run("confirm").status == 0
+            }
+            done.wait()
+            #expect(confirmed)
+            #expect(applyResult?.status == 0)
+            #expect(applyResult?.stdout.contains("confirmed: keeping the new ruleset") == true)
+            #expect(try lab.nft("list", "set", Self.family(via), "migfw", "trusted4").contains("10.50.0.0/16"))
+        }
     }
 
     /// Compare-and-swap on the gateway table: a change between snapshot and commit is caught
