@@ -99,6 +99,10 @@ public final class PlannedApplier {
     public func plan(_ desired: Table, from snapshot: Snapshot) -> RulesetPlan {
         var plan = Planner.plan(desired: desired, actual: snapshot.table)
         plan.retiredTables = snapshot.otherTables
+        if desired.sets.contains(where: { $0.name == NamedSet.protected4 || $0.name == NamedSet.protected6 }) {
+            plan = plan.flaggingUnprotected(actual: snapshot.table,
+                                            lastApplied: snapshot.fromState ? snapshot.table?.sets : lastAppliedSets())
+        }
         guard !plan.unexpectedAddresses.isEmpty else { return plan }
         // A snapshot from the state file is migfw's last commit itself.
         let applied = snapshot.fromState ? snapshot.table?.sets : lastAppliedSets()

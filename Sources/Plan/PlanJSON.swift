@@ -54,6 +54,13 @@ public enum PlanJSON {
                     json.key("catch_all"); json.bool(unexpected.catchAll)
                 }
             }
+            json.key("unprotected_addresses")
+            json.array(plan.unprotectedAddresses) { unprotected in
+                json.object {
+                    json.key("set"); json.string(unprotected.setName)
+                    json.key("addresses"); elements(unprotected.addresses, json)
+                }
+            }
         }
         return json.output + "\n"
     }

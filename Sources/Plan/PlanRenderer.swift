@@ -43,6 +43,12 @@ public struct PlanRenderer: Sendable {
             }
             list(unexpected.addresses, mark: "!", kind: .warn, into: &out)
         }
+        for unprotected in plan.unprotectedAddresses {
+            out.append("")
+            out.append(paint(.warn, "! set \(unprotected.setName) no longer protects \(ElementText.grouped(unprotected.addresses.count)) "
+                + "address range(s) the policy protects: their migration ports are open to everyone (possible intrusion):"))
+            list(unprotected.addresses, mark: "!", kind: .warn, into: &out)
+        }
         if !out.isEmpty { out.append("") }
         out.append(summaryLine(plan, applied: false))
         return out.joined(separator: "\n") + "\n"

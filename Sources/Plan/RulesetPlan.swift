@@ -29,6 +29,10 @@ public struct RulesetPlan: Hashable, Sendable {
     /// (host mode and a routed gateway use `table inet migfw`, a bridged gateway
     /// `table bridge migfw`), and the old table would otherwise go on filtering.
     public var retiredTables: [TableFamily] = []
+    /// Per protected set of a gateway: addresses the policy protects that the kernel's set
+    /// lost, leaving their migration ports open: a possible intrusion
+    /// (``flaggingUnprotected(actual:lastApplied:)``).
+    public var unprotectedAddresses: [UnexpectedAddresses] = []
 
     public init(desired: Table, tableMissing: Bool, sets: [SetChange], chains: [ChainChange],
                 unexpectedAddresses: [UnexpectedAddresses], tableFlags: TableFlagsChange? = nil) {
@@ -191,6 +195,8 @@ public struct PlanSummary: Hashable, Sendable {
     public var elementsAdded = 0, elementsRemoved = 0
     public var chainsAdded = 0, chainsRemoved = 0, chainsReplaced = 0, chainsChanged = 0
     public var unexpectedAddressRanges = 0
+    /// Protected address ranges the kernel lost (gateway mode).
+    public var unprotectedAddressRanges = 0
 
     public init() {}
 
@@ -224,6 +230,7 @@ public struct PlanSummary: Hashable, Sendable {
             }
         }
         unexpectedAddressRanges = plan.unexpectedAddresses.reduce(0) { $0 + $1.addresses.count }
+        unprotectedAddressRanges = plan.unprotectedAddresses.reduce(0) { $0 + $1.addresses.count }
     }
 
     /// Individual changes, counting each element: what reconcile reports as drift.

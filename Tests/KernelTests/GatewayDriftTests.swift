@@ -50,10 +50,32 @@ struct GatewayDriftTests {
         #expect(log.contains("possible intrusion: set trusted4 trusted addresses the policy does not: 10.66.0.7/32"))
     }
 
-    @Test(arguments: paths) func protectedElementRemovedIsRestored(via: String) throws {
+    @Test(arguments: paths) func protectedElementRemovedIsAnIntrusion(via: String) throws {
+        // Its migration ports were open to everyone until reconcile put it back.
         let log = try scenario(via, "gwprot", drift: { try $0.nft("delete", "element", $1, "migfw", "protected4", "{ 10.20.0.10 }") },
-                               expected: ["~ set protected4: 1 element to add", "    + 10.20.0.10/32"])
-        #expect(log.contains("restored missing element 10.20.0.10/32"))
+                               expected: ["~ set protected4: 1 element to add", "    + 10.20.0.10/32",
+                                          "! set protected4 no longer protects 1 address range(s) the policy protects"])
+        #expect(log.contains("SECURITY"))
+        #expect(log.contains("possible intrusion: set protected4 no longer protected addresses the policy protects"))
+        #expect(log.contains("10.20.0.10/32"))
+    }
+
+    /// A protected host the policy adds is news, not tampering: not flagged.
+    @Test(arguments: paths) func newlyProtectedHostIsNotAnIntrusion(via: String) throws {
+        try withPlanLab(tag: "gwnew") { lab in
+            try lab.writeGatewayPolicy(via: via)
+            try #require(try lab.run("apply").status == 0)
+            let text = try String(contentsOfFile: lab.policyPath, encoding: .utf8)
+                .replacingOccurrences(of: "hosts: [10.20.0.10, ", with: "hosts: [10.20.0.10, 10.20.0.11, ")
+            try text.write(toFile: lab.policyPath, atomically: true, encoding: .utf8)
+            let plan = try lab.run("plan", ["--json"])
+            #expect(plan.status == 2)
+            let document = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any]
+            #expect((document?["unprotected_addresses"] as? [Any])?.isEmpty == true, "\(plan.stdout)")
+            let repair = try lab.run("reconcile")
+            #expect(repair.status == 2)
+            #expect(!repair.stderr.contains("SECURITY"), "\(repair.stderr)")
+        }
     }
 
     @Test(arguments: paths) func extraProtectedElementIsDriftNotIntrusion(via: String) throws {
