@@ -137,6 +137,31 @@ struct GatewayDriftTests {
         }
     }
 
+    /// Other tables of the same families, including another `bridge` table with a forward
+    /// chain, are byte-identical after apply, a mode change, reconcile and delete.
+    @Test func otherTablesAreNeverTouched() throws {
+        try withPlanLab(tag: "gwforeign") { lab in
+            try lab.nft("add", "table", "bridge", "filter")
+            try lab.nft("add", "chain", "bridge", "filter", "forward", "{ type filter hook forward priority 0; policy accept; }")
+            try lab.nft("add", "rule", "bridge", "filter", "forward", "ether type arp counter accept")
+            try lab.nft("add", "table", "inet", "fw")
+            try lab.nft("add", "chain", "inet", "fw", "forward", "{ type filter hook forward priority 10; policy accept; }")
+            try lab.nft("add", "rule", "inet", "fw", "forward", "tcp dport 6600 counter")
+            let foreign = { () throws -> String in
+                try lab.nft("list", "table", "bridge", "filter") + lab.nft("list", "table", "inet", "fw")
+            }
+            let before = try foreign()
+            try lab.writeGatewayPolicy(via: "bridge")
+            #expect(try lab.run("apply").status == 0)
+            try lab.nft("add", "element", "bridge", "migfw", "trusted4", "{ 10.66.0.1 }")
+            #expect(try lab.run("reconcile").status == 2)
+            try lab.writeGatewayPolicy(via: "routed")
+            #expect(try lab.run("apply").status == 0)
+            #expect(try migfw(["delete", "--netns", lab.namespace.name, "--lock-file", lab.lockFile]).status == 0)
+            #expect(try foreign() == before)
+        }
+    }
+
     /// Compare-and-swap on the gateway table: a change between snapshot and commit is caught
     /// by the generation id, and the retry re-plans (the rogue element is gone).
     @Test(arguments: paths) func changeBetweenPlanAndCommitIsCaughtAndRetried(via: String) throws {
