@@ -171,7 +171,8 @@ final class PolicyDecoder {
             }
             return nil
         }
-        if let (keyNode, value) = entries["dedicated"], reader.bool(value, path: "dedicated") == true {
+        // (A non-boolean `dedicated` is reported where it is read.)
+        if let (keyNode, value) = entries["dedicated"], value.scalar?.string == "true" {
             reader.error("dedicated", keyNode, "dedicated: has no meaning in gateway mode",
                          hint: "remove it: a gateway filters only migration ports to the protected hosts and leaves their other traffic alone")
         }
