@@ -54,6 +54,12 @@ public enum Applier {
             let generation = try session.generation()
             let replaced = try session.tableExists(family: table.family, name: table.name)
             var batch = Batch.create(desired, replacing: replaced)
+            // migfw's table of another mode would go on filtering: retired in the same batch.
+            for other in PlannedApplier.families where other != table.family {
+                if try session.tableExists(family: other, name: table.name) {
+                    batch.operations.insert(.deleteTableOfFamily(other), at: 0)
+                }
+            }
             batch.operations += extraOperations
             let receipt = try session.send(batch, expectedGeneration: generation)
             // Accepted only at `generation`; the commit bumped it by one.

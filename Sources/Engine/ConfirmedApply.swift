@@ -105,7 +105,9 @@ public final class ConfirmedApply {
         }
         confirmation.end()
         messages.append("migfw apply: \(reason): "
-                        + (previous.table == nil ? "deleted table inet migfw (there was none before)"
+                        + (!previous.retired.isEmpty
+                           ? "restored table \(previous.retired.map(\.family.rawValue).joined(separator: ", ")) migfw (the mode change is undone)"
+                           : previous.table == nil ? "deleted table \(applier.family.rawValue) migfw (there was none before)"
                            : "restored the previous ruleset (\(restored.plan.summary.changeCount) changes undone)"))
         return messages
     }

@@ -62,6 +62,13 @@ public enum DriftEvents {
                 + (unexpected.addresses.count > elementLimit ? " (and \(unexpected.addresses.count - elementLimit) more ranges)" : "")
                 + "; removed them"))
         }
+        for unprotected in plan.unprotectedAddresses {
+            let list = ElementText.texts(unprotected.addresses).prefix(elementLimit).joined(separator: " ")
+            events.append((.critical, "possible intrusion: set \(unprotected.setName) no longer protected addresses the policy protects "
+                + "(their migration ports were open to everyone): \(list)"
+                + (unprotected.addresses.count > elementLimit ? " (and \(unprotected.addresses.count - elementLimit) more ranges)" : "")
+                + "; restored them"))
+        }
         return events
     }
 }

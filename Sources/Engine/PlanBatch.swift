@@ -13,12 +13,15 @@ extension Batch {
     /// When the table is missing it is created whole. `userdata` goes on a table the batch
     /// creates (the kernel keeps an existing table's userdata as it is).
     public static func carrying(_ plan: RulesetPlan, userdata: [UInt8]? = nil) -> Batch {
+        let retire = plan.retiredTables.map { Batch.Operation.deleteTableOfFamily($0) }
         if plan.tableMissing {
             var table = plan.desired
             table.userdata = userdata ?? table.userdata
-            return Batch.create(table, replacing: false)
+            var batch = Batch.create(table, replacing: false)
+            batch.operations.insert(contentsOf: retire, at: 0)
+            return batch
         }
-        var batch = Batch(family: plan.desired.family, table: plan.desired.name)
+        var batch = Batch(family: plan.desired.family, table: plan.desired.name, operations: retire)
         if let flags = plan.tableFlags {
             // First, so chains added later in the batch are hooked; userdata nil because the
             // kernel keeps an existing table's userdata anyway.

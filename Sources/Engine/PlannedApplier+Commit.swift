@@ -39,22 +39,55 @@ extension PlannedApplier {
         return report
     }
 
-    /// Puts back what `previous` held: its table, or no table at all.
+    /// Puts back what `previous` held: its table, or no table at all, and migfw's tables of
+    /// other families that the apply retired (a mode change).
     public func restore(_ previous: Snapshot) throws -> Result {
+        if !previous.retired.isEmpty {
+            return try restoreRetired(previous)
+        }
         guard let table = previous.table else {
             return try withGenerationRetry(attempts: maxAttempts) { attempt in
                 let generation = try session.generation()
                 let empty = Planner.plan(desired: Table(), actual: Table())
                 defer { ApplyState.forget(path: statePath) }
-                guard try session.tableExists() else {
+                guard try session.tableExists(family: family) else {
                     return Result(plan: empty, attempts: attempt, committed: false)
                 }
-                _ = try session.send(Batch.delete(), expectedGeneration: generation)
+                _ = try session.send(Batch.delete(family: family), expectedGeneration: generation)
                 return Result(plan: empty, attempts: attempt, committed: true)
             }
         }
         // Recorded only when migfw's own record was what it restores (a dump may hold foreign elements).
         return try apply(table, record: previous.fromState)
+    }
+
+    /// Re-creates the tables a mode change retired; deletes this family's table when
+    /// `previous` had none, in the same batch (else it is restored first, then the others).
+    private func restoreRetired(_ previous: Snapshot) throws -> Result {
+        if let table = previous.table {
+            _ = try apply(table, record: false)
+        }
+        let empty = Planner.plan(desired: Table(), actual: Table())
+        return try withGenerationRetry(attempts: maxAttempts) { attempt in
+            let generation = try session.generation()
+            var batches: [Batch] = []
+            for (index, old) in previous.retired.enumerated() {
+                var batch = Batch.create(old, replacing: try session.tableExists(family: old.family))
+                if index == 0, previous.table == nil, try session.tableExists(family: family) {
+                    batch.operations.insert(.deleteTableOfFamily(family), at: 0)
+                }
+                batches.append(batch)
+            }
+            // One table family per batch; a second retired table (never made by migfw
+            // alone) follows in its own.
+            var expected = generation
+            for batch in batches {
+                _ = try session.send(batch, expectedGeneration: expected)
+                expected = Self.generation(after: expected)
+            }
+            ApplyState.forget(path: statePath)
+            return Result(plan: empty, attempts: attempt, committed: true)
+        }
     }
 
     /// The generation id a commit at `generation` leaves: the kernel skips 0 when it wraps.
@@ -78,7 +111,7 @@ extension PlannedApplier {
     /// Cheap read-back of everything but the elements (chains, rules, set definitions); the
     /// elements are covered by the all-or-nothing commit and by reconcile's full check.
     func verifyStructure(_ desired: Table) throws {
-        guard let light = try netlink({ try session.readTable(elements: false) }) else {
+        guard let light = try netlink({ try session.readTable(family: desired.family, elements: false) }) else {
             throw OperationError.verifyFailed("table \(desired.family.rawValue) \(desired.name) is missing")
         }
         // A table left dormant (flags dormant: nothing hooked) would be a firewall switched off.

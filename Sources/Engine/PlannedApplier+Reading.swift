@@ -9,7 +9,7 @@ import Ruleset
 /// What the kernel holds, read through the applier's session (or taken from the state record).
 extension PlannedApplier {
     /// Whether the kernel holds migfw's table.
-    public func tableExists() throws -> Bool { try netlink { try session.tableExists() } }
+    public func tableExists() throws -> Bool { try netlink { try session.tableExists(family: family) } }
 
     /// The kernel's ruleset generation id.
     public func generation() throws -> UInt32 { try netlink { try session.generation() } }
@@ -33,7 +33,12 @@ extension PlannedApplier {
     /// The plan from `snapshot` to `desired`, with the addresses migfw itself applied last
     /// not flagged as a possible intrusion (``RulesetPlan/withdrawing(lastApplied:)``).
     public func plan(_ desired: Table, from snapshot: Snapshot) -> RulesetPlan {
-        let plan = Planner.plan(desired: desired, actual: snapshot.table)
+        var plan = Planner.plan(desired: desired, actual: snapshot.table)
+        plan.retiredTables = snapshot.otherTables
+        if desired.sets.contains(where: { $0.name == NamedSet.protected4 || $0.name == NamedSet.protected6 }) {
+            plan = plan.flaggingUnprotected(actual: snapshot.table,
+                                            lastApplied: snapshot.fromState ? snapshot.table?.sets : lastAppliedSets())
+        }
         guard !plan.unexpectedAddresses.isEmpty else { return plan }
         // A snapshot from the state file is migfw's last commit itself.
         let applied = snapshot.fromState ? snapshot.table?.sets : lastAppliedSets()
@@ -44,8 +49,22 @@ extension PlannedApplier {
     /// them current (`allowState`), else dumps everything; a dump that raced a commit (the
     /// generation id moved while reading) is read again.
     public func snapshot(allowState: Bool = true) throws -> Snapshot {
+        var snapshot = try tableSnapshot(allowState: allowState)
+        for other in Self.families where other != family {
+            guard let table = try netlink({ try session.readTable(family: other) })?.table else { continue }
+            snapshot.otherTables.append(other)
+            snapshot.retired.append(table)
+        }
+        return snapshot
+    }
+
+    /// The families migfw's table can have (host mode and a routed gateway: `inet`; a
+    /// bridged gateway: `bridge`).
+    public static let families: [TableFamily] = [.inet, .bridge]
+
+    private func tableSnapshot(allowState: Bool) throws -> Snapshot {
         return try netlink {
-            if allowState, let light = try session.readTable(elements: false),
+            if allowState, let light = try session.readTable(family: family, elements: false),
                let state = currentState(generation: light.generation),
                let table = Self.filling(light.table, from: state) {
                 return Snapshot(table: table, generation: light.generation, fromState: true)
@@ -55,7 +74,7 @@ extension PlannedApplier {
             for _ in 0..<maxAttempts {
                 do {
                     let before = try session.generation()
-                    let full = try session.readTable()
+                    let full = try session.readTable(family: family)
                     let snapshot = Snapshot(table: full?.table, generation: full?.generation ?? before, fromState: false)
                     if try session.generation() == snapshot.generation { return snapshot }
                     last = snapshot

@@ -19,6 +19,10 @@ public final class PlannedApplier {
         public var generation: UInt32
         /// The sets' elements came from the state file, not from a dump.
         public var fromState: Bool
+        /// migfw's tables of the other families (another mode's), which an apply deletes.
+        public var otherTables: [TableFamily] = []
+        /// Those tables' content, so a rollback (``restore(_:)``) can put them back.
+        public var retired: [Table] = []
     }
 
     /// What an apply did.
@@ -35,6 +39,9 @@ public final class PlannedApplier {
     }
 
     public let namespace: String?
+    /// The family of migfw's table this applier reads and writes (`inet`, or `bridge` for a
+    /// bridged gateway): the desired table's.
+    public let family: TableFamily
     public let statePath: String
     /// The namespace's identity (``ApplyState/namespaceID(_:)``), read once when the session
     /// was opened in it.
@@ -57,18 +64,20 @@ public final class PlannedApplier {
     let session: KernelSession
 
     /// An applier for the kernel of network namespace `namespace` (nil: the current one).
-    public convenience init(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory) throws {
+    public convenience init(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory,
+                            family: TableFamily = .inet) throws {
         let session = try netlink { try NetlinkSession(namespace: namespace) }
         self.init(session: session, namespace: namespace, namespaceID: ApplyState.namespaceID(namespace),
-                  stateDirectory: stateDirectory)
+                  stateDirectory: stateDirectory, family: family)
     }
 
     /// An applier talking to `session` (the engine's seam in front of the kernel: tests pass
     /// an in-memory kernel), keeping its records for the namespace known as `namespace` and
     /// identified by `namespaceID` in `stateDirectory`.
     public init(session: KernelSession, namespace: String?, namespaceID: UInt64,
-                stateDirectory: String = ApplyState.defaultDirectory) {
+                stateDirectory: String = ApplyState.defaultDirectory, family: TableFamily = .inet) {
         self.namespace = namespace
+        self.family = family
         self.session = session
         self.namespaceID = namespaceID
         statePath = ApplyState.path(directory: stateDirectory, namespace: namespace)
@@ -83,6 +92,7 @@ public final class PlannedApplier {
     /// record behind (a rollback: what it restores is not migfw's own policy, and a record
     /// would excuse the foreign addresses in it from the intrusion check).
     public func apply(_ desired: Table, allowState: Bool = true, verify: Bool = true, record: Bool = true) throws -> Result {
+        precondition(desired.family == family, "an applier of table \(family.rawValue) migfw was given a \(desired.family.rawValue) table")
         var trustState = allowState
         var retried = 0.0
         // Computed once: it goes into the batch (table userdata) and into the state file.

@@ -18,6 +18,8 @@ public struct StatusReport: Sendable {
         public var text: String
         public var counter: RuleCounter?
     }
+    /// The table's family: `inet`, or `bridge` for a bridged gateway.
+    public var family: TableFamily = .inet
     public var sets: [SetStatus]
     public var chains: [String]
     public var rules: [RuleStatus]
@@ -34,11 +36,22 @@ public struct StatusReport: Sendable {
 
 /// Reads migfw's table.
 public enum StatusReader {
-    /// The table's status in `namespace`, nil when migfw's table is not loaded.
+    /// The families migfw's table can have: host mode and a routed gateway use `inet`, a
+    /// bridged gateway `bridge`. Commands without a policy (status, delete) cover them all.
+    public static let families: [TableFamily] = PlannedApplier.families
+
+    /// The status of every migfw table loaded in `namespace` (``families`` order); empty
+    /// when none is.
+    public static func statuses(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory) throws -> [StatusReport] {
+        try families.compactMap { try status(namespace: namespace, stateDirectory: stateDirectory, family: $0) }
+    }
+
+    /// The status of `table FAMILY migfw` in `namespace`, nil when it is not loaded.
     /// `stateDirectory` is where apply keeps its state (see ``ApplyState``).
-    public static func status(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory) throws -> StatusReport? {
+    public static func status(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory,
+                              family: TableFamily = .inet) throws -> StatusReport? {
         let session = try netlink { try NetlinkSession(namespace: namespace) }
-        guard let snapshot = try netlink({ try session.readTable() }) else { return nil }
+        guard let snapshot = try netlink({ try session.readTable(family: family) }) else { return nil }
         let table = snapshot.table
         var rules: [StatusReport.RuleStatus] = []
         for chain in table.chains {
@@ -60,7 +73,7 @@ public enum StatusReader {
             stored = content
         }
         return StatusReport(
-            sets: table.sets.map { .init(name: $0.name, keyType: $0.keyType, intervals: $0.elements.count,
+            family: family, sets: table.sets.map { .init(name: $0.name, keyType: $0.keyType, intervals: $0.elements.count,
                                          kernelElements: snapshot.kernelElementCounts[$0.name] ?? 0) },
             chains: table.chains.map(\.name), rules: rules, storedDigest: stored,
             digestMatches: stored.map { $0 == RulesetDigest.digest(table) }, generation: snapshot.generation,
@@ -81,16 +94,22 @@ public enum StatusReader {
     }
 }
 
-/// Removes migfw's table.
+/// Removes migfw's tables.
 public enum Deleter {
-    /// Deletes `inet migfw` (and nothing else) in `namespace`. Returns false when there was
+    /// Deletes every migfw table (`inet migfw`, `bridge migfw`; nothing else) in `namespace`.
+    /// Returns the families deleted; none is not an error.
+    public static func deleteAll(namespace: String?) throws -> [TableFamily] {
+        try StatusReader.families.filter { try delete(namespace: namespace, family: $0) }
+    }
+
+    /// Deletes `FAMILY migfw` (and nothing else) in `namespace`. Returns false when there was
     /// no such table, which is not an error.
-    public static func delete(namespace: String?) throws -> Bool {
+    public static func delete(namespace: String?, family: TableFamily = .inet) throws -> Bool {
         let session = try netlink { try NetlinkSession(namespace: namespace) }
         return try withGenerationRetry { _ in
             let generation = try session.generation()
-            guard try session.tableExists() else { return false }
-            try session.send(.delete(), expectedGeneration: generation)
+            guard try session.tableExists(family: family) else { return false }
+            try session.send(.delete(family: family), expectedGeneration: generation)
             return true
         }
     }

@@ -11,6 +11,9 @@ public struct Batch: Hashable, Sendable {
         case addTable(userdata: [UInt8]?, flags: TableFlags = [])
         /// `NFT_MSG_DELTABLE`: the table and everything in it.
         case deleteTable
+        /// `NFT_MSG_DELTABLE` of the table of the same name in another family (migfw's table
+        /// of a mode the policy left).
+        case deleteTableOfFamily(TableFamily)
         /// `NFT_MSG_NEWSET`, then its elements in `NFT_MSG_NEWSETELEM` messages of ~60 KiB.
         case addSet(NamedSet)
         /// `NFT_MSG_DELSET`.

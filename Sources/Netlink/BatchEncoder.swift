@@ -32,6 +32,9 @@ enum BatchEncoder {
             case .deleteTable:
                 try appendTable(buffer, NFT_MSG_DELTABLE, HeaderFlag.ack, family, table, nil, flags: nil,
                                 "delete table \(batch.family.rawValue) \(table)")
+            case .deleteTableOfFamily(let other):
+                try appendTable(buffer, NFT_MSG_DELTABLE, HeaderFlag.ack, other.kernelValue, table, nil, flags: nil,
+                                "delete table \(other.rawValue) \(table)")
             case .addSet(let set):
                 let id = UInt32(setIDs.count + 1)
                 setIDs[set.name] = id

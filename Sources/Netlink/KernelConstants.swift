@@ -96,9 +96,10 @@ extension MetaKey {
         case .oif: NFT_META_OIF.rawValue
         case .len: NFT_META_LEN.rawValue
         case .mark: NFT_META_MARK.rawValue
+        case .protocol: NFT_META_PROTOCOL.rawValue
         }
     }
-    static let all: [MetaKey] = [.iifname, .oifname, .nfproto, .l4proto, .iif, .oif, .len, .mark]
+    static let all: [MetaKey] = [.iifname, .oifname, .nfproto, .l4proto, .iif, .oif, .len, .mark, .protocol]
     init?(kernelValue: UInt32) {
         guard let key = Self.all.first(where: { $0.kernelValue == kernelValue }) else { return nil }
         self = key

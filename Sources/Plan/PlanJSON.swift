@@ -20,6 +20,7 @@ public enum PlanJSON {
             }
             json.key("in_sync"); json.bool(plan.isEmpty)
             json.key("table_missing"); json.bool(plan.tableMissing)
+            json.key("retired_tables"); json.array(plan.retiredTables) { json.string($0.rawValue) }
             json.key("table_flags")
             if let flags = plan.tableFlags {
                 json.object {
@@ -51,6 +52,13 @@ public enum PlanJSON {
                     json.key("set"); json.string(unexpected.setName)
                     json.key("addresses"); elements(unexpected.addresses, json)
                     json.key("catch_all"); json.bool(unexpected.catchAll)
+                }
+            }
+            json.key("unprotected_addresses")
+            json.array(plan.unprotectedAddresses) { unprotected in
+                json.object {
+                    json.key("set"); json.string(unprotected.setName)
+                    json.key("addresses"); elements(unprotected.addresses, json)
                 }
             }
         }

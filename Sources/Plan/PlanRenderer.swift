@@ -22,6 +22,9 @@ public struct PlanRenderer: Sendable {
     public func render(_ plan: RulesetPlan) -> String {
         var out: [String] = []
         let table = "table \(plan.desired.family.rawValue) \(plan.desired.name)"
+        for family in plan.retiredTables {
+            out.append(paint(.remove, "- table \(family.rawValue) \(plan.desired.name) (the policy's mode now puts migfw's rules in \(table))"))
+        }
         if plan.tableMissing { out.append(paint(.add, "+ \(table)")) }
         if let flags = plan.tableFlags {
             let why = flags.reactivates ? " (re-activated: a dormant table hooks none of its chains)" : ""
@@ -39,6 +42,12 @@ public struct PlanRenderer: Sendable {
                     + "address range(s) the policy does not (possible intrusion):"))
             }
             list(unexpected.addresses, mark: "!", kind: .warn, into: &out)
+        }
+        for unprotected in plan.unprotectedAddresses {
+            out.append("")
+            out.append(paint(.warn, "! set \(unprotected.setName) no longer protects \(ElementText.grouped(unprotected.addresses.count)) "
+                + "address range(s) the policy protects: their migration ports are open to everyone (possible intrusion):"))
+            list(unprotected.addresses, mark: "!", kind: .warn, into: &out)
         }
         if !out.isEmpty { out.append("") }
         out.append(summaryLine(plan, applied: false))
@@ -61,6 +70,7 @@ public struct PlanRenderer: Sendable {
             parts.append(applied ? "\(ElementText.grouped(count)) \(plural) \(pastTense(verb))"
                 : "\(ElementText.grouped(count)) \(plural) to \(verb)")
         }
+        part(summary.tablesRetired, "table of another mode", "delete")
         if summary.tableCreated { parts.append(applied ? "table created" : "table to create") }
         if summary.tableFlagsChanged { parts.append(applied ? "table flags changed" : "table flags to change") }
         part(summary.elementsAdded, "element", "add")

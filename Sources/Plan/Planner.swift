@@ -34,13 +34,18 @@ public enum Planner {
                 continue
             }
             let delta = SortedDelta.delta(desired: want.elements, actual: have.elements)
+            // An address a gateway's protected set holds beyond the policy filters more, not
+            // less: it is drift, never a possible intrusion.
+            let flagsExtra = want.name != NamedSet.protected4 && want.name != NamedSet.protected6
             // Sets migfw does not model have no delta; equal ones are no change.
             if delta == nil && want == have { continue }
             // A catch-all element has no key, so no element delta can delete it: re-create.
             if want.flags != have.flags || want.keyType != have.keyType || delta == nil || want.catchAll != have.catchAll {
                 changes.append(.replace(old: have, new: want))
                 replaced.insert(want.name)
-                if have.catchAll && !want.catchAll, let everything = allAddresses(like: have.elements),
+                if !flagsExtra {
+                    // repaired, not flagged (see above)
+                } else if have.catchAll && !want.catchAll, let everything = allAddresses(like: have.elements),
                    let extra = addressesOnlyIn(everything, notIn: want.elements) {
                     // It matches every address: all those the policy does not trust are trusted.
                     unexpected.append(UnexpectedAddresses(setName: want.name, addresses: extra, catchAll: true))
@@ -51,7 +56,7 @@ public enum Planner {
                 changes.append(.elements(ElementDelta(setName: want.name, removed: removed, added: added)))
                 // Every address the kernel matches and the policy does not lies in an element
                 // that is not desired, so only the removed elements need checking.
-                if let extra = addressesOnlyIn(removed, notIn: want.elements) {
+                if flagsExtra, let extra = addressesOnlyIn(removed, notIn: want.elements) {
                     unexpected.append(UnexpectedAddresses(setName: want.name, addresses: extra))
                 }
             }

@@ -25,6 +25,14 @@ public struct RulesetPlan: Hashable, Sendable {
     /// The existing table's flags differ from the desired ones (a dormant table: every chain
     /// is there but none is hooked). Carried out first, by a NEWTABLE with the desired flags.
     public var tableFlags: TableFlagsChange?
+    /// migfw's tables of other families to delete: the policy's mode moved migfw's rules
+    /// (host mode and a routed gateway use `table inet migfw`, a bridged gateway
+    /// `table bridge migfw`), and the old table would otherwise go on filtering.
+    public var retiredTables: [TableFamily] = []
+    /// Per protected set of a gateway: addresses the policy protects that the kernel's set
+    /// lost, leaving their migration ports open: a possible intrusion
+    /// (``flaggingUnprotected(actual:lastApplied:)``).
+    public var unprotectedAddresses: [UnexpectedAddresses] = []
 
     public init(desired: Table, tableMissing: Bool, sets: [SetChange], chains: [ChainChange],
                 unexpectedAddresses: [UnexpectedAddresses], tableFlags: TableFlagsChange? = nil) {
@@ -37,11 +45,11 @@ public struct RulesetPlan: Hashable, Sendable {
     }
 
     /// Nothing to do: the kernel matches the desired table.
-    public var isEmpty: Bool { !tableMissing && tableFlags == nil && sets.isEmpty && chains.isEmpty }
+    public var isEmpty: Bool { !tableMissing && tableFlags == nil && sets.isEmpty && chains.isEmpty && retiredTables.isEmpty }
 
     /// Only element deltas: the table, its sets' definitions and every chain stay as they are.
     public var isElementsOnly: Bool {
-        !tableMissing && tableFlags == nil && chains.isEmpty
+        !tableMissing && tableFlags == nil && chains.isEmpty && retiredTables.isEmpty
             && sets.allSatisfy { if case .elements = $0 { true } else { false } }
     }
 
@@ -181,17 +189,22 @@ public struct UnexpectedAddresses: Hashable, Sendable {
 /// Counts of a plan's changes.
 public struct PlanSummary: Hashable, Sendable {
     public var tableCreated = false
+    /// migfw tables of another family deleted (a mode change).
+    public var tablesRetired = 0
     /// The table's flags change (a dormant table is re-activated).
     public var tableFlagsChanged = false
     public var setsAdded = 0, setsRemoved = 0, setsReplaced = 0
     public var elementsAdded = 0, elementsRemoved = 0
     public var chainsAdded = 0, chainsRemoved = 0, chainsReplaced = 0, chainsChanged = 0
     public var unexpectedAddressRanges = 0
+    /// Protected address ranges the kernel lost (gateway mode).
+    public var unprotectedAddressRanges = 0
 
     public init() {}
 
     public init(_ plan: RulesetPlan) {
         tableCreated = plan.tableMissing
+        tablesRetired = plan.retiredTables.count
         tableFlagsChanged = plan.tableFlags != nil
         for change in plan.sets {
             switch change {
@@ -219,11 +232,12 @@ public struct PlanSummary: Hashable, Sendable {
             }
         }
         unexpectedAddressRanges = plan.unexpectedAddresses.reduce(0) { $0 + $1.addresses.count }
+        unprotectedAddressRanges = plan.unprotectedAddresses.reduce(0) { $0 + $1.addresses.count }
     }
 
     /// Individual changes, counting each element: what reconcile reports as drift.
     public var changeCount: Int {
-        (tableCreated ? 1 : 0) + (tableFlagsChanged ? 1 : 0) + setsAdded + setsRemoved + setsReplaced + elementsAdded + elementsRemoved
+        (tableCreated ? 1 : 0) + tablesRetired + (tableFlagsChanged ? 1 : 0) + setsAdded + setsRemoved + setsReplaced + elementsAdded + elementsRemoved
             + chainsAdded + chainsRemoved + chainsReplaced + chainsChanged
     }
 }

@@ -161,6 +161,9 @@ public struct Policy: Hashable, Sendable {
     public var performance: Located<String>? = nil
     /// The optional `windows` key (Hyper-V host and Active Directory rendering).
     public var windows: WindowsOptions? = nil
+    /// Gateway mode's settings; nil in host mode (the default, and every v1 policy without
+    /// `mode: gateway`).
+    public var gateway: GatewayOptions? = nil
 
     public init(
         path: String, version: Int, interface: Located<String>, profile: Located<Profile>,

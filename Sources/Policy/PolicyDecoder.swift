@@ -19,7 +19,7 @@ final class PolicyDecoder {
     var path: String { reader.source.path }
 
     func decode() -> Policy? {
-        let elsewhere = ["networks": "trusted", "hosts": "trusted", "files": "trusted", "drops": "log", "rate": "log"]
+        let elsewhere = ["networks": "trusted", "hosts": "trusted", "files": "trusted", "drops": "log", "rate": "log", "via": "gateway"]
         guard let entries = reader.mapping(root, path: "", known: PolicyLoader.topLevelKeys, elsewhere: elsewhere) else {
             return nil
         }
@@ -49,7 +49,9 @@ final class PolicyDecoder {
         let portsWritten = entries["ports"].map { if case .sequence(let items) = $0.value { !items.isEmpty } else { true } } ?? false
         let profile = decodeProfile(entries["profile"], performance: entries["performance"], portsWritten: portsWritten)
 
-        let dedicated = entries["dedicated"].flatMap { reader.bool($0.value, path: "dedicated") } ?? true
+        // Gateway mode filters migration ports only: `dedicated` has no meaning there.
+        let gatewayMode = entries["mode"]?.value.scalar?.string == PolicyMode.gateway.rawValue
+        let dedicated = entries["dedicated"].flatMap { reader.bool($0.value, path: "dedicated") } ?? !gatewayMode
         let egress = entries["egress"].flatMap { reader.bool($0.value, path: "egress") } ?? false
         let allowBroad = entries["allow_broad"].flatMap { reader.bool($0.value, path: "allow_broad") } ?? false
         let authentication: Located<Authentication>? = entries["authentication"].flatMap { entry in
@@ -58,6 +60,7 @@ final class PolicyDecoder {
                 .map { Located($0, at: reader.location(entry.value)) }
         }
         let trusted = entries["trusted"].map { decodeTrusted($0.key, $0.value) } ?? TrustedSources()
+        let gateway = decodeGateway(entries)
         let exclude = entries["exclude"].map { reader.prefixes($0.value, path: "exclude") } ?? []
         let log = entries["log"].map { decodeLog($0.value) } ?? LogOptions()
         let windows = entries["windows"].map { decodeWindows($0.key, $0.value) }
@@ -69,6 +72,7 @@ final class PolicyDecoder {
             exclude: exclude, log: log, allowBroad: allowBroad)
         policy.performance = profile.performance
         policy.windows = windows
+        policy.gateway = gateway
         return policy
     }
 
@@ -130,28 +134,74 @@ final class PolicyDecoder {
         return (Located(profile, at: reader.location(node)), chosen)
     }
 
-    private func decodeTrusted(_ key: Node, _ node: Node) -> TrustedSources {
+    /// `trusted` (or `protected`, which has the same shape): networks, hosts, files.
+    private func decodeTrusted(_ key: Node, _ node: Node, section: String = "trusted") -> TrustedSources {
         var trusted = TrustedSources()
         trusted.location = reader.location(key)
-        guard let entries = reader.mapping(node, path: "trusted", known: ["networks", "hosts", "files"]) else { return trusted }
-        if let (_, value) = entries["networks"] { trusted.networks = reader.prefixes(value, path: "trusted.networks") }
-        if let (_, value) = entries["hosts"], let items = reader.sequence(value, path: "trusted.hosts") {
+        guard let entries = reader.mapping(node, path: section, known: ["networks", "hosts", "files"]) else { return trusted }
+        if let (_, value) = entries["networks"] { trusted.networks = reader.prefixes(value, path: "\(section).networks") }
+        if let (_, value) = entries["hosts"], let items = reader.sequence(value, path: "\(section).hosts") {
             for (index, item) in items.enumerated() {
-                if let host = decodeHost(item, path: "trusted.hosts[\(index)]") { trusted.hosts.append(host) }
+                if let host = decodeHost(item, path: "\(section).hosts[\(index)]", section: section) { trusted.hosts.append(host) }
             }
         }
-        if let (_, value) = entries["files"], let items = reader.sequence(value, path: "trusted.files") {
+        if let (_, value) = entries["files"], let items = reader.sequence(value, path: "\(section).files") {
             for (index, item) in items.enumerated() {
-                guard let pattern = reader.string(item, path: "trusted.files[\(index)]") else { continue }
+                guard let pattern = reader.string(item, path: "\(section).files[\(index)]") else { continue }
                 let located = Located(pattern, at: reader.location(item))
                 trusted.files.append(located)
-                readFiles(located, into: &trusted)
+                readFiles(located, into: &trusted, section: section)
             }
         }
         return trusted
     }
 
-    private func decodeHost(_ node: Node, path: String) -> TrustedHost? {
+    /// `mode`, `gateway` and `protected`: nil in host mode. The gateway keys without
+    /// `mode: gateway`, or gateway mode without them, are errors.
+    private func decodeGateway(_ entries: [String: (key: Node, value: Node)]) -> GatewayOptions? {
+        var mode = PolicyMode.host
+        if let (_, node) = entries["mode"],
+           let name = reader.choice(node, path: "mode", allowed: PolicyMode.allCases.map(\.rawValue)) {
+            mode = PolicyMode(rawValue: name) ?? .host
+        }
+        guard mode == .gateway else {
+            for key in ["gateway", "protected"] {
+                if let (keyNode, _) = entries[key] {
+                    reader.error("gateway-key", keyNode, "\(key): only meaningful in gateway mode",
+                                 hint: "add 'mode: gateway' (migfw then filters migration traffic passing through this machine), or remove '\(key)'")
+                }
+            }
+            return nil
+        }
+        // (A non-boolean `dedicated` is reported where it is read.)
+        if let (keyNode, value) = entries["dedicated"], value.scalar?.string == "true" {
+            reader.error("dedicated", keyNode, "dedicated: has no meaning in gateway mode",
+                         hint: "remove it: a gateway filters only migration ports to the protected hosts and leaves their other traffic alone")
+        }
+        var via: GatewayPath? = nil
+        if let (_, node) = entries["gateway"],
+           let options = reader.mapping(node, path: "gateway", known: ["via"]) {
+            if let (_, value) = options["via"],
+               let name = reader.choice(value, path: "gateway.via", allowed: GatewayPath.allCases.map(\.rawValue)) {
+                via = GatewayPath(rawValue: name)
+            } else if options["via"] == nil {
+                reader.missing("via", in: node, path: "gateway", hint: "'via: routed' (an IP router) or 'via: bridge' (a Linux bridge)")
+            }
+        } else if entries["gateway"] == nil {
+            reader.missing("gateway", in: root, path: "",
+                           hint: "say how this machine sits on the path: 'gateway: { via: routed }' or 'gateway: { via: bridge }'")
+        }
+        guard let (protectedKey, protectedNode) = entries["protected"] else {
+            reader.missing("protected", in: root, path: "",
+                           hint: "list the hypervisors behind this gateway, e.g. 'protected: { hosts: [10.20.0.11] }'")
+            return nil
+        }
+        let protected = decodeTrusted(protectedKey, protectedNode, section: "protected")
+        guard let via else { return nil }
+        return GatewayOptions(via: via, protected: protected, location: reader.location(protectedKey))
+    }
+
+    private func decodeHost(_ node: Node, path: String, section: String = "trusted") -> TrustedHost? {
         var name: String? = nil
         let addressNode: Node
         let addressPath: String
@@ -171,19 +221,19 @@ final class PolicyDecoder {
         guard let address = reader.prefix(addressNode, path: addressPath) else { return nil }
         guard address.value.isHost else {
             reader.error("host", addressNode, "\(addressPath): '\(address.value)' is a network, not a single host",
-                         hint: "move it to trusted.networks, or write the host's own address")
+                         hint: "move it to \(section).networks, or write the host's own address")
             return nil
         }
         return TrustedHost(name: name, address: address)
     }
 
-    private func readFiles(_ pattern: Located<String>, into trusted: inout TrustedSources) {
+    private func readFiles(_ pattern: Located<String>, into trusted: inout TrustedSources, section: String = "trusted") {
         let base = (path as NSString).deletingLastPathComponent
         let matches = PathGlob.expand(pattern.value, relativeTo: base.isEmpty ? "." : base,
                                       limit: PolicyLoader.maximumPrefixFiles)
         if matches.count > PolicyLoader.maximumPrefixFiles {
             reader.error("files", at: pattern.location,
-                         "trusted.files: '\(pattern.value)' matches more than \(PolicyLoader.maximumPrefixFiles) files")
+                         "\(section).files: '\(pattern.value)' matches more than \(PolicyLoader.maximumPrefixFiles) files")
             return
         }
         if matches.isEmpty {
@@ -191,7 +241,7 @@ final class PolicyDecoder {
                 ? pattern.value : (base as NSString).appendingPathComponent(pattern.value)
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), isDirectory.boolValue {
-                reader.error("files", at: pattern.location, "trusted.files: '\(pattern.value)' is a directory, not a prefix-list file",
+                reader.error("files", at: pattern.location, "\(section).files: '\(pattern.value)' is a directory, not a prefix-list file",
                              hint: "match the files in it, e.g. '\((pattern.value as NSString).appendingPathComponent("*.txt"))'")
                 return
             }

@@ -18,6 +18,7 @@ public enum PolicyLinter {
         findings += emptyTrustedSet(policy, trustedSet: policy.trustedSet())
         findings += unusedExclusions(policy)
         findings += unmatchedFiles(policy)
+        findings += gateway(policy)
         findings += PrefixOverlaps.findings(policy, budget: &budget)
         return PolicyLoader.sorted(capped(findings, notBuilt: budget.skipped), primary: policy.path)
     }
@@ -34,7 +35,8 @@ public enum PolicyLinter {
     public static func errors(_ policy: Policy, trustedSet: AggregatedPrefixes) -> [Finding] {
         var budget = FindingBudget()
         let findings = (broadAndPublic(policy, budget: &budget, errorsOnly: true)
-                        + emptyTrustedSet(policy, trustedSet: trustedSet))
+                        + emptyTrustedSet(policy, trustedSet: trustedSet)
+                        + (policy.gateway.map(emptyProtectedSet) ?? []))
             .filter { $0.severity == .error }
         return PolicyLoader.sorted(capped(findings, notBuilt: budget.skipped), primary: policy.path)
     }

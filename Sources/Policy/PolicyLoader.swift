@@ -16,6 +16,7 @@ public enum PolicyLoader {
     static let topLevelKeys = [
         "version", "interface", "profile", "performance", "ports", "dedicated", "egress",
         "authentication", "trusted", "exclude", "log", "allow_broad", "windows",
+        "mode", "gateway", "protected",
     ]
 
     /// Reads the policy at `path`, finding profiles through ``ProfileCatalog/standard``.
@@ -36,7 +37,7 @@ public enum PolicyLoader {
     }
 
     /// Policy file problems in line order, then those of other files (profile, prefix lists).
-    static func sorted(_ findings: [Finding], primary: String) -> [Finding] {
+    public static func sorted(_ findings: [Finding], primary: String) -> [Finding] {
         findings.enumerated().sorted { lhs, rhs in
             let l = lhs.element.location, r = rhs.element.location
             if (l.file == primary) != (r.file == primary) { return l.file == primary }

@@ -26,6 +26,9 @@ public struct BaseChain: Hashable, Sendable {
         self.policy = policy
     }
 
+    /// `priority filter` in a `bridge` table (NF_BR_PRI_FILTER_BRIDGED).
+    public static let bridgeFilterPriority: Int32 = -200
+
     public enum ChainType: String, Hashable, Sendable { case filter, route, nat }
     /// Netfilter hooks (`NF_INET_*`).
     public enum Hook: String, Hashable, Sendable { case prerouting, input, forward, output, postrouting }

@@ -29,7 +29,11 @@ public enum RulesetCompiler {
             NamedSet(name: NamedSet.trusted4, elements: .ipv4(trusted.ipv4)),
             NamedSet(name: NamedSet.trusted6, elements: .ipv6(trusted.ipv6)),
         ]
-        sets += ports.map { NamedSet(name: $0.set, elements: .ports($0.ranges)) }
+        let portSets = ports.map { NamedSet(name: $0.set, elements: .ports($0.ranges)) }
+        if let gateway = policy.gateway {
+            return gatewayTable(policy, via: gateway.via, trustedSets: sets, portSets: portSets, ports: ports)
+        }
+        sets += portSets
         var chains = [inputChain(policy, ports: ports)]
         if policy.egress { chains.append(outputChain(policy, ports: ports)) }
         return Table(sets: sets, chains: chains)
@@ -120,13 +124,13 @@ public enum RulesetCompiler {
     ]
 
     /// `[CONDITION] limit ... log ...` when logging, then `[CONDITION] counter drop`.
-    static func dropRules(_ policy: Policy, condition: [Statement]) -> [Rule] {
+    static func dropRules(_ policy: Policy, condition: [Statement], family: TableFamily = .inet) -> [Rule] {
         var rules: [Rule] = []
         if policy.log.drops {
             let rate = RateSpec(count: UInt64(policy.log.rate.count), unitSeconds: policy.log.rate.unit.seconds)
-            rules.append(Rule(Statement.lowered(condition + [.limit(rate), .log(prefix: logPrefix, level: nil)])))
+            rules.append(Rule(Statement.lowered(condition + [.limit(rate), .log(prefix: logPrefix, level: nil)], family: family)))
         }
-        rules.append(Rule(Statement.lowered(condition + [.counter, .verdict(.drop)])))
+        rules.append(Rule(Statement.lowered(condition + [.counter, .verdict(.drop)], family: family)))
         return rules
     }
 

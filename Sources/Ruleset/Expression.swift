@@ -44,6 +44,9 @@ public enum Register: UInt32, Hashable, Sendable {
 /// `nft_meta_keys` migfw uses.
 public enum MetaKey: String, Hashable, Sendable {
     case iifname, oifname, nfproto, l4proto, iif, oif, len, mark
+    /// The frame's EtherType (`skb->protocol`): the network-layer dependency nft writes in a
+    /// `bridge` table, where `meta nfproto` is always the bridge's own.
+    case `protocol`
 }
 
 /// `nft_ct_keys` migfw uses.

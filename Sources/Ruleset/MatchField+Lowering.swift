@@ -13,7 +13,7 @@ extension MatchField {
     /// The payload location; nil for the fields that are not in the packet (meta, ct).
     var payload: PayloadField? {
         switch self {
-        case .iifname, .oifname, .ctState: nil
+        case .iifname, .oifname, .ctState, .metaProtocol: nil
         case .ipSaddr: PayloadField(base: .network, offset: 12, length: 4, nfproto: 2)
         case .ipDaddr: PayloadField(base: .network, offset: 16, length: 4, nfproto: 2)
         case .ip6Saddr: PayloadField(base: .network, offset: 8, length: 16, nfproto: 10)
@@ -33,6 +33,7 @@ extension MatchField {
         switch self {
         case .iifname, .oifname: Match.interfaceNameSize
         case .ctState: 4
+        case .metaProtocol: 2
         default: Int(payload!.length)
         }
     }
@@ -46,18 +47,68 @@ extension MatchField {
     }
 }
 
+/// The protocol dependencies a rule has established so far, so a second field of the same
+/// protocol (`ip daddr ... ip saddr ...`) gets none of its own, as nft generates it.
+struct LoweringContext {
+    var family: TableFamily
+    var nfproto: UInt8?
+    var l4proto: UInt8?
+
+    /// The dependency expressions for `payload`, and notes them as established.
+    mutating func dependencies(for payload: PayloadField) -> [Expression] {
+        var expressions: [Expression] = []
+        if let nfproto = payload.nfproto, nfproto != self.nfproto {
+            if family == .bridge {
+                // A bridge table's `meta nfproto` is NFPROTO_BRIDGE for every frame: nft
+                // checks the EtherType instead (`meta protocol`, which is the inner type of a
+                // frame whose 802.1Q tag the stack has already taken off).
+                expressions += [.meta(.protocol, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: LoweringContext.etherType(nfproto))]
+            } else {
+                expressions += [.meta(.nfproto, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: [nfproto])]
+            }
+            self.nfproto = nfproto
+        }
+        if let l4proto = payload.l4proto, l4proto != self.l4proto {
+            expressions += [.meta(.l4proto, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: [l4proto])]
+            self.l4proto = l4proto
+        }
+        return expressions
+    }
+
+    /// The EtherType (network byte order) of NFPROTO_IPV4 / NFPROTO_IPV6.
+    static func etherType(_ nfproto: UInt8) -> [UInt8] { nfproto == 10 ? [0x86, 0xdd] : [0x08, 0x00] }
+
+    /// The NFPROTO_* value of an EtherType, if it is IPv4 or IPv6.
+    static func nfproto(etherType bytes: [UInt8]) -> UInt8? {
+        switch bytes {
+        case [0x08, 0x00]: 2
+        case [0x86, 0xdd]: 10
+        default: nil
+        }
+    }
+}
+
 extension Match {
     /// IFNAMSIZ: nft compares interface names as this many bytes, NUL-padded.
     public static let interfaceNameSize = 16
 
-    /// The kernel expressions nft generates for this match.
+    /// The kernel expressions nft generates for this match alone in an `inet` table.
     public var lowered: [Expression] {
+        var context = LoweringContext(family: .inet)
+        return lowered(&context)
+    }
+
+    /// The kernel expressions nft generates for this match after the dependencies `context`
+    /// holds.
+    func lowered(_ context: inout LoweringContext) -> [Expression] {
         switch (field, value) {
         case (.iifname, .interface(let name)), (.oifname, .interface(let name)):
             return [
                 .meta(field == .iifname ? .iifname : .oifname, dreg: .reg1),
                 .cmp(negated ? .neq : .eq, sreg: .reg1, data: Match.paddedInterfaceName(name)),
             ]
+        case (.metaProtocol, .value(let bytes)):
+            return [.meta(.protocol, dreg: .reg1), .cmp(negated ? .neq : .eq, sreg: .reg1, data: bytes)]
         case (.ctState, .ctState(let state)):
             precondition(!negated, "`ct state !=` is not a flag match")
             let zero: [UInt8] = [0, 0, 0, 0]
@@ -68,13 +119,7 @@ extension Match {
             ]
         default:
             guard let payload = field.payload else { preconditionFailure("\(value) does not fit \(field)") }
-            var expressions: [Expression] = []
-            if let nfproto = payload.nfproto {
-                expressions += [.meta(.nfproto, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: [nfproto])]
-            }
-            if let l4proto = payload.l4proto {
-                expressions += [.meta(.l4proto, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: [l4proto])]
-            }
+            var expressions = context.dependencies(for: payload)
             expressions.append(.payload(payload.base, offset: payload.offset, length: payload.length, dreg: .reg1))
             switch value {
             case .value(let bytes):
@@ -101,10 +146,15 @@ extension Match {
 }
 
 extension Statement {
-    /// This statement's kernel expressions.
+    /// This statement's kernel expressions (alone, in an `inet` table).
     public var lowered: [Expression] {
+        var context = LoweringContext(family: .inet)
+        return lowered(&context)
+    }
+
+    func lowered(_ context: inout LoweringContext) -> [Expression] {
         switch self {
-        case .match(let match): match.lowered
+        case .match(let match): match.lowered(&context)
         case .counter: [.counter]
         case .limit(let rate, let unit, let burst, let over):
             [.limit(rate: rate, unitSeconds: unit, burst: burst, inverted: over)]
@@ -113,9 +163,11 @@ extension Statement {
         }
     }
 
-    /// The kernel expressions of a whole rule written as `statements`.
-    public static func lowered(_ statements: [Statement]) -> [Expression] {
-        statements.flatMap(\.lowered)
+    /// The kernel expressions of a whole rule written as `statements` in a table of `family`:
+    /// each protocol dependency once, before the first field that needs it.
+    public static func lowered(_ statements: [Statement], family: TableFamily = .inet) -> [Expression] {
+        var context = LoweringContext(family: family)
+        return statements.flatMap { $0.lowered(&context) }
     }
 }
 

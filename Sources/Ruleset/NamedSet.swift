@@ -6,6 +6,10 @@ public struct NamedSet: Hashable, Sendable {
     public static let trusted4 = "trusted4"
     /// The IPv6 trusted set's name, fixed by the design.
     public static let trusted6 = "trusted6"
+    /// Gateway mode: the IPv4 hypervisors behind the gateway.
+    public static let protected4 = "protected4"
+    /// Gateway mode: the IPv6 hypervisors behind the gateway.
+    public static let protected6 = "protected6"
 
     public var name: String
     public var flags: SetFlags

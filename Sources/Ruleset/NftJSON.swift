@@ -105,6 +105,7 @@ public enum NftJSON {
         case .iifname: "{\"meta\":{\"key\":\"iifname\"}}"
         case .oifname: "{\"meta\":{\"key\":\"oifname\"}}"
         case .ctState: "{\"ct\":{\"key\":\"state\"}}"
+        case .metaProtocol: "{\"meta\":{\"key\":\"protocol\"}}"
         default: "{\"payload\":{\"protocol\":\"\(ValueText.protocolName(field)!)\",\"field\":\"\(ValueText.fieldName(field)!)\"}}"
         }
     }

@@ -8,7 +8,7 @@ public enum NftText {
     public static func render(_ table: Table) -> String {
         var lines: [String] = ["table \(table.family.rawValue) \(table.name) {"]
         var blocks: [[String]] = table.sets.map(setLines)
-        blocks += table.chains.map(chainLines)
+        blocks += table.chains.map { chainLines($0, family: table.family) }
         for (index, block) in blocks.enumerated() {
             if index > 0 { lines.append("") }
             lines += block
@@ -35,8 +35,10 @@ public enum NftText {
     }
 
     /// A base chain's header, e.g. `type filter hook input priority filter; policy accept;`.
-    public static func render(base: BaseChain) -> String {
-        let priority = base.priority == 0 ? "filter" : "\(base.priority)"
+    /// nft names the filter priority 0 in most families, -200 in `bridge`.
+    public static func render(base: BaseChain, family: TableFamily = .inet) -> String {
+        let filter: Int32 = family == .bridge ? BaseChain.bridgeFilterPriority : 0
+        let priority = base.priority == filter ? "filter" : "\(base.priority)"
         let policy = base.policy == .drop ? "drop" : "accept"
         return "type \(base.type.rawValue) hook \(base.hook.rawValue) priority \(priority); policy \(policy);"
     }
@@ -119,9 +121,9 @@ public enum NftText {
         return lines
     }
 
-    private static func chainLines(_ chain: Chain) -> [String] {
+    private static func chainLines(_ chain: Chain, family: TableFamily) -> [String] {
         var lines = ["\tchain \(chain.name) {"]
-        if let base = chain.base { lines.append("\t\t" + render(base: base)) }
+        if let base = chain.base { lines.append("\t\t" + render(base: base, family: family)) }
         lines += chain.rules.map { "\t\t" + render(rule: $0) }
         lines.append("\t}")
         return lines

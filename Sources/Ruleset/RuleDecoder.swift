@@ -7,7 +7,8 @@ public enum RuleDecoder {
     /// The statements of `expressions`, or nil when they are not one of the known idioms.
     public static func statements(_ expressions: [Expression]) -> [Statement]? {
         var reader = Reader(expressions: expressions)
-        guard let statements = reader.readAll(), Statement.lowered(statements) == expressions else { return nil }
+        guard let statements = reader.readAll(),
+              Statement.lowered(statements, family: reader.bridge ? .bridge : .inet) == expressions else { return nil }
         return statements
     }
 
@@ -17,6 +18,8 @@ public enum RuleDecoder {
         // Dependencies seen but not yet consumed by a payload load.
         var nfproto: UInt8?
         var l4proto: UInt8?
+        /// An EtherType dependency (`meta protocol`) was read: the rule is a bridge table's.
+        var bridge = false
 
         init(expressions: [Expression]) { self.expressions = expressions }
 
@@ -45,6 +48,20 @@ public enum RuleDecoder {
                     nfproto = data[0]
                     index += 2
                     continue
+                case .meta(.protocol, .reg1):
+                    guard case .cmp(let op, .reg1, let data)? = peek(1), data.count == 2 else { return nil }
+                    // An IP EtherType right before a network-header load is that load's
+                    // dependency (a bridge table's); anything else is a match of its own.
+                    if op == .eq, nfproto == nil, let value = LoweringContext.nfproto(etherType: data),
+                       case .payload(.network, _, _, .reg1)? = peek(2) {
+                        nfproto = value
+                        bridge = true
+                        index += 2
+                        continue
+                    }
+                    guard op == .eq || op == .neq else { return nil }
+                    statements.append(.match(Match(.metaProtocol, .value(data), negated: op == .neq)))
+                    index += 2
                 case .meta(.l4proto, .reg1):
                     guard l4proto == nil, case .cmp(.eq, .reg1, let data)? = peek(1), data.count == 1 else { return nil }
                     l4proto = data[0]

@@ -53,6 +53,9 @@ public struct Match: Hashable, Sendable {
 /// What a rule can look at, as nft names it.
 public enum MatchField: Hashable, Sendable, CaseIterable {
     case iifname, oifname
+    /// `meta protocol`: the EtherType as the stack sees it, after taking off one 802.1Q/802.1ad
+    /// tag (so it is the tag's type only for a frame with a second tag inside).
+    case metaProtocol
     case ctState
     case ipSaddr, ipDaddr, ip6Saddr, ip6Daddr
     case tcpSport, tcpDport, udpSport, udpDport

@@ -8,6 +8,7 @@ enum ValueText {
         case .iifname: "iifname"
         case .oifname: "oifname"
         case .ctState: "ct state"
+        case .metaProtocol: "meta protocol"
         default: "\(protocolName(field)!) \(fieldName(field)!)"
         }
     }
@@ -21,7 +22,7 @@ enum ValueText {
         case .udpSport, .udpDport: "udp"
         case .icmpType: "icmp"
         case .icmpv6Type: "icmpv6"
-        case .iifname, .oifname, .ctState: nil
+        case .iifname, .oifname, .ctState, .metaProtocol: nil
         }
     }
 
@@ -33,7 +34,7 @@ enum ValueText {
         case .tcpSport, .udpSport: "sport"
         case .tcpDport, .udpDport: "dport"
         case .icmpType, .icmpv6Type: "type"
-        case .iifname, .oifname, .ctState: nil
+        case .iifname, .oifname, .ctState, .metaProtocol: nil
         }
     }
 
@@ -47,6 +48,10 @@ enum ValueText {
         case .ip6Saddr, .ip6Daddr:
             let address = IPv6Address(bits: bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
             return json ? "\"\(address)\"" : address.description
+        case .metaProtocol:
+            let type = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+            if !inRange, let name = etherTypeNames[type] { return json ? "\"\(name)\"" : name }
+            return "\(type)"
         case .icmpType, .icmpv6Type:
             let type = bytes[0]
             let names = field == .icmpType ? icmpTypeNames : icmpv6TypeNames
@@ -67,6 +72,11 @@ enum ValueText {
         }
         return rest.isEmpty && !names.isEmpty ? names : nil
     }
+
+    /// EtherType names as nft spells them (`meta protocol`, `ether type`).
+    static let etherTypeNames: [UInt16: String] = [
+        0x0800: "ip", 0x0806: "arp", 0x86dd: "ip6", 0x8100: "8021q", 0x88a8: "8021ad",
+    ]
 
     static let icmpTypeNames: [UInt8: String] = [
         0: "echo-reply", 3: "destination-unreachable", 4: "source-quench", 5: "redirect",

@@ -88,7 +88,10 @@ struct Apply: ParsableCommand {
             }
         }
         let applier: PlannedApplier
-        do { applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory) } catch {
+        do {
+            applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory,
+                                         family: desired.family)
+        } catch {
             throw reportFailure(error, command: "apply")
         }
         if let seconds = confirm {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Engine
 import Policy
 
 /// `migfw check`: validate and lint a policy. Exit 0 clean or warnings only, 1 lint errors,
@@ -24,9 +25,12 @@ struct Check: ParsableCommand {
     func run() throws {
         let findings: [Finding]
         let valid: Bool
+        var policy: Policy? = nil
         do {
-            let policy = try PolicyLoader.load(path: options.config)
-            findings = PolicyLinter.lint(policy)
+            let loaded = try PolicyLoader.load(path: options.config)
+            policy = loaded
+            // On the gateway itself, also whether the protected hosts' traffic passes here.
+            findings = PolicyLoader.sorted(PolicyLinter.lint(loaded) + GatewayTopology.findings(loaded), primary: loaded.path)
             valid = true
         } catch {
             findings = error.findings
@@ -34,7 +38,10 @@ struct Check: ParsableCommand {
         }
         var output = ""
         if json {
-            output = CheckReport(file: options.config, valid: valid, findings: findings).json() + "\n"
+            var report = CheckReport(file: options.config, valid: valid, findings: findings)
+            report.mode = policy?.mode.rawValue
+            report.gateway = policy?.gateway?.via.rawValue
+            output = report.json() + "\n"
         } else {
             for finding in findings {
                 output += "\(finding.location): \(finding.severity.rawValue): \(finding.message) [\(finding.id)]\n"
@@ -76,6 +83,10 @@ struct CheckReport: Encodable {
     var warnings: Int
     var infos: Int
     var findings: [Item]
+    /// `host` or `gateway` (absent when the file is invalid).
+    var mode: String?
+    /// Gateway mode: `routed` or `bridge`.
+    var gateway: String?
 
     init(file: String, valid: Bool, findings: [Finding]) {
         self.file = file

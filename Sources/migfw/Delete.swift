@@ -1,11 +1,12 @@
 import ArgumentParser
 import Engine
+import Ruleset
 
-/// `migfw delete`: remove table inet migfw and nothing else.
+/// `migfw delete`: remove table inet migfw and table bridge migfw, and nothing else.
 struct Delete: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
-        abstract: "Remove table inet migfw (and nothing else) from the kernel.",
+        abstract: "Remove migfw's tables (inet migfw, bridge migfw; nothing else) from the kernel.",
         discussion: """
             An absent table is not an error. Takes the run lock (--lock-file), so it never \
             interleaves with an apply (or its --confirm rollback) or a reconcile. Needs \
@@ -17,15 +18,18 @@ struct Delete: ParsableCommand {
     @OptionGroup var lock: LockOptions
 
     func run() throws {
-        let deleted: Bool
+        let deleted: [TableFamily]
         do {
             let held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
             defer { withExtendedLifetime(held) {} }
-            deleted = try Deleter.delete(namespace: namespace.netns)
+            deleted = try Deleter.deleteAll(namespace: namespace.netns)
         } catch {
             throw reportFailure(error, command: "delete")
         }
         let place = namespace.netns.map { " in network namespace \($0)" } ?? ""
-        Console.say(deleted ? "deleted table inet migfw\(place)\n" : "table inet migfw is not loaded\(place); nothing to delete\n")
+        if deleted.isEmpty {
+            Console.say("table inet migfw and table bridge migfw are not loaded\(place); nothing to delete\n")
+        }
+        for family in deleted { Console.say("deleted table \(family.rawValue) migfw\(place)\n") }
     }
 }

@@ -115,7 +115,8 @@ struct Reconcile: ParsableCommand {
         let rolledBack = RolledBackPolicy.current(directory: state.stateDirectory, namespace: namespace.netns)
 
         do {
-            let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory,
+                                             family: desired.family)
             // A retry after a concurrent change logs only what it adds.
             var logged = Set<String>()
             let outcome = try Reconciler(applier: applier, hold: rolledBack).run(desired, full: full) { plan in

@@ -7,7 +7,7 @@ import Ruleset
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show whether table inet migfw is loaded, its set sizes and rule counters.",
+        abstract: "Show whether migfw's table (inet migfw, or bridge migfw for a bridged gateway) is loaded, its set sizes and rule counters.",
         discussion: """
             Needs CAP_NET_ADMIN. ALERT lines (JSON: "alerts") name what keeps the host \
             unprotected although the table is loaded: an interface the rules match that does \
@@ -26,19 +26,21 @@ struct Status: ParsableCommand {
     var json = false
 
     func run() throws {
-        let report: StatusReport?
+        let reports: [StatusReport]
         do {
-            report = try StatusReader.status(namespace: namespace.netns, stateDirectory: state.stateDirectory)
+            reports = try StatusReader.statuses(namespace: namespace.netns, stateDirectory: state.stateDirectory)
         } catch {
             throw reportFailure(error, command: "status")
         }
-        try StandardOutput.write(json ? Self.json(report) : Self.text(report, namespace: namespace.netns))
+        // One report per loaded table (two only while a mode change is half done by hand).
+        let shown: [StatusReport?] = reports.isEmpty ? [nil] : reports
+        try StandardOutput.write(shown.map { json ? Self.json($0) : Self.text($0, namespace: namespace.netns) }.joined())
     }
 
     static func text(_ report: StatusReport?, namespace: String?) -> String {
         let place = namespace.map { " in network namespace \($0)" } ?? ""
-        guard let report else { return "table inet migfw: not loaded\(place)\n" }
-        var lines = ["table inet migfw: loaded\(place) (ruleset generation \(report.generation))"]
+        guard let report else { return "table inet migfw, table bridge migfw: not loaded\(place)\n" }
+        var lines = ["table \(report.family.rawValue) migfw: loaded\(place) (ruleset generation \(report.generation))"]
         lines += report.alerts.map { "  ALERT: \($0)" }
         switch report.digestMatches {
         case true?: lines.append("  digest \(hex(report.storedDigest!)) (matches the table's content)")
@@ -86,7 +88,7 @@ struct Status: ParsableCommand {
                 + "\"hook\":\(quote($0.hook.rawValue)),\"priority\":\($0.priority),\"reason\":\(quote($0.reason))}"
         }
         let alerts = report.alerts.map { "{\"kind\":\(quote($0.kind)),\"message\":\(quote($0.description))}" }
-        return "{\"loaded\":true,\"generation\":\(report.generation),\"digest\":\(digest),\"digest_matches\":\(matches),"
+        return "{\"loaded\":true,\"family\":\(quote(report.family.rawValue)),\"generation\":\(report.generation),\"digest\":\(digest),\"digest_matches\":\(matches),"
             + "\"alerts\":[\(alerts.joined(separator: ","))],"
             + "\"sets\":[\(sets.joined(separator: ","))],\"rules\":[\(rules.joined(separator: ","))],"
             + "\"conflicts\":[\(conflicts.joined(separator: ","))]}\n"

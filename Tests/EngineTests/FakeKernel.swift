@@ -97,8 +97,16 @@ final class FakeKernel: KernelSession {
             table!.flags = flags
             return
         }
+        if case .deleteTableOfFamily(let other) = operation {
+            // The fake holds one table at a time: a mode change's retired table is that one.
+            guard table?.family == other else { throw fail(ENOENT) }
+            table = nil
+            return
+        }
         guard var current = table else { throw fail(ENOENT) }
         switch operation {
+        case .deleteTableOfFamily:
+            break
         case .addTable:
             break
         case .deleteTable:

@@ -32,6 +32,18 @@ func samplePaths() throws -> [String] {
         .map { directory.appendingPathComponent($0).path }
 }
 
+/// The compiled table of sample `name` (in samples/).
+func sampleTable(_ name: String) throws -> Table {
+    RulesetCompiler.compile(try PolicyLoader.load(path: packageRoot.appendingPathComponent("samples/\(name)").path))
+}
+
+/// Adds network interface `name` to `namespace` (a veth end), for a policy whose interface
+/// is not the migration namespace's `mig0`.
+func addInterface(_ name: String, to namespace: TestNamespace) throws {
+    guard name != "mig0" else { return }
+    try namespace.exec(["ip", "link", "add", name, "type", "veth", "peer", "name", String(name.prefix(12)) + "-p"])
+}
+
 /// The compiled table of the libvirt sample with its trusted sets replaced.
 func libvirtTable(ipv4: [AddressRange<IPv4Address>]? = nil, ipv6: [AddressRange<IPv6Address>]? = nil) throws -> Table {
     let policy = try PolicyLoader.load(path: packageRoot.appendingPathComponent("samples/libvirt.yaml").path)

@@ -42,6 +42,28 @@ final class PlanLab: @unchecked Sendable {
         try text.write(toFile: policyPath, atomically: true, encoding: .utf8)
     }
 
+    /// Writes a gateway-mode policy (`via`: routed or bridge) protecting one IPv4 and one
+    /// IPv6 host, trusting what ``writePolicy(extraTrusted:networks:)`` trusts.
+    func writeGatewayPolicy(via: String, extraTrusted: [String] = [], egress: Bool = true) throws {
+        let trusted = ["192.168.10.0/24", "\"2001:db8:10::/64\""] + extraTrusted
+        let text = """
+            version: 1
+            mode: gateway
+            gateway: { via: \(via) }
+            interface: mig0
+            profile: hyperv
+            egress: \(egress)
+            protected:
+              hosts: [10.20.0.10, "fd00:20::10"]
+            trusted:
+              networks: [\(trusted.joined(separator: ", "))]
+              hosts: [192.168.20.11]
+            exclude: [192.168.10.1]
+
+            """
+        try text.write(toFile: policyPath, atomically: true, encoding: .utf8)
+    }
+
     /// Runs `migfw COMMAND` against this lab's namespace, policy and files.
     @discardableResult
     func run(_ command: String, _ extra: [String] = [], environment: [String: String] = [:]) throws -> CommandResult {

@@ -18,28 +18,32 @@ struct SampleApplyTests {
 
     @Test(arguments: samples)
     func sampleAppliesLikeNftAndDecodesToTheModel(path: String) throws {
-        let compiled = RulesetCompiler.compile(try PolicyLoader.load(path: path))
+        let policy = try PolicyLoader.load(path: path)
+        let compiled = RulesetCompiler.compile(policy)
+        // Host mode and a routed gateway: table inet migfw; a bridged gateway: table bridge migfw.
+        let family = compiled.family
         try withMigrationNamespace(tag: "sample") { viaMigfw in
             try withMigrationNamespace(tag: "nft") { viaNft in
+                try addInterface(policy.interface.value, to: viaMigfw)
                 let applied = try migfw(["apply", "-c", path, "--netns", viaMigfw.name])
                 #expect(applied.status == 0, "\(applied.stderr)")
-                #expect(applied.stdout.contains("created table inet migfw"))
+                #expect(applied.stdout.contains("created table \(family.rawValue) migfw"))
 
                 let text = try migfw(["compile", "-c", path])
                 try #require(text.status == 0, "\(text.stderr)")
                 try viaNft.exec(["nft", "-f", "-"], input: text.stdout)
 
-                let listMigfw = try viaMigfw.exec(["nft", "list", "table", "inet", "migfw"]).stdout
-                let listNft = try viaNft.exec(["nft", "list", "table", "inet", "migfw"]).stdout
+                let listMigfw = try viaMigfw.exec(["nft", "list", "table", family.rawValue, "migfw"]).stdout
+                let listNft = try viaNft.exec(["nft", "list", "table", family.rawValue, "migfw"]).stdout
                 #expect(listMigfw == listNft)
                 #expect(!listMigfw.isEmpty)
 
                 // Decoding what migfw sent gives the model back, digest included.
-                let mine = try #require(try NetlinkSession(namespace: viaMigfw.name).readTable())
+                let mine = try #require(try NetlinkSession(namespace: viaMigfw.name).readTable(family: family))
                 #expect(mine.table.sameContent(as: compiled))
                 #expect(RulesetDigest.stored(in: mine.table.userdata) == RulesetDigest.digest(compiled))
                 // And what nft built from the text decodes to the same model.
-                let theirs = try #require(try NetlinkSession(namespace: viaNft.name).readTable())
+                let theirs = try #require(try NetlinkSession(namespace: viaNft.name).readTable(family: family))
                 #expect(theirs.table.sameContent(as: compiled))
 
                 // Re-applying the same policy changes nothing (apply is plan-based) ...
@@ -49,7 +53,7 @@ struct SampleApplyTests {
                 // ... and --rebuild replaces the table and still verifies.
                 let rebuilt = try migfw(["apply", "--rebuild", "-c", path, "--netns", viaMigfw.name])
                 #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
-                #expect(rebuilt.stdout.contains("replaced table inet migfw"))
+                #expect(rebuilt.stdout.contains("replaced table \(family.rawValue) migfw"))
             }
         }
     }

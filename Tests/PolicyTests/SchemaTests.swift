@@ -42,6 +42,8 @@ import Testing
         "interface-slash", "port-out-of-range", "port-protocol", "prefix-leading-zero", "prefix-length-33",
         "authentication-unknown", "hosts-not-a-list", "log-rate", "performance-unknown",
         "interface-quote", "interface-wildcard",
+        "gateway-dedicated", "gateway-protected-missing", "gateway-protected-without-mode", "gateway-unknown-key",
+        "gateway-via-unknown",
     ])
     func schemaRejectsCorpusFile(_ name: String) throws {
         let path = Repo.root.appendingPathComponent("Tests/PolicyTests/Corpus/\(name).yaml").path

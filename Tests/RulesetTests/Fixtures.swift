@@ -80,6 +80,32 @@ enum Fixtures {
         return policies
     }
 
+    /// Gateway mode: every profile, routed and bridged, with and without egress and logging.
+    static var gatewayMatrix: [Policy] {
+        var policies: [Policy] = []
+        for profile in profiles {
+            let extra = profile.name == "custom" ? [port(.tcp, 7000, 7010), port(.udp, 4789)] : []
+            for via in GatewayPath.allCases {
+                for (egress, log) in [(false, false), (true, true)] {
+                    policies.append(gateway(via, profile: profile.name, ports: extra, egress: egress, logDrops: log))
+                }
+            }
+        }
+        return policies
+    }
+
+    /// A gateway-mode policy protecting one host of each family and a network.
+    static func gateway(_ via: GatewayPath, profile name: String = "hyperv", ports: [MigrationPort] = [],
+                        egress: Bool = true, logDrops: Bool = false,
+                        protected: [String] = ["10.20.0.0/24", "10.30.0.11", "fd00:20::/64"]) -> Policy {
+        var policy = policy(profile: name, interface: via == .bridge ? "br0" : "prod0", ports: ports,
+                            dedicated: false, egress: egress, logDrops: logDrops)
+        var sources = TrustedSources()
+        sources.networks = located(protected)
+        policy.gateway = GatewayOptions(via: via, protected: sources, location: here)
+        return policy
+    }
+
     /// Renders every rule of `chain` in text, for readable assertions.
     static func lines(_ table: Table, _ chain: String) -> [String] {
         table.chain(named: chain)?.rules.map { NftText.render(rule: $0) } ?? []
@@ -89,7 +115,8 @@ enum Fixtures {
 extension Policy {
     /// A short label for parameterised test output.
     var label: String {
-        "\(profile.value.name) dedicated=\(dedicated) egress=\(egress) log=\(log.drops)"
+        (gateway.map { "gateway \($0.via.rawValue) " } ?? "")
+            + "\(profile.value.name) dedicated=\(dedicated) egress=\(egress) log=\(log.drops)"
     }
 }
 

@@ -10,7 +10,7 @@ import TestSupport
 /// form), and the JSON form loads into the same ruleset. Each test uses its own namespace.
 @Suite(.enabled(if: KernelGate.available))
 struct NftContractTests {
-    @Test(arguments: Fixtures.matrix)
+    @Test(arguments: Fixtures.matrix + Fixtures.gatewayMatrix)
     func nftGeneratesExactlyTheCompiledExpressions(policy: Policy) throws {
         let table = RulesetCompiler.compile(policy)
         let debug = try withNamespace(tag: "rsdbg") { namespace in
@@ -24,7 +24,7 @@ struct NftContractTests {
         #expect(Set(generated.keys) == Set(table.chains.map(\.name)))
     }
 
-    @Test(arguments: Fixtures.matrix)
+    @Test(arguments: Fixtures.matrix + Fixtures.gatewayMatrix)
     func jsonListsIdenticallyToText(policy: Policy) throws {
         let table = RulesetCompiler.compile(policy)
         let fromText = try withNamespace(tag: "rstxt") { namespace in
@@ -35,8 +35,24 @@ struct NftContractTests {
             try NftFile.load(NftJSON.render(table), in: namespace, flags: ["-j"])
             return try namespace.exec(["nft", "list", "ruleset"]).stdout
         }
-        #expect(fromText.contains("table inet migfw {"))
+        #expect(fromText.contains("table \(table.family.rawValue) migfw {"))
         #expect(fromText == fromJSON, "\(policy.label)")
+    }
+
+    /// `nft list` prints every gateway rule exactly as NftText writes it (counters aside).
+    @Test(arguments: Fixtures.gatewayMatrix)
+    func nftListsGatewayRulesAsRendered(policy: Policy) throws {
+        let table = RulesetCompiler.compile(policy)
+        let listed = try withNamespace(tag: "rsgw") { namespace in
+            try NftFile.load(NftText.render(table), in: namespace)
+            return try namespace.exec(["nft", "list", "chain", table.family.rawValue, "migfw", "forward"]).stdout
+        }
+        let rules = listed.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("table") && !$0.hasPrefix("chain") && !$0.hasPrefix("type") && $0 != "}" }
+            .map { $0.replacingOccurrences(of: #"counter packets \d+ bytes \d+"#, with: "counter", options: .regularExpression) }
+        #expect(rules == Fixtures.lines(table, "forward"), "\(policy.label)")
+        let header = NftText.render(base: table.chains[0].base!, family: table.family)
+        #expect(listed.contains(header), "\(policy.label): \(header)")
     }
 
     @Test func kernelListsTheCompiledSetContent() throws {
@@ -96,7 +112,7 @@ enum NftDebugOutput {
         }
         for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
             let words = line.split(separator: " ")
-            if words.count == 3, words[0] == "inet", words[1] == table {
+            if words.count == 3, words[0] == "inet" || words[0] == "bridge", words[1] == table {
                 finish()
                 current = (String(words[2]), [])
             } else if line.hasPrefix("  [ "), current != nil {

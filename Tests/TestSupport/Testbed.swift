@@ -22,6 +22,10 @@ public final class Testbed: @unchecked Sendable {
         case untrusted
         /// Inside the trusted network but excluded (the segment's router).
         case excluded
+        /// The bridge namespace holding `br0` (the bridged gateway's place).
+        case seg
+        /// The router between the segment and hv's production segment (routed testbeds only).
+        case gw
     }
 
     public enum Family: String, CaseIterable, Sendable { case v4 = "4", v6 = "6" }
@@ -33,11 +37,16 @@ public final class Testbed: @unchecked Sendable {
     public let plan: [String: String]
     private let alive = Mutex(true)
 
-    /// Builds a fresh testbed with a unique `mfwt-tb-` name.
-    public init() throws {
+    /// Whether hv sits behind the router `gw` (`testbed.sh up --routed`).
+    public let routed: Bool
+
+    /// Builds a fresh testbed with a unique `mfwt-tb-` name; `routed`: hv on a production
+    /// segment of its own behind the router namespace `gw` (gateway mode's routed setup).
+    public init(routed: Bool = false) throws {
+        self.routed = routed
         // Owned by this process: if it is killed before `destroy`, the next `up` removes the testbed.
         let owner = String(ProcessInfo.processInfo.processIdentifier)
-        name = try runChecked(["bash", Self.script, "up", "--owner", owner]).stdout
+        name = try runChecked(["bash", Self.script, "up", "--owner", owner] + (routed ? ["--routed"] : [])).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         do {
             plan = try Self.parse(env: runChecked(["bash", Self.script, "env", name]).stdout)
@@ -81,8 +90,11 @@ public final class Testbed: @unchecked Sendable {
     }
 
     /// A policy for this testbed's address plan (`testbed.sh policy`).
-    public static func policy(profile: String, performance: String? = nil, dedicated: Bool, egress: Bool) throws -> String {
+    /// `gateway`: a gateway-mode policy protecting hv (`routed` or `bridge`).
+    public static func policy(profile: String, performance: String? = nil, dedicated: Bool, egress: Bool,
+                              gateway: String? = nil) throws -> String {
         var arguments = ["bash", script, "policy", profile]
+        if let gateway { arguments += ["--gateway", gateway] }
         if !dedicated { arguments.append("--shared") }
         if egress { arguments.append("--egress") }
         if let performance { arguments += ["--performance", performance] }

@@ -3,7 +3,9 @@
 # migration segment. The one implementation behind the Swift packet tests
 # (Tests/TestSupport/Testbed.swift) and samples/quickstart.sh.
 #
-#   testbed.sh up [--owner PID] [NAME]   create a testbed (NAME: mfwt-tb-<random>); prints NAME.
+#   testbed.sh up [--owner PID] [--routed] [NAME]
+#                                        create a testbed (NAME: mfwt-tb-<random>); prints NAME.
+#                                        --routed: the hypervisor sits behind a router (gw)
 #                                        With an owner (a test run, the quick start), `gc`
 #                                        removes the testbed once that process is gone
 #   testbed.sh down NAME                 kill its processes, delete its namespaces (idempotent)
@@ -14,8 +16,10 @@
 #   testbed.sh probe NAME NODE [-t S] ADDR,PORT...
 #                                        connect from NODE to every target at once, bounded by
 #                                        S seconds (default 1); prints "ADDR PORT RESULT" lines
-#   testbed.sh policy PROFILE [--shared] [--egress] [--performance OPTION]
-#                                        a migfw policy trusting this plan's trusted peers
+#   testbed.sh policy PROFILE [--shared] [--egress] [--performance OPTION] [--gateway routed|bridge]
+#                                        a migfw policy trusting this plan's trusted peers;
+#                                        --gateway: a gateway-mode policy protecting hv, for
+#                                        the gw namespace (routed) or the seg bridge (bridge)
 #   testbed.sh gc                        remove testbeds whose owner has died (a killed test
 #                                        run cannot clean up after itself); `up` runs it too
 #
@@ -27,7 +31,12 @@
 #                                    │
 #   NAME-seg: bridge br0 ── trusted, host, untrusted, excluded (one namespace each)
 #
-# Nodes: hv, mgmt, seg, trusted (inside the trusted network), host (a trusted host address),
+# --routed (gateway mode, the seed's development -> production migration): hv's mig0 is
+# on a production segment of its own, cabled to the router namespace NAME-gw (prod0); the
+# router's dev0 is a port of br0, the development segment, where the peers are and route
+# through it. Without --routed, the bridge in NAME-seg is the bridged gateway's place.
+#
+# Nodes: hv, mgmt, seg, gw (routed only), trusted (inside the trusted network), host (a trusted host address),
 # untrusted, excluded (inside the trusted network but excluded: the segment's router).
 # Run as root. Only mfwt-* namespaces are ever touched.
 set -euo pipefail
@@ -35,7 +44,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TCP="$HERE/tcp.py"
 PEERS=(trusted host untrusted excluded)
-NODES=(hv mgmt seg "${PEERS[@]}")
+NODES=(hv mgmt seg gw "${PEERS[@]}")
 
 # The address plan. The segment is one /16 (IPv4) and one /32 (IPv6) so every peer is on-link;
 # the policy trusts a /24 (/64) of it and one host address, and excludes the router.
@@ -47,6 +56,10 @@ SEG4_LEN=16 SEG6_LEN=32
 TRUSTED_NET4=192.168.10.0/24 TRUSTED_NET6=2001:db8:10::/64
 MGMT_HV4=172.16.0.10 MGMT_PEER4=172.16.0.20 MGMT4_LEN=24
 MGMT_HV6=fd00:16::10 MGMT_PEER6=fd00:16::20 MGMT6_LEN=64
+# The routed plan: the production segment behind the router, and the router on the segment.
+ROUTED_HV4=10.20.0.10 ROUTED_GW4=10.20.0.1 PROD4_LEN=24
+ROUTED_HV6=fd00:20::10 ROUTED_GW6=fd00:20::1 PROD6_LEN=64
+DEV_GW4=192.168.99.1 DEV_GW6=2001:db8:99::1
 
 # The owner of each testbed made with `up --owner` (its pid and start time), for `gc`.
 OWNERS=/run/mfwt-testbed
@@ -124,6 +137,8 @@ cmd_up() {
     owner=$(process_identity "$2") || die "up --owner $2: no such process"
     shift 2
   fi
+  local routed=false
+  if [ "${1:-}" = --routed ]; then routed=true; shift; fi
   local name=${1:-mfwt-tb-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')}
   check_name "$name"
   cmd_gc
@@ -142,6 +157,7 @@ cmd_up() {
   BUILDING=$name  # global: the trap runs after this function's locals are gone
   trap 'cmd_down "$BUILDING"' EXIT
   for node in "${NODES[@]}"; do
+    [ "$node" != gw ] || $routed || continue
     ip netns add "$name-$node"
     ip -n "$name-$node" link set lo up
   done
@@ -151,13 +167,34 @@ cmd_up() {
   ip -n "$seg" link set br0 type bridge mcast_snooping 0
   ip -n "$seg" link set br0 up
 
-  veth "$hv" mig0 "$seg" hv
-  address "$hv" mig0 "${V4[hv]}/$SEG4_LEN" "${V6[hv]}/$SEG6_LEN"
-  ip -n "$seg" link set hv master br0 up
+  if $routed; then
+    local gw="$name-gw"
+    veth "$hv" mig0 "$gw" prod0
+    address "$hv" mig0 "$ROUTED_HV4/$PROD4_LEN" "$ROUTED_HV6/$PROD6_LEN"
+    address "$gw" prod0 "$ROUTED_GW4/$PROD4_LEN" "$ROUTED_GW6/$PROD6_LEN"
+    veth "$gw" dev0 "$seg" gw
+    address "$gw" dev0 "$DEV_GW4/$SEG4_LEN" "$DEV_GW6/$SEG6_LEN"
+    ip -n "$seg" link set gw master br0 up
+    ip netns exec "$gw" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+    ip -n "$hv" route add default via "$ROUTED_GW4"
+    ip -n "$hv" -6 route add default via "$ROUTED_GW6"
+  else
+    veth "$hv" mig0 "$seg" hv
+    address "$hv" mig0 "${V4[hv]}/$SEG4_LEN" "${V6[hv]}/$SEG6_LEN"
+    ip -n "$seg" link set hv master br0 up
+  fi
   for node in "${PEERS[@]}"; do
     veth "$name-$node" eth0 "$seg" "$node"
     address "$name-$node" eth0 "${V4[$node]}/$SEG4_LEN" "${V6[$node]}/$SEG6_LEN"
     ip -n "$seg" link set "$node" master br0 up
+    # Ephemeral ports below every profile's range: a bridged gateway is stateless, so a
+    # reply to a peer's ephemeral port inside a migration range (libvirt 49152-49215, proxmox
+    # 60000-60050) would meet the egress rule (README, "Hyper-V and ESXi hosts": limits).
+    ip netns exec "$name-$node" sysctl -qw net.ipv4.ip_local_port_range="32768 48999"
+    if $routed; then
+      ip -n "$name-$node" route add default via "$DEV_GW4"
+      ip -n "$name-$node" -6 route add default via "$DEV_GW6"
+    fi
   done
 
   veth "$hv" mgmt0 "$mgmt" eth0
@@ -171,6 +208,12 @@ cmd_env() {
   local name=$1 node
   check_name "$name"
   echo "TESTBED=$name"
+  if [ -e "/run/netns/$name-gw" ]; then
+    echo "ROUTED=1"
+    V4[hv]=$ROUTED_HV4 V6[hv]=$ROUTED_HV6
+    echo "GW4=$DEV_GW4"
+    echo "GW6=$DEV_GW6"
+  fi
   for node in "${NODES[@]}"; do echo "NS_${node^^}=$name-$node"; done
   for node in hv "${PEERS[@]}"; do
     echo "${node^^}4=${V4[$node]}"
@@ -188,7 +231,7 @@ cmd_env() {
 CUSTOM_PORTS='["7000-7010", "7777"]'
 
 cmd_policy() {
-  local profile=${1:-} dedicated=true egress=false ports='[]' auth performance=""
+  local profile=${1:-} dedicated=true egress=false ports='[]' auth performance="" gateway=""
   [ -n "$profile" ] || die "policy PROFILE [--shared] [--egress] [--performance OPTION]"
   shift
   while [ $# -gt 0 ]; do
@@ -196,6 +239,7 @@ cmd_policy() {
       --shared) dedicated=false ;;
       --egress) egress=true ;;
       --performance) [ $# -ge 2 ] || die "--performance OPTION"; performance="performance: $2"$'\n'; shift ;;
+      --gateway) [[ "${2:-}" =~ ^(routed|bridge)$ ]] || die "--gateway routed|bridge"; gateway=$2; shift ;;
       *) die "policy: unknown option $1" ;;
     esac
     shift
@@ -206,10 +250,23 @@ cmd_policy() {
     custom) auth=tls ports=$CUSTOM_PORTS ;;
     *) auth=tls ;;
   esac
+  local interface=mig0 mode=""
+  if [ -n "$gateway" ]; then
+    # A gateway filters migration ports only: `dedicated` has no meaning there.
+    dedicated=false
+    local hv4=${V4[hv]} hv6=${V6[hv]}
+    interface=br0
+    if [ "$gateway" = routed ]; then interface=prod0 hv4=$ROUTED_HV4 hv6=$ROUTED_HV6; fi
+    mode="mode: gateway
+gateway: { via: $gateway }
+protected:
+  hosts: [$hv4, \"$hv6\"]
+"
+  fi
   cat <<EOF
 # migfw policy for the packet testbed (Tests/Testbed/testbed.sh): profile $profile.
 version: 1
-interface: mig0
+${mode}interface: $interface
 profile: $profile
 ${performance}ports: $ports
 dedicated: $dedicated

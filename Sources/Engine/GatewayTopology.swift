@@ -1,0 +1,102 @@
+import Foundation
+import Policy
+import Prefix
+
+/// Gateway mode's topology lint, run by `migfw check` on the gateway itself: a protected
+/// address this machine has no route toward (routed), or a bridge without ports (bridged),
+/// means the protected hosts' traffic does not pass here and nothing would be filtered.
+///
+/// Reads the current network namespace's routes (`/proc/net/route`, `/proc/net/ipv6_route`)
+/// and bridge ports (`/sys/class/net/BRIDGE/brif`). When the policy's interface does not
+/// exist here, `check` is not running on the gateway, and nothing is reported.
+public enum GatewayTopology {
+    /// One route: destination prefix and device.
+    public struct Route: Hashable, Sendable {
+        public var destination: AnyCIDR
+        public var device: String
+        public init(destination: AnyCIDR, device: String) {
+            self.destination = destination
+            self.device = device
+        }
+    }
+
+    /// The findings for `policy` on this machine (none in host mode).
+    public static func findings(_ policy: Policy, netRoot: String = "/proc/net", sysRoot: String = "/sys/class/net") -> [Finding] {
+        guard let gateway = policy.gateway else { return [] }
+        let interface = policy.interface
+        guard FileManager.default.fileExists(atPath: "\(sysRoot)/\(interface.value)") else { return [] }
+        switch gateway.via {
+        case .bridge:
+            guard FileManager.default.fileExists(atPath: "\(sysRoot)/\(interface.value)/bridge") else {
+                return [Finding(
+                    id: "gateway-not-a-bridge", severity: .warning, location: interface.location,
+                    message: "interface: '\(interface.value)' is not a bridge: a bridged gateway filters nothing on it",
+                    hint: "name the Linux bridge the migration traffic crosses, or use 'gateway: { via: routed }'")]
+            }
+            let ports = (try? FileManager.default.contentsOfDirectory(atPath: "\(sysRoot)/\(interface.value)/brif")) ?? []
+            guard ports.count < 2 else { return [] }
+            return [Finding(
+                id: "gateway-bridge-ports", severity: .warning, location: interface.location,
+                message: "interface: bridge '\(interface.value)' has \(ports.count) port(s): no traffic crosses it toward the protected hosts, so nothing would be filtered",
+                hint: "add the ports toward the protected hosts and toward the network (ip link set PORT master \(interface.value))")]
+        case .routed:
+            let routes = readRoutes(netRoot: netRoot)
+            var findings: [Finding] = []
+            func visit(_ value: AnyCIDR, _ location: SourceLocation) {
+                guard !routes.contains(where: { $0.destination.length > 0 && AddressSpaceCheck.contains($0.destination, value) }) else { return }
+                findings.append(Finding(
+                    id: "gateway-no-route", severity: .warning, location: location,
+                    message: "protected: this machine has no route toward \(value) other than a default route: its traffic does not pass here, so nothing would be filtered",
+                    hint: "check the address, or route the protected network through this machine (e.g. via \(interface.value))"))
+            }
+            for network in gateway.protected.networks { visit(network.value, network.location) }
+            for host in gateway.protected.hosts { visit(host.address.value, host.address.location) }
+            return findings
+        }
+    }
+
+    /// The IPv4 and IPv6 routes of the main table in the current network namespace.
+    public static func readRoutes(netRoot: String = "/proc/net") -> [Route] {
+        var routes: [Route] = []
+        if let text = try? String(contentsOfFile: "\(netRoot)/route", encoding: .utf8) {
+            // Iface Destination Gateway Flags RefCnt Use Metric Mask ... (addresses in host-order hex)
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
+                guard fields.count >= 8, let destination = UInt32(fields[1], radix: 16), let mask = UInt32(fields[7], radix: 16)
+                else { continue }
+                let address = IPv4Address(bits: UInt32(littleEndian: destination).bigEndianValue)
+                let length = UInt32(littleEndian: mask).bigEndianValue.nonzeroBitCount
+                guard let cidr = CIDR(address: address, length: length) else { continue }
+                routes.append(Route(destination: .v4(cidr), device: String(fields[0])))
+            }
+        }
+        if let text = try? String(contentsOfFile: "\(netRoot)/ipv6_route", encoding: .utf8) {
+            // dest destlen src srclen nexthop metric refcnt use flags iface
+            for line in text.split(separator: "\n") {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count >= 10, fields[0].count == 32, let high = UInt64(fields[0].prefix(16), radix: 16),
+                      let low = UInt64(fields[0].suffix(16), radix: 16), let length = Int(fields[1], radix: 16),
+                      let cidr = CIDR(address: IPv6Address(bits: UInt128(high) << 64 | UInt128(low)), length: length),
+                      fields[9] != "lo" else { continue }
+                routes.append(Route(destination: .v6(cidr), device: String(fields[9])))
+            }
+        }
+        return routes
+    }
+}
+
+/// Prefix containment across families.
+enum AddressSpaceCheck {
+    static func contains(_ outer: AnyCIDR, _ inner: AnyCIDR) -> Bool {
+        switch (outer, inner) {
+        case (.v4(let a), .v4(let b)): a.contains(b)
+        case (.v6(let a), .v6(let b)): a.contains(b)
+        default: false
+        }
+    }
+}
+
+private extension UInt32 {
+    /// The value with its bytes in network order read as a number (`0x0100a8c0` -> 192.168.0.1).
+    var bigEndianValue: UInt32 { self.byteSwapped }
+}
