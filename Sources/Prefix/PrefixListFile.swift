@@ -54,17 +54,25 @@ extension PrefixListReader {
     private func openNamed(
         _ path: String, failure: (PrefixListError.Reason) -> PrefixListError
     ) throws(PrefixListError) -> FileHandle {
+        let facts = try readableFacts(path, failure: failure)
+        if facts.isRegular, facts.size > sizeLimit { throw failure(.tooLarge(limit: sizeLimit)) }
+        guard let opened = FileHandle(forReadingAtPath: path) else {
+            throw failure(.unreadable("permission denied or not a readable file"))
+        }
+        return opened
+    }
+
+    /// What stat(2) says about `path`, refusing a missing path and a directory.
+    private func readableFacts(
+        _ path: String, failure: (PrefixListError.Reason) -> PrefixListError
+    ) throws(PrefixListError) -> FileFacts {
         let facts: FileFacts
         switch FileFacts.of(path) {
         case .success(let found): facts = found
         case .failure(let error): throw failure(.unreadable("\(error)"))
         }
         guard !facts.isDirectory else { throw failure(.unreadable("is a directory")) }
-        if facts.isRegular, facts.size > sizeLimit { throw failure(.tooLarge(limit: sizeLimit)) }
-        guard let opened = FileHandle(forReadingAtPath: path) else {
-            throw failure(.unreadable("permission denied or not a readable file"))
-        }
-        return opened
+        return facts
     }
 
     /// Opens `path` for reading if it is a regular file. A FIFO, a device or a socket is
@@ -74,12 +82,7 @@ extension PrefixListReader {
     private func openRegularFile(
         _ path: String, failure: (PrefixListError.Reason) -> PrefixListError
     ) throws(PrefixListError) -> FileHandle {
-        let facts: FileFacts
-        switch FileFacts.of(path) {
-        case .success(let found): facts = found
-        case .failure(let error): throw failure(.unreadable("\(error)"))
-        }
-        guard !facts.isDirectory else { throw failure(.unreadable("is a directory")) }
+        let facts = try readableFacts(path, failure: failure)
         guard facts.isRegular else { throw failure(.unreadable("not a regular file (a FIFO, device or socket)")) }
         // Refuse before reading when the size is known.
         guard facts.size <= sizeLimit else { throw failure(.tooLarge(limit: sizeLimit)) }

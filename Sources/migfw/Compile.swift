@@ -28,20 +28,8 @@ struct Compile: ParsableCommand {
     var format: Format = .nft
 
     func run() throws {
-        let policy: Policy
-        do {
-            policy = try PolicyLoader.load(path: config.config)
-        } catch {
-            printError("\(error)")
-            throw ExitCode.invalidInput
-        }
         // The same refusal as apply: a ruleset apply would refuse is not printed either.
-        let errors = PolicyLinter.errors(policy)
-        if !errors.isEmpty {
-            for finding in errors { printError("\(finding)") }
-            printError("migfw compile: the policy has errors (see `migfw check`); nothing printed")
-            throw ExitCode.invalidInput
-        }
+        let policy = try lintedPolicy(config: config.config, command: "compile", nothing: "nothing printed")
         let output: String
         switch format {
         case .nft:

@@ -66,6 +66,26 @@ func desiredRuleset(config: String, command: String, invalidExit: ExitCode,
     return DesiredRuleset(policy: policy, trusted: trusted, table: table)
 }
 
+/// The policy at `config`, read and free of lint errors, for the commands that only print
+/// what it means (compile, render): anything wrong is printed and ends the run with exit 2,
+/// saying `nothing` was done.
+func lintedPolicy(config: String, command: String, nothing: String) throws -> Policy {
+    let policy: Policy
+    do {
+        policy = try PolicyLoader.load(path: config)
+    } catch {
+        printError("\(error)")
+        throw ExitCode.invalidInput
+    }
+    let errors = PolicyLinter.errors(policy)
+    if !errors.isEmpty {
+        for finding in errors { printError("\(finding)") }
+        printError("migfw \(command): the policy has errors (see `migfw check`); \(nothing)")
+        throw ExitCode.invalidInput
+    }
+    return policy
+}
+
 /// One line on standard error; never traps (``Console/error(_:)``).
 func printError(_ line: String) {
     Console.error(line)

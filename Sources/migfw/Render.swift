@@ -32,19 +32,7 @@ struct Render: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let policy: Policy
-        do {
-            policy = try PolicyLoader.load(path: config.config)
-        } catch {
-            printError("\(error)")
-            throw ExitCode.invalidInput
-        }
-        let findings = PolicyLinter.errors(policy)
-        if !findings.isEmpty {
-            for finding in findings { printError("\(finding)") }
-            printError("migfw render: the policy has errors (see `migfw check`); nothing written")
-            throw ExitCode.invalidInput
-        }
+        let policy = try lintedPolicy(config: config.config, command: "render", nothing: "nothing written")
         let script: String
         do {
             script = try target.render(policy, source: config.config, generator: "migfw \(Migfw.version) render --target \(target.rawValue)")
