@@ -28,6 +28,7 @@ assertion held; the last line is a summary.
 import argparse
 import json
 import os
+import re
 import random
 import shutil
 import signal
@@ -352,8 +353,9 @@ def scenario(f, hosts):
                      "etc/systemd/system/migfw.service", "etc/systemd/system/migfw-reconcile.timer"]),
                 "apply: binary, profiles and units installed under %s's root" % host)
         unit = open(os.path.join(root, "etc/systemd/system/migfw.service")).read()
-        f.check("ExecStart=%s apply -c %s" % (os.path.join(root, "usr/local/sbin/migfw"),
-                                               os.path.join(root, "etc/migfw/migfw.yaml")) in unit,
+        f.check(re.search(r"^ExecStart=%s apply .*-c %s$" % (re.escape(os.path.join(root, "usr/local/sbin/migfw")),
+                                                            re.escape(os.path.join(root, "etc/migfw/migfw.yaml"))),
+                          unit, re.M) is not None,
                 "apply: %s's migfw.service runs the installed binary on the installed policy" % host)
         f.check("[Service]\nEnvironment=MIGFW_PROFILES_DIR=%s\n" % os.path.join(root, "usr/share/migfw/profiles") in unit,
                 "apply: %s's migfw.service finds the profiles installed outside migfw's search path" % host)
