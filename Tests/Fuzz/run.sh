@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses (Tests/Fuzz/*, with address sanitizer) and runs each for a
+# bounded time on a seed corpus made from the repository's samples, profiles, test corpus
+# and captured kernel dumps. Fails on any crash, failed check, leak, timeout or OOM, and
+# prints each fuzzer's executions per second.
+#
+#   bash Tests/Fuzz/run.sh                      # every fuzzer, 60 s each
+#   MIGFW_FUZZ_SECONDS=3600 bash Tests/Fuzz/run.sh FuzzPolicyDecoder
+#
+# Findings (inputs that crashed) are written to .build-fuzz/artifacts/; the corpus grown by
+# a run stays in .build-fuzz/corpus/ and is reused by the next one.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+seconds="${MIGFW_FUZZ_SECONDS:-60}"
+scratch=.build-fuzz
+fuzzers=("$@")
+[ ${#fuzzers[@]} -gt 0 ] || fuzzers=(FuzzPrefixParser FuzzPrefixListReader FuzzPolicyDecoder FuzzTableDump)
+
+# Largest input each fuzzer may make: one prefix, a list, a policy file, a table dump.
+declare -A max_len=([FuzzPrefixParser]=128 [FuzzPrefixListReader]=4096
+                    [FuzzPolicyDecoder]=8192 [FuzzTableDump]=65536)
+
+build_start=$(date +%s)
+for fuzzer in "${fuzzers[@]}"; do
+  # --sanitize=fuzzer lets SwiftPM link libFuzzer's main; -sanitize=fuzzer in swiftc adds the
+  # coverage instrumentation the fuzzer is guided by (SwiftPM alone leaves it out).
+  mkdir -p "$scratch"
+  if ! MIGFW_FUZZ=1 swift build --scratch-path "$scratch" --sanitize=fuzzer --sanitize=address \
+      -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product "$fuzzer" > "$scratch/build.log" 2>&1; then
+    # gold's "Cannot export local symbol '__asan_...'" warnings are noise of every ASan link.
+    grep -v "warning: Cannot export local symbol" "$scratch/build.log" | tail -40 >&2
+    echo "fuzz build of $fuzzer failed" >&2
+    exit 1
+  fi
+done
+echo "fuzz build: $(( $(date +%s) - build_start )) s"
+
+# Seeds, rebuilt on every run from what is in the repository.
+seeds="$scratch/seeds"
+rm -rf "$seeds"
+mkdir -p "$seeds"/{FuzzPrefixParser,FuzzPrefixListReader,FuzzPolicyDecoder,FuzzTableDump}
+prefix_lists=(samples/trusted.d/*)
+count=0
+# Parser: every address-like string literal of the Prefix tests, and every line of the lists.
+{ grep -ohE '"[0-9A-Fa-f:./%]{2,60}"' Tests/PrefixTests/*.swift | tr -d '"'
+  cat "${prefix_lists[@]}" | sed 's/#.*//' | tr -d ' \t\r'
+} | sort -u | while IFS= read -r token; do
+  [ -n "$token" ] && printf '%s' "$token" > "$seeds/FuzzPrefixParser/$(printf '%s' "$token" | md5sum | cut -c1-16)"
+done
+# Reader: the prefix lists, and the parser's tokens as one list.
+cp "${prefix_lists[@]}" "$seeds/FuzzPrefixListReader/"
+for file in "$seeds"/FuzzPrefixParser/*; do cat "$file"; echo; done | head -c 4000 > "$seeds/FuzzPrefixListReader/tokens"
+# Policy decoder: the samples, the profiles and the loader's test corpus.
+for file in samples/*.yaml templates/profiles/*.yaml Tests/PolicyTests/Corpus/*.yaml; do
+  count=$((count + 1))
+  cp "$file" "$seeds/FuzzPolicyDecoder/$count-$(basename "$file")"
+done
+# Table dump decoder: raw reply bytes of `readTable` captured from real migfw tables.
+# Inputs that once crashed a fuzzer (Tests/Fuzz/Regressions/TARGET-*) are seeds too.
+cp Tests/Fuzz/Seeds/TableDump/* Tests/Fuzz/Regressions/TableDump-* "$seeds/FuzzTableDump/"
+
+status=0
+mkdir -p "$scratch/artifacts"
+for fuzzer in "${fuzzers[@]}"; do
+  corpus="$scratch/corpus/$fuzzer"
+  mkdir -p "$corpus"
+  log="$scratch/$fuzzer.log"
+  # -timeout: one input taking 10 s is a hang; -rss_limit_mb: one input may not use 2 GiB.
+  # Leak detection is on (libFuzzer's default under address sanitizer).
+  if "$scratch/debug/$fuzzer" "$corpus" "$seeds/$fuzzer" \
+      -max_total_time="$seconds" -max_len="${max_len[$fuzzer]}" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$scratch/artifacts/$fuzzer-" > "$log" 2>&1; then
+    result=ok
+  else
+    result=FAILED
+    status=1
+    grep -E -A40 "ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer)|Fatal error|precondition" "$log" | head -80 >&2 || tail -40 "$log" >&2
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+  coverage=$(grep -oE 'cov: [0-9]+' "$log" | tail -1)
+  echo "fuzz $fuzzer: $result, ${runs:-?} runs in ${seconds} s, ${rate:-?} exec/s, ${coverage:-cov: ?}"
+done
+exit "$status"
