@@ -35,3 +35,6 @@ if [ "$(id -u)" = 0 ]; then
   bash samples/quickstart.sh > .build/quickstart.log 2>&1 || { cat .build/quickstart.log; exit 1; }
   echo "quick start (samples/quickstart.sh): ok"
 fi
+
+# libFuzzer harnesses, 60 s each (MIGFW_FUZZ_SECONDS changes it), in their own build directory.
+bash Tests/Fuzz/run.sh
