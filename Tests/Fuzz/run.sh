@@ -13,6 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 seconds="${MIGFW_FUZZ_SECONDS:-60}"
+# Swift's own crash backtracer and address sanitizer deadlock on a failed check: the fuzzer
+# then hangs instead of failing. libFuzzer and ASan report crashes themselves.
+export SWIFT_BACKTRACE=enable=no
 scratch=.build-fuzz
 fuzzers=("$@")
 [ ${#fuzzers[@]} -gt 0 ] || fuzzers=(FuzzPrefixParser FuzzPrefixListReader FuzzPolicyDecoder FuzzTableDump)
@@ -106,10 +109,10 @@ for fuzzer in "${fuzzers[@]}"; do
   [ "$result" = ok ] || status=1
   # Plain mode ends with libFuzzer's final stats; fork mode with its last status line.
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+  [ -n "$runs" ] || runs=$( (grep -oE '^#[0-9]+' "$log" || true) | tail -1 | tr -d '#')
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
   [ -n "$rate" ] || rate=$(( ${runs:-0} / (elapsed > 0 ? elapsed : 1) ))
-  coverage=$(grep -oE 'cov: [0-9]+' "$log" | tail -1)
+  coverage=$( (grep -oE 'cov: [0-9]+' "$log" || true) | tail -1)
   note=""
   [ -z "${fork_mode[$fuzzer]:-}" ] || note=", $exits inputs ended by libnftnl's exit"
   echo "fuzz $fuzzer: $result, ${runs:-?} runs in ${elapsed} s, ${rate:-?} exec/s, ${coverage:-cov: ?}$note"
