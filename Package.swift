@@ -55,3 +55,15 @@ let package = Package(
         .testTarget(name: "WindowsRenderTests", dependencies: ["WindowsRender", "Policy", "Prefix", "TestSupport", "migfw"]),
     ]
 )
+
+// libFuzzer harnesses (Tests/Fuzz), only with MIGFW_FUZZ=1: they are built with
+// `-sanitize=fuzzer,address -parse-as-library` (libFuzzer supplies main), in their own
+// scratch path, by Tests/Fuzz/run.sh. The normal build never sees them.
+if Context.environment["MIGFW_FUZZ"] == "1" {
+    package.targets += [
+        .executableTarget(name: "FuzzPrefixParser", dependencies: ["Prefix"], path: "Tests/Fuzz/PrefixParser"),
+        .executableTarget(name: "FuzzPrefixListReader", dependencies: ["Prefix"], path: "Tests/Fuzz/PrefixListReader"),
+        .executableTarget(name: "FuzzPolicyDecoder", dependencies: ["Policy", "Ruleset"], path: "Tests/Fuzz/PolicyDecoder"),
+        .executableTarget(name: "FuzzTableDump", dependencies: ["Netlink", "Ruleset", "Prefix"], path: "Tests/Fuzz/TableDump"),
+    ]
+}

@@ -60,3 +60,6 @@ python3 -m unittest discover -s Tests/Ansible -p 'test_*.py'
 if [ "$(id -u)" = 0 ]; then
   python3 Tests/Ansible/fleet_test.py --migfw .build/debug/migfw
 fi
+
+# libFuzzer harnesses, 60 s each (MIGFW_FUZZ_SECONDS changes it), in their own build directory.
+bash Tests/Fuzz/run.sh

@@ -13,6 +13,8 @@ public final class NetlinkSession {
     var nextSequence: UInt32
     /// Receive buffer for replies; dump datagrams are at most ~32 KiB.
     let receiveBuffer: UnsafeMutableRawBufferPointer
+    /// Sees every reply message `request` hands on, while ``captureTableDump(family:name:)`` runs.
+    var replyTap: ((UnsafeRawBufferPointer) -> Void)?
 
     /// Opens a netfilter netlink socket in `namespace` (`/run/netns/NAME`) or in the
     /// current namespace.

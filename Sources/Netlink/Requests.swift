@@ -47,7 +47,10 @@ extension NetlinkSession {
                     throw NetlinkError.kernel(operation: operation, errno: ack.errno, extack: ack.extack)
                 default:
                     // Pieces of an interrupted dump are thrown away anyway.
-                    if !interrupted { try body(message) }
+                    if !interrupted {
+                        replyTap?(message.raw)
+                        try body(message)
+                    }
                 }
             }
         }

@@ -16,34 +16,17 @@ extension NetlinkSession {
     public func readTable(family: TableFamily = .inet, name: String = Table.migfwName, elements: Bool = true) throws -> TableSnapshot? {
         let generation = try generation()
         guard let header = try readTableHeader(family: family, name: name) else { return nil }
-        var table = Table(family: family, name: name, userdata: header.userdata.isEmpty ? nil : header.userdata,
-                          flags: header.flags)
-        var counts: [String: Int] = [:]
+        var sets: [(header: SetHeader, elements: KernelElements)] = []
         for header in try readSets(family: family, table: name) {
             var elementsRead = KernelElements(keyLength: Int(header.keyLength))
             if elements {
                 elementsRead = try readElements(family: family, table: name, set: header.name, keyLength: Int(header.keyLength))
             }
-            counts[header.name] = elementsRead.count
-            let keyType = SetKeyType(nftDatatype: header.keyType, length: header.keyLength)
-            let flags = SetFlags(rawValue: header.flags)
-            table.sets.append(NamedSet(name: header.name, flags: flags,
-                                       elements: elementsRead.model(keyType: keyType, nftDatatype: header.keyType,
-                                                                    interval: flags.contains(.interval)),
-                                       catchAll: elementsRead.catchAll))
+            sets.append((header, elementsRead))
         }
-        var handles: [String: [UInt64]] = [:]
-        var counters: [String: [RuleCounter?]] = [:]
-        table.chains = try readChains(family: family, table: name)
-        let rules = try readRules(family: family, table: name)
-        for index in table.chains.indices {
-            let chainRules = rules.filter { $0.chain == table.chains[index].name }
-            table.chains[index].rules = chainRules.map(\.rule)
-            handles[table.chains[index].name] = chainRules.map(\.handle)
-            counters[table.chains[index].name] = chainRules.map(\.counter)
-        }
-        return TableSnapshot(table: table, ruleHandles: handles, counters: counters,
-                             kernelElementCounts: counts, generation: generation)
+        return DumpDecoding.snapshot(family: family, name: name, header: header, sets: sets,
+                                     chains: try readChains(family: family, table: name),
+                                     rules: try readRules(family: family, table: name), generation: generation)
     }
 
     /// What a GETTABLE reply says about a table besides its name.
@@ -59,12 +42,7 @@ extension NetlinkSession {
         do {
             try request(NFT_MSG_GETTABLE, family: family.kernelValue, dump: false, operation: "read table \(family.rawValue) \(name)",
                         build: { mnl_attr_put_strz($0, UInt16(NFTA_TABLE_NAME.rawValue), name) }) { message in
-                guard message.type & 0xff == MessageType.newTable else { return }
-                let attributes = message.attributes
-                // The flags matter: a dormant table holds every chain but hooks none of them.
-                header = TableHeader(
-                    userdata: attributes.first(UInt16(NFTA_TABLE_USERDATA.rawValue)).map { Array($0.payload) } ?? [],
-                    flags: TableFlags(rawValue: attributes.first(UInt16(NFTA_TABLE_FLAGS.rawValue))?.bigEndianU32 ?? 0))
+                if let found = DumpDecoding.tableHeader(message, table: name) { header = found }
             }
         } catch NetlinkError.kernel(_, let code, _) where code == ENOENT {
             return nil
@@ -83,15 +61,7 @@ extension NetlinkSession {
         var sets: [SetHeader] = []
         try request(NFT_MSG_GETSET, family: family.kernelValue, dump: true, operation: "list sets of \(table)",
                     build: { mnl_attr_put_strz($0, UInt16(NFTA_SET_TABLE.rawValue), table) }) { message in
-            let attributes = message.attributes
-            guard message.type & 0xff == MessageType.newSet,
-                  attributes.first(UInt16(NFTA_SET_TABLE.rawValue))?.string == table,
-                  let name = attributes.first(UInt16(NFTA_SET_NAME.rawValue))?.string else { return }
-            sets.append(SetHeader(
-                name: name,
-                flags: attributes.first(UInt16(NFTA_SET_FLAGS.rawValue))?.bigEndianU32 ?? 0,
-                keyType: attributes.first(UInt16(NFTA_SET_KEY_TYPE.rawValue))?.bigEndianU32 ?? 0,
-                keyLength: attributes.first(UInt16(NFTA_SET_KEY_LEN.rawValue))?.bigEndianU32 ?? 0))
+            if let set = DumpDecoding.setHeader(message, table: table) { sets.append(set) }
         }
         return sets
     }
@@ -103,33 +73,7 @@ extension NetlinkSession {
                         mnl_attr_put_strz($0, UInt16(NFTA_SET_ELEM_LIST_TABLE.rawValue), table)
                         mnl_attr_put_strz($0, UInt16(NFTA_SET_ELEM_LIST_SET.rawValue), set)
                     }) { message in
-            guard message.type & 0xff == MessageType.newSetElement,
-                  let list = message.attributes.first(UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue)) else { return }
-            for element in list.nested where element.type == UInt16(NFTA_LIST_ELEM.rawValue) {
-                var key: UnsafeRawBufferPointer?
-                var flags: UInt32 = 0
-                for attribute in element.nested {
-                    switch attribute.type {
-                    case UInt16(NFTA_SET_ELEM_KEY.rawValue):
-                        key = attribute.nested.first(UInt16(NFTA_DATA_VALUE.rawValue))?.payload
-                    case UInt16(NFTA_SET_ELEM_FLAGS.rawValue):
-                        flags = attribute.bigEndianU32 ?? 0
-                    default:
-                        break
-                    }
-                }
-                // A catch-all element has no key and matches every key: it is no interval start
-                // (and no element delta can delete it), so the set is marked instead, and the
-                // planner re-creates it.
-                if flags & UInt32(NFT_SET_ELEM_CATCHALL.rawValue) != 0 {
-                    elements.catchAll = true
-                    continue
-                }
-                var bytes = [UInt8](repeating: 0, count: keyLength)
-                if let key { for index in 0..<min(keyLength, key.count) { bytes[index] = key[index] } }
-                elements.keys.append(contentsOf: bytes)
-                elements.isEnd.append(flags & UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue) != 0)
-            }
+            DumpDecoding.addElements(message, to: &elements)
         }
         return elements
     }
@@ -138,29 +82,7 @@ extension NetlinkSession {
         var chains: [Chain] = []
         try request(NFT_MSG_GETCHAIN, family: family.kernelValue, dump: true, operation: "list chains of \(table)",
                     build: { mnl_attr_put_strz($0, UInt16(NFTA_CHAIN_TABLE.rawValue), table) }) { message in
-            guard message.type & 0xff == MessageType.newChain else { return }
-            let c = nftnl_chain_alloc()!
-            defer { nftnl_chain_free(c) }
-            // Safety: the message lies in the receive buffer for the duration of the parse.
-            guard nftnl_chain_nlmsg_parse(message.header, c) >= 0,
-                  string(nftnl_chain_get_str(c, UInt16(NFTNL_CHAIN_TABLE.rawValue))) == table,
-                  let name = string(nftnl_chain_get_str(c, UInt16(NFTNL_CHAIN_NAME.rawValue))) else { return }
-            var chain = Chain(name: name)
-            if nftnl_chain_is_set(c, UInt16(NFTNL_CHAIN_HOOKNUM.rawValue)) {
-                let hookValue = nftnl_chain_get_u32(c, UInt16(NFTNL_CHAIN_HOOKNUM.rawValue))
-                let type = string(nftnl_chain_get_str(c, UInt16(NFTNL_CHAIN_TYPE.rawValue))) ?? "filter"
-                let policyCode = Int32(bitPattern: nftnl_chain_get_u32(c, UInt16(NFTNL_CHAIN_POLICY.rawValue)))
-                if let hook = BaseChain.Hook(kernelValue: hookValue), let chainType = BaseChain.ChainType(rawValue: type),
-                   let policy = Verdict(code: policyCode, chain: nil) {
-                    chain.base = BaseChain(type: chainType, hook: hook,
-                                           priority: nftnl_chain_get_s32(c, UInt16(NFTNL_CHAIN_PRIO.rawValue)), policy: policy)
-                } else {
-                    // A hook the model cannot express: keep the chain, mark it with a rule
-                    // that can never be compiled so it differs from anything migfw wants.
-                    chain.rules = [Rule([.unknown(name: "chain", detail: "hook \(hookValue) type \(type) policy \(policyCode)")])]
-                }
-            }
-            chains.append(chain)
+            if let chain = DumpDecoding.chain(message, table: table) { chains.append(chain) }
         }
         return chains
     }
@@ -176,27 +98,7 @@ extension NetlinkSession {
         var rules: [DecodedRule] = []
         try request(NFT_MSG_GETRULE, family: family.kernelValue, dump: true, operation: "list rules of \(table)",
                     build: { mnl_attr_put_strz($0, UInt16(NFTA_RULE_TABLE.rawValue), table) }) { message in
-            guard message.type & 0xff == MessageType.newRule else { return }
-            let r = nftnl_rule_alloc()!
-            defer { nftnl_rule_free(r) }
-            // Safety: the message lies in the receive buffer for the duration of the parse.
-            guard nftnl_rule_nlmsg_parse(message.header, r) >= 0,
-                  string(nftnl_rule_get_str(r, UInt16(NFTNL_RULE_TABLE.rawValue))) == table,
-                  let chain = string(nftnl_rule_get_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue))) else { return }
-            var decoded = DecodedRule(chain: chain, handle: nftnl_rule_get_u64(r, UInt16(NFTNL_RULE_HANDLE.rawValue)), rule: Rule([]))
-            var length: UInt32 = 0
-            if let userdata = nftnl_rule_get_data(r, UInt16(NFTNL_RULE_USERDATA.rawValue), &length) {
-                // Safety: libnftnl returns `length` bytes owned by the rule; copied at once.
-                decoded.rule.comment = RuleUserdata.decodeComment(Array(UnsafeRawBufferPointer(start: userdata, count: Int(length))))
-            }
-            let iterator = nftnl_expr_iter_create(r)!
-            defer { nftnl_expr_iter_destroy(iterator) }
-            while let e = nftnl_expr_iter_next(iterator) {
-                let (expression, counter) = ExpressionCoding.decode(e)
-                decoded.rule.expressions.append(expression)
-                if decoded.counter == nil, let counter { decoded.counter = counter }
-            }
-            rules.append(decoded)
+            if let rule = DumpDecoding.rule(message, table: table) { rules.append(rule) }
         }
         return rules
     }

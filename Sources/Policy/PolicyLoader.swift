@@ -26,7 +26,18 @@ public enum PolicyLoader {
 
     /// Reads the policy at `path`, finding profiles in `profiles`.
     public static func load(path: String, profiles: ProfileCatalog) throws(PolicyError) -> Policy {
-        let source = try SourceText.read(path: path, limit: maximumPolicyBytes, what: "the policy file")
+        try decode(SourceText.read(path: path, limit: maximumPolicyBytes, what: "the policy file"), profiles: profiles)
+    }
+
+    /// Decodes policy `text` as if it had been read from `path` (which names it in findings),
+    /// for policies held in memory (the decoder's fuzzer). ``load(path:profiles:)`` reads the
+    /// file, bounded and UTF-8-checked, and decodes it through the same path.
+    public static func load(text: String, path: String, profiles: ProfileCatalog) throws(PolicyError) -> Policy {
+        try decode(SourceText(path: path, text: text), profiles: profiles)
+    }
+
+    private static func decode(_ source: SourceText, profiles: ProfileCatalog) throws(PolicyError) -> Policy {
+        let path = source.path
         let document = try YAMLDocument.compose(source)
         let reader = NodeReader(document: document)
         let decoder = PolicyDecoder(reader: reader, profiles: profiles, root: document.root)

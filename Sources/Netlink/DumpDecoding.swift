@@ -1,0 +1,222 @@
+import CNftnl
+import Ruleset
+
+/// Decodes nf_tables dump replies into the model, one message at a time. ``NetlinkSession``'s
+/// `readTable` hands it the kernel's replies as they arrive; ``TableDump`` hands it a saved
+/// stream of them (fuzzing, seeds). Every function here returns nil for a message that is
+/// not the expected kind or not about `table`, and never trusts a length it did not check.
+enum DumpDecoding {
+    /// Key lengths above this are not keys the kernel can hold (NFT_DATA_VALUE_MAXLEN is 64);
+    /// an element of such a set is dropped rather than sized from an untrusted length.
+    static let maximumKeyLength = 64
+
+    static func tableHeader(_ message: Messages.Message, table: String) -> NetlinkSession.TableHeader? {
+        let attributes = message.attributes
+        guard message.type & 0xff == MessageType.newTable,
+              attributes.first(UInt16(NFTA_TABLE_NAME.rawValue))?.string == table else { return nil }
+        // The flags matter: a dormant table holds every chain but hooks none of them.
+        return NetlinkSession.TableHeader(
+            userdata: attributes.first(UInt16(NFTA_TABLE_USERDATA.rawValue)).map { Array($0.payload) } ?? [],
+            flags: TableFlags(rawValue: attributes.first(UInt16(NFTA_TABLE_FLAGS.rawValue))?.bigEndianU32 ?? 0))
+    }
+
+    static func setHeader(_ message: Messages.Message, table: String) -> NetlinkSession.SetHeader? {
+        let attributes = message.attributes
+        guard message.type & 0xff == MessageType.newSet,
+              attributes.first(UInt16(NFTA_SET_TABLE.rawValue))?.string == table,
+              let name = attributes.first(UInt16(NFTA_SET_NAME.rawValue))?.string else { return nil }
+        return NetlinkSession.SetHeader(
+            name: name,
+            flags: attributes.first(UInt16(NFTA_SET_FLAGS.rawValue))?.bigEndianU32 ?? 0,
+            keyType: attributes.first(UInt16(NFTA_SET_KEY_TYPE.rawValue))?.bigEndianU32 ?? 0,
+            keyLength: attributes.first(UInt16(NFTA_SET_KEY_LEN.rawValue))?.bigEndianU32 ?? 0)
+    }
+
+    /// The set an element message is about (NFTA_SET_ELEM_LIST_SET), nil for other messages.
+    static func elementSet(_ message: Messages.Message) -> String? {
+        guard message.type & 0xff == MessageType.newSetElement else { return nil }
+        return message.attributes.first(UInt16(NFTA_SET_ELEM_LIST_SET.rawValue))?.string
+    }
+
+    /// Adds the elements of one element message to `elements`.
+    static func addElements(_ message: Messages.Message, to elements: inout KernelElements) {
+        guard message.type & 0xff == MessageType.newSetElement,
+              let list = message.attributes.first(UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue)) else { return }
+        let keyLength = elements.keyLength
+        for element in list.nested where element.type == UInt16(NFTA_LIST_ELEM.rawValue) {
+            var key: UnsafeRawBufferPointer?
+            var flags: UInt32 = 0
+            for attribute in element.nested {
+                switch attribute.type {
+                case UInt16(NFTA_SET_ELEM_KEY.rawValue):
+                    key = attribute.nested.first(UInt16(NFTA_DATA_VALUE.rawValue))?.payload
+                case UInt16(NFTA_SET_ELEM_FLAGS.rawValue):
+                    flags = attribute.bigEndianU32 ?? 0
+                default:
+                    break
+                }
+            }
+            // A catch-all element has no key and matches every key: it is no interval start
+            // (and no element delta can delete it), so the set is marked instead, and the
+            // planner re-creates it.
+            if flags & UInt32(NFT_SET_ELEM_CATCHALL.rawValue) != 0 {
+                elements.catchAll = true
+                continue
+            }
+            guard keyLength <= maximumKeyLength else { continue }
+            var bytes = [UInt8](repeating: 0, count: keyLength)
+            if let key { for index in 0..<min(keyLength, key.count) { bytes[index] = key[index] } }
+            elements.keys.append(contentsOf: bytes)
+            elements.isEnd.append(flags & UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue) != 0)
+        }
+    }
+
+    static func chain(_ message: Messages.Message, table: String) -> Chain? {
+        guard message.type & 0xff == MessageType.newChain else { return nil }
+        let c = nftnl_chain_alloc()!
+        defer { nftnl_chain_free(c) }
+        // Safety: the message lies in the caller's buffer for the duration of the parse.
+        guard nftnl_chain_nlmsg_parse(message.header, c) >= 0,
+              string(nftnl_chain_get_str(c, UInt16(NFTNL_CHAIN_TABLE.rawValue))) == table,
+              let name = string(nftnl_chain_get_str(c, UInt16(NFTNL_CHAIN_NAME.rawValue))) else { return nil }
+        var chain = Chain(name: name)
+        if nftnl_chain_is_set(c, UInt16(NFTNL_CHAIN_HOOKNUM.rawValue)) {
+            let hookValue = nftnl_chain_get_u32(c, UInt16(NFTNL_CHAIN_HOOKNUM.rawValue))
+            let type = string(nftnl_chain_get_str(c, UInt16(NFTNL_CHAIN_TYPE.rawValue))) ?? "filter"
+            let policyCode = Int32(bitPattern: nftnl_chain_get_u32(c, UInt16(NFTNL_CHAIN_POLICY.rawValue)))
+            if let hook = BaseChain.Hook(kernelValue: hookValue), let chainType = BaseChain.ChainType(rawValue: type),
+               let policy = Verdict(code: policyCode, chain: nil) {
+                chain.base = BaseChain(type: chainType, hook: hook,
+                                       priority: nftnl_chain_get_s32(c, UInt16(NFTNL_CHAIN_PRIO.rawValue)), policy: policy)
+            } else {
+                // A hook the model cannot express: keep the chain, mark it with a rule
+                // that can never be compiled so it differs from anything migfw wants.
+                chain.rules = [Rule([.unknown(name: "chain", detail: "hook \(hookValue) type \(type) policy \(policyCode)")])]
+            }
+        }
+        return chain
+    }
+
+    static func rule(_ message: Messages.Message, table: String) -> NetlinkSession.DecodedRule? {
+        guard message.type & 0xff == MessageType.newRule, expressionsAreNamed(message) else { return nil }
+        let r = nftnl_rule_alloc()!
+        defer { nftnl_rule_free(r) }
+        // Safety: the message lies in the caller's buffer for the duration of the parse.
+        guard nftnl_rule_nlmsg_parse(message.header, r) >= 0,
+              string(nftnl_rule_get_str(r, UInt16(NFTNL_RULE_TABLE.rawValue))) == table,
+              let chain = string(nftnl_rule_get_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue))) else { return nil }
+        var decoded = NetlinkSession.DecodedRule(chain: chain, handle: nftnl_rule_get_u64(r, UInt16(NFTNL_RULE_HANDLE.rawValue)), rule: Rule([]))
+        var length: UInt32 = 0
+        if let userdata = nftnl_rule_get_data(r, UInt16(NFTNL_RULE_USERDATA.rawValue), &length) {
+            // Safety: libnftnl returns `length` bytes owned by the rule; copied at once.
+            decoded.rule.comment = RuleUserdata.decodeComment(Array(UnsafeRawBufferPointer(start: userdata, count: Int(length))))
+        }
+        let iterator = nftnl_expr_iter_create(r)!
+        defer { nftnl_expr_iter_destroy(iterator) }
+        while let e = nftnl_expr_iter_next(iterator) {
+            let (expression, counter) = ExpressionCoding.decode(e)
+            decoded.rule.expressions.append(expression)
+            if decoded.counter == nil, let counter { decoded.counter = counter }
+        }
+        return decoded
+    }
+
+    /// Whether every expression of a rule message has a name. libnftnl's rule parser passes
+    /// a missing NFTA_EXPR_NAME to strcmp as a NULL string and crashes (found by the dump
+    /// decoder's fuzzer), so such a message is treated like one libnftnl cannot parse.
+    static func expressionsAreNamed(_ message: Messages.Message) -> Bool {
+        for list in message.attributes where list.type == UInt16(NFTA_RULE_EXPRESSIONS.rawValue) {
+            for element in list.nested where !element.nested.contains(where: { $0.type == UInt16(NFTA_EXPR_NAME.rawValue) }) {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The table and its runtime facts from its decoded parts.
+    static func snapshot(
+        family: TableFamily, name: String, header: NetlinkSession.TableHeader,
+        sets: [(header: NetlinkSession.SetHeader, elements: KernelElements)],
+        chains: [Chain], rules: [NetlinkSession.DecodedRule], generation: UInt32
+    ) -> TableSnapshot {
+        var table = Table(family: family, name: name, userdata: header.userdata.isEmpty ? nil : header.userdata,
+                          flags: header.flags)
+        var counts: [String: Int] = [:]
+        for (header, elements) in sets {
+            counts[header.name] = elements.count
+            let keyType = SetKeyType(nftDatatype: header.keyType, length: header.keyLength)
+            let flags = SetFlags(rawValue: header.flags)
+            table.sets.append(NamedSet(name: header.name, flags: flags,
+                                       elements: elements.model(keyType: keyType, nftDatatype: header.keyType,
+                                                                interval: flags.contains(.interval)),
+                                       catchAll: elements.catchAll))
+        }
+        var handles: [String: [UInt64]] = [:]
+        var counters: [String: [RuleCounter?]] = [:]
+        table.chains = chains
+        for index in table.chains.indices {
+            let chainRules = rules.filter { $0.chain == table.chains[index].name }
+            table.chains[index].rules = chainRules.map(\.rule)
+            handles[table.chains[index].name] = chainRules.map(\.handle)
+            counters[table.chains[index].name] = chainRules.map(\.counter)
+        }
+        return TableSnapshot(table: table, ruleHandles: handles, counters: counters,
+                             kernelElementCounts: counts, generation: generation)
+    }
+}
+
+/// A table's dump replies saved as bytes: the netlink messages `readTable` receives (table,
+/// sets, elements, chains, rules), back to back as the kernel sends them. The fuzzer of the
+/// reply decoder feeds ``decode(_:family:name:)`` with mutations of real captured dumps
+/// (``NetlinkSession/captureTableDump(family:name:)``).
+@_spi(Fuzzing)
+public enum TableDump {
+    /// The table `family name` that the messages in `bytes` describe, decoded by the same
+    /// functions as `readTable`; nil when there is no table header for it. Messages about
+    /// other tables, of other kinds, or cut short are skipped, as `readTable` skips them.
+    public static func decode(_ bytes: [UInt8], family: TableFamily = .inet, name: String = Table.migfwName) -> TableSnapshot? {
+        var header: NetlinkSession.TableHeader?
+        var sets: [(header: NetlinkSession.SetHeader, elements: KernelElements)] = []
+        var chains: [Chain] = []
+        var rules: [NetlinkSession.DecodedRule] = []
+        // Safety: the messages are read only inside this closure, while `bytes` is alive;
+        // an Array's storage is 16-byte aligned, as nlmsghdr needs.
+        bytes.withUnsafeBytes { raw in
+            for message in Messages(bytes: raw) {
+                if let found = DumpDecoding.tableHeader(message, table: name) {
+                    if header == nil { header = found }
+                } else if let set = DumpDecoding.setHeader(message, table: name) {
+                    sets.append((set, KernelElements(keyLength: Int(set.keyLength))))
+                } else if let setName = DumpDecoding.elementSet(message) {
+                    guard let index = sets.firstIndex(where: { $0.header.name == setName }) else { continue }
+                    DumpDecoding.addElements(message, to: &sets[index].elements)
+                } else if let chain = DumpDecoding.chain(message, table: name) {
+                    chains.append(chain)
+                } else if let rule = DumpDecoding.rule(message, table: name) {
+                    rules.append(rule)
+                }
+            }
+        }
+        guard let header else { return nil }
+        return DumpDecoding.snapshot(family: family, name: name, header: header, sets: sets,
+                                     chains: chains, rules: rules, generation: 0)
+    }
+}
+
+extension NetlinkSession {
+    /// Reads table `family name` like `readTable` and returns the raw reply messages it was
+    /// decoded from, in ``TableDump`` form: the seed corpus of the reply decoder's fuzzer is
+    /// made of these. Empty when there is no such table.
+    @_spi(Fuzzing)
+    public func captureTableDump(family: TableFamily = .inet, name: String = Table.migfwName) throws -> [UInt8] {
+        var captured: [UInt8] = []
+        replyTap = { raw in
+            captured.append(contentsOf: raw)
+            // Messages start 4-byte aligned, as in the kernel's datagrams.
+            captured.append(contentsOf: repeatElement(0, count: (4 - raw.count % 4) % 4))
+        }
+        defer { replyTap = nil }
+        guard try readTable(family: family, name: name) != nil else { return [] }
+        return captured
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+@_spi(Fuzzing) import Netlink
+import Policy
+import Ruleset
+import Testing
+import TestSupport
+
+/// The seeds of the dump decoder's fuzzer (Tests/Fuzz/Seeds/TableDump/SAMPLE.dump) are the
+/// raw replies of `readTable` for a sample applied by migfw in a throwaway namespace.
+/// `MIGFW_FUZZ_SEED_DIR=Tests/Fuzz/Seeds/TableDump swift test --filter TableDumpSeed`
+/// (as root) writes them again.
+@Suite struct TableDumpSeedTests {
+    static let seedDirectory = packageRoot.appendingPathComponent("Tests/Fuzz/Seeds/TableDump")
+    static let seeds: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: seedDirectory.path)) ?? [])
+        .filter { $0.hasSuffix(".dump") }.sorted()
+
+    /// Every committed seed decodes to the table its sample compiles to: the seeds are real
+    /// migfw dumps, so the fuzzer starts from inputs that reach every decoder path.
+    @Test func committedSeedsDecodeToTheirSamplesTables() throws {
+        #expect(Self.seeds.count >= 3)
+        for seed in Self.seeds {
+            let sample = packageRoot.appendingPathComponent("samples/\(seed.dropLast(".dump".count)).yaml").path
+            let compiled = RulesetCompiler.compile(try PolicyLoader.load(path: sample))
+            let bytes = try [UInt8](Data(contentsOf: Self.seedDirectory.appendingPathComponent(seed)))
+            let decoded = try #require(TableDump.decode(bytes), "\(seed) holds no migfw table")
+            #expect(decoded.table.sameContent(as: compiled), "\(seed)")
+            // Cut short anywhere, a dump decodes to less or nothing, never to a crash.
+            for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+                _ = TableDump.decode(Array(bytes[..<cut]))
+            }
+        }
+    }
+
+    /// Inputs that crashed the dump decoder's fuzzer (Tests/Fuzz/Regressions/*.dump) decode
+    /// now; a crash here takes the whole test run down.
+    @Test func fuzzerFindingsDecodeWithoutCrashing() throws {
+        let directory = packageRoot.appendingPathComponent("Tests/Fuzz/Regressions")
+        let findings = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".dump") }
+        #expect(!findings.isEmpty)
+        for finding in findings {
+            let bytes = try [UInt8](Data(contentsOf: directory.appendingPathComponent(finding)))
+            _ = TableDump.decode(bytes)
+        }
+    }
+
+    /// A captured dump decodes, through ``TableDump``, to exactly what `readTable` read.
+    @Test(.enabled(if: KernelGate.available, "kernel tests need root"), arguments: ["libvirt", "custom", "hyperv", "xen"])
+    func capturedDumpDecodesLikeReadTable(sample: String) throws {
+        let path = packageRoot.appendingPathComponent("samples/\(sample).yaml").path
+        try withMigrationNamespace(tag: "dump") { namespace in
+            let applied = try migfw(["apply", "-c", path, "--netns", namespace.name])
+            try #require(applied.status == 0, "\(applied.stderr)")
+            let session = try NetlinkSession(namespace: namespace.name)
+            let bytes = try session.captureTableDump()
+            let read = try #require(try session.readTable())
+            let decoded = try #require(TableDump.decode(bytes))
+            #expect(decoded.table == read.table)
+            #expect(decoded.ruleHandles == read.ruleHandles)
+            #expect(decoded.kernelElementCounts == read.kernelElementCounts)
+            #expect(decoded.table.sameContent(as: RulesetCompiler.compile(try PolicyLoader.load(path: path))))
+            if let directory = ProcessInfo.processInfo.environment["MIGFW_FUZZ_SEED_DIR"] {
+                try Data(bytes).write(to: URL(fileURLWithPath: directory).appendingPathComponent("\(sample).dump"))
+            }
+        }
+    }
+}
