@@ -19,7 +19,28 @@ extension NetlinkSession {
         var table = Table(family: family, name: name, userdata: header.userdata.isEmpty ? nil : header.userdata,
                           flags: header.flags)
         var counts: [String: Int] = [:]
-        for header in try readSets(family: family, table: name) {
+        var dynamic: [String: [DynamicElement]] = [:]
+        for header in try readSets(family: family, table: name) where header.flags & SetFlags.eval.rawValue != 0 {
+            // A dynamic set's elements are runtime state: reported beside the model, never in it.
+            var set = NamedSet(dynamic: header.name, keyType: SetKeyType(nftDatatype: header.keyType, length: header.keyLength),
+                               size: header.size ?? 0, timeoutMilliseconds: header.timeout ?? 0,
+                               elementCounter: header.expressions == ["counter"])
+            set.flags = SetFlags(rawValue: header.flags)
+            set.size = header.size
+            set.timeoutMilliseconds = header.timeout
+            if set.keyType == .unknown { set.elements = .unknown(keyType: header.keyType, keyLength: header.keyLength, elements: []) }
+            // Other per-element expressions than a lone counter read as no counter: the set then
+            // differs from the compiled one and is re-created.
+            table.sets.append(set)
+            if elements {
+                dynamic[header.name] = try readDynamicElements(family: family, table: name, set: header.name,
+                                                               setTimeout: header.timeout)
+                counts[header.name] = dynamic[header.name]?.count
+            } else {
+                counts[header.name] = 0
+            }
+        }
+        for header in try readSets(family: family, table: name) where header.flags & SetFlags.eval.rawValue == 0 {
             var elementsRead = KernelElements(keyLength: Int(header.keyLength))
             if elements {
                 elementsRead = try readElements(family: family, table: name, set: header.name, keyLength: Int(header.keyLength))
@@ -42,8 +63,21 @@ extension NetlinkSession {
             handles[table.chains[index].name] = chainRules.map(\.handle)
             counters[table.chains[index].name] = chainRules.map(\.counter)
         }
+        table.sets = try readSetOrder(family: family, table: name).compactMap { name in table.sets.first { $0.name == name } }
         return TableSnapshot(table: table, ruleHandles: handles, counters: counters,
-                             kernelElementCounts: counts, generation: generation)
+                             kernelElementCounts: counts, generation: generation, dynamicElements: dynamic)
+    }
+
+    /// The elements of the dynamic sets `sets` of table `family name` (counters, expiry),
+    /// without dumping the rest of the table; a set that is missing or not dynamic is left out.
+    public func readDynamicSets(family: TableFamily, name: String = Table.migfwName, sets: [String]) throws -> [String: [DynamicElement]] {
+        guard try readTableHeader(family: family, name: name) != nil else { return [:] }
+        var result: [String: [DynamicElement]] = [:]
+        for header in try readSets(family: family, table: name)
+        where sets.contains(header.name) && header.flags & SetFlags.eval.rawValue != 0 {
+            result[header.name] = try readDynamicElements(family: family, table: name, set: header.name, setTimeout: header.timeout)
+        }
+        return result
     }
 
     /// What a GETTABLE reply says about a table besides its name.
@@ -77,6 +111,12 @@ extension NetlinkSession {
         var flags: UInt32
         var keyType: UInt32
         var keyLength: UInt32
+        /// NFTA_SET_DESC_SIZE, if given.
+        var size: UInt32?
+        /// NFTA_SET_TIMEOUT in milliseconds, if given.
+        var timeout: UInt64?
+        /// The names of the set's per-element expressions (NFTA_SET_EXPR / NFTA_SET_EXPRESSIONS).
+        var expressions: [String] = []
     }
 
     func readSets(family: TableFamily, table: String) throws -> [SetHeader] {
@@ -87,13 +127,79 @@ extension NetlinkSession {
             guard message.type & 0xff == MessageType.newSet,
                   attributes.first(UInt16(NFTA_SET_TABLE.rawValue))?.string == table,
                   let name = attributes.first(UInt16(NFTA_SET_NAME.rawValue))?.string else { return }
-            sets.append(SetHeader(
+            var header = SetHeader(
                 name: name,
                 flags: attributes.first(UInt16(NFTA_SET_FLAGS.rawValue))?.bigEndianU32 ?? 0,
                 keyType: attributes.first(UInt16(NFTA_SET_KEY_TYPE.rawValue))?.bigEndianU32 ?? 0,
-                keyLength: attributes.first(UInt16(NFTA_SET_KEY_LEN.rawValue))?.bigEndianU32 ?? 0))
+                keyLength: attributes.first(UInt16(NFTA_SET_KEY_LEN.rawValue))?.bigEndianU32 ?? 0)
+            header.size = attributes.first(UInt16(NFTA_SET_DESC.rawValue))?.nested.first(UInt16(NFTA_SET_DESC_SIZE.rawValue))?.bigEndianU32
+            header.timeout = attributes.first(UInt16(NFTA_SET_TIMEOUT.rawValue))?.bigEndianU64
+            header.expressions = Self.expressionNames(attributes, single: UInt16(NFTA_SET_EXPR.rawValue),
+                                                      list: UInt16(NFTA_SET_EXPRESSIONS.rawValue))
+            sets.append(header)
         }
         return sets
+    }
+
+    /// Set names in the kernel's listing order (the model keeps it).
+    func readSetOrder(family: TableFamily, table: String) throws -> [String] {
+        try readSets(family: family, table: table).map(\.name)
+    }
+
+    /// The expression names in a set's or element's NFTA_*_EXPR (one) or NFTA_*_EXPRESSIONS (a list).
+    static func expressionNames(_ attributes: Attributes, single: UInt16, list: UInt16) -> [String] {
+        var names: [String] = []
+        for attribute in attributes where attribute.type == single {
+            names.append(attribute.nested.first(UInt16(NFTA_EXPR_NAME.rawValue))?.string ?? "?")
+        }
+        for attribute in attributes where attribute.type == list {
+            for element in attribute.nested where element.type == UInt16(NFTA_LIST_ELEM.rawValue) {
+                names.append(element.nested.first(UInt16(NFTA_EXPR_NAME.rawValue))?.string ?? "?")
+            }
+        }
+        return names
+    }
+
+    /// The counter values in an element's NFTA_SET_ELEM_EXPR or NFTA_SET_ELEM_EXPRESSIONS.
+    static func elementCounter(_ attributes: Attributes) -> RuleCounter? {
+        var expressions: [Attributes] = []
+        for attribute in attributes {
+            if attribute.type == UInt16(NFTA_SET_ELEM_EXPR.rawValue) { expressions.append(attribute.nested) }
+            if attribute.type == UInt16(NFTA_SET_ELEM_EXPRESSIONS.rawValue) {
+                expressions += attribute.nested.filter { $0.type == UInt16(NFTA_LIST_ELEM.rawValue) }.map(\.nested)
+            }
+        }
+        for expression in expressions where expression.first(UInt16(NFTA_EXPR_NAME.rawValue))?.string == "counter" {
+            guard let data = expression.first(UInt16(NFTA_EXPR_DATA.rawValue))?.nested else { continue }
+            return RuleCounter(packets: data.first(UInt16(NFTA_COUNTER_PACKETS.rawValue))?.bigEndianU64 ?? 0,
+                               bytes: data.first(UInt16(NFTA_COUNTER_BYTES.rawValue))?.bigEndianU64 ?? 0)
+        }
+        return nil
+    }
+
+    /// The elements of a dynamic set with their runtime facts (counter, expiry).
+    /// The kernel leaves out an element's timeout when it is the set's (`setTimeout`).
+    func readDynamicElements(family: TableFamily, table: String, set: String, setTimeout: UInt64?) throws -> [DynamicElement] {
+        var elements: [DynamicElement] = []
+        try request(NFT_MSG_GETSETELEM, family: family.kernelValue, dump: true, operation: "list elements of set \(set)",
+                    build: {
+                        mnl_attr_put_strz($0, UInt16(NFTA_SET_ELEM_LIST_TABLE.rawValue), table)
+                        mnl_attr_put_strz($0, UInt16(NFTA_SET_ELEM_LIST_SET.rawValue), set)
+                    }) { message in
+            guard message.type & 0xff == MessageType.newSetElement,
+                  let list = message.attributes.first(UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue)) else { return }
+            for element in list.nested where element.type == UInt16(NFTA_LIST_ELEM.rawValue) {
+                let attributes = element.nested
+                guard let key = attributes.first(UInt16(NFTA_SET_ELEM_KEY.rawValue))?.nested
+                    .first(UInt16(NFTA_DATA_VALUE.rawValue))?.payload else { continue }
+                elements.append(DynamicElement(
+                    key: Array(key),
+                    counter: Self.elementCounter(attributes),
+                    timeoutMilliseconds: attributes.first(UInt16(NFTA_SET_ELEM_TIMEOUT.rawValue))?.bigEndianU64 ?? setTimeout,
+                    expiresInMilliseconds: attributes.first(UInt16(NFTA_SET_ELEM_EXPIRATION.rawValue))?.bigEndianU64))
+            }
+        }
+        return elements
     }
 
     func readElements(family: TableFamily, table: String, set: String, keyLength: Int) throws -> KernelElements {
