@@ -26,6 +26,10 @@ public enum RulesetDigest {
             hash.add(UInt64(set.flags.rawValue))
             hash.add(set.keyType.rawValue)
             if set.catchAll { hash.add("catch-all") }
+            // A dynamic set's definition only: its elements are runtime state, never in the model.
+            if let size = set.size { hash.add("size"); hash.add(UInt64(size)) }
+            if let timeout = set.timeoutMilliseconds { hash.add("timeout"); hash.add(timeout) }
+            if set.elementCounter { hash.add("element counter") }
             switch set.elements {
             case .ipv4(let ranges):
                 for range in ranges { hash.add(UInt64(range.lower.bits)); hash.add(UInt64(range.upper.bits)) }
@@ -111,6 +115,8 @@ extension FNV1a {
             add(level.map { UInt64($0.rawValue) } ?? UInt64.max)
         case .verdict(let verdict):
             add("verdict"); add(RuleText.verdictText(verdict))
+        case .dynsetUpdate(let set, let sreg):
+            add("dynset update"); add(set); add(UInt64(sreg.rawValue))
         case .unknown(let name, let detail):
             add("unknown"); add(name); add(detail)
         }

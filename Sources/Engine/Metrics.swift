@@ -23,6 +23,11 @@ public struct ReconcileMetrics: Sendable {
     public var lastError: String?
     /// The kinds of the ``ProtectionAlert``s found (empty: none).
     public var alertKinds: Set<String> = []
+    /// Sources refused on the migration ports, most packets first; the text exports the
+    /// first ``refusedExported`` (a bounded label set). Nil: not read.
+    public var refused: [RefusedSource]?
+    /// How many refused sources get a `source` label.
+    public static let refusedExported = 5
 
     public init(timestamp: Date = Date(), inSync: Bool? = nil, driftChanges: Int = 0, unexpectedAddresses: Int = 0,
                 trustedPrefixes: (ipv4: Int, ipv6: Int)? = nil, fastPath: Bool = false,
@@ -66,6 +71,12 @@ public struct ReconcileMetrics: Sendable {
                [("", fastPath ? "1" : "0")])
         metric("alert", "1 if the host is not protected although the kernel may match the policy (see `migfw status`).",
                ["interface_missing", "unconfirmed_apply"].map { ("{kind=\"\($0)\"}", alertKinds.contains($0) ? "1" : "0") })
+        if let refused {
+            metric("refused_sources", "Sources refused on the migration ports, held in migfw's refused4/refused6 sets.",
+                   [("", "\(refused.count)")])
+            metric("refused_packets", "Refused packets of the \(Self.refusedExported) sources refused most (kernel per-source counters).",
+                   refused.prefix(Self.refusedExported).map { ("{source=\"\(Self.escape($0.address))\"}", "\($0.packets)") })
+        }
         metric("last_error", "1 if the last run failed; the reason label says why.",
                [(lastError.map { "{reason=\"\(Self.escape($0))\"}" } ?? "", lastError == nil ? "0" : "1")])
         return lines.joined(separator: "\n") + "\n"

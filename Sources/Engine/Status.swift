@@ -11,6 +11,10 @@ public struct StatusReport: Sendable {
         public var intervals: Int
         /// Kernel elements (start and end elements both count).
         public var kernelElements: Int
+        /// Filled by rules (the refused sets): its elements are runtime state.
+        public var dynamic: Bool = false
+        /// Its bound on elements, if any.
+        public var size: UInt32?
     }
     public struct RuleStatus: Sendable {
         public var chain: String
@@ -32,6 +36,8 @@ public struct StatusReport: Sendable {
     public var alerts: [ProtectionAlert] = []
     /// Base chains of other tables that can drop what migfw accepts (read-only analysis).
     public var conflicts: [ForeignConflict] = []
+    /// Sources refused on the migration ports, most packets first (``RefusedSources``).
+    public var refused: [RefusedSource] = []
 }
 
 /// Reads migfw's table.
@@ -74,12 +80,14 @@ public enum StatusReader {
         }
         return StatusReport(
             family: family, sets: table.sets.map { .init(name: $0.name, keyType: $0.keyType, intervals: $0.elements.count,
-                                         kernelElements: snapshot.kernelElementCounts[$0.name] ?? 0) },
+                                         kernelElements: snapshot.kernelElementCounts[$0.name] ?? 0,
+                                         dynamic: $0.isDynamic, size: $0.size) },
             chains: table.chains.map(\.name), rules: rules, storedDigest: stored,
             digestMatches: stored.map { $0 == RulesetDigest.digest(table) }, generation: snapshot.generation,
             alerts: try ProtectionAlerts.check(interfaces: table.interfaceNames, tableLoaded: true,
                                                stateDirectory: stateDirectory, namespace: namespace),
-            conflicts: ForeignConflicts.find(migfw: table, others: try netlink { try foreignTables(session) }))
+            conflicts: ForeignConflicts.find(migfw: table, others: try netlink { try foreignTables(session) }),
+            refused: RefusedSources.list(snapshot))
     }
 
     /// The other tables of the families whose hooks migfw's traffic passes (inet, ip, ip6),

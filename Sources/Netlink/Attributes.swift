@@ -15,6 +15,11 @@ struct Attributes: Sequence {
             // Safety: four bytes are there (checked); unaligned load of plain bytes.
             return UInt32(bigEndian: payload.loadUnaligned(as: UInt32.self))
         }
+        var bigEndianU64: UInt64? {
+            guard payload.count >= 8 else { return nil }
+            // Safety: eight bytes are there (checked); unaligned load of plain bytes.
+            return UInt64(bigEndian: payload.loadUnaligned(as: UInt64.self))
+        }
         var string: String { String(decoding: payload.prefix { $0 != 0 }, as: UTF8.self) }
     }
 

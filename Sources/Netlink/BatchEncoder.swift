@@ -143,6 +143,10 @@ enum BatchEncoder {
                 nftnl_set_set_u32(s, UInt16(NFTNL_SET_KEY_TYPE.rawValue), datatype)
                 nftnl_set_set_u32(s, UInt16(NFTNL_SET_KEY_LEN.rawValue), UInt32(set.keyType.keyLength))
                 nftnl_set_set_u32(s, UInt16(NFTNL_SET_ID.rawValue), id)
+                if let size = set.size { nftnl_set_set_u32(s, UInt16(NFTNL_SET_DESC_SIZE.rawValue), size) }
+                if let timeout = set.timeoutMilliseconds { nftnl_set_set_u64(s, UInt16(NFTNL_SET_TIMEOUT.rawValue), timeout) }
+                // The set owns the expression once added and frees it with itself.
+                if set.elementCounter { nftnl_set_add_expr(s, nftnl_expr_alloc("counter")!) }
             }
             return s
         }, payload: { nftnl_set_nlmsg_build_payload($0, $1) }, free: { nftnl_set_free($0) })

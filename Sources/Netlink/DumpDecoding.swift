@@ -25,11 +25,16 @@ enum DumpDecoding {
         guard message.type & 0xff == MessageType.newSet,
               attributes.first(UInt16(NFTA_SET_TABLE.rawValue))?.string == table,
               let name = attributes.first(UInt16(NFTA_SET_NAME.rawValue))?.string else { return nil }
-        return NetlinkSession.SetHeader(
+        var header = NetlinkSession.SetHeader(
             name: name,
             flags: attributes.first(UInt16(NFTA_SET_FLAGS.rawValue))?.bigEndianU32 ?? 0,
             keyType: attributes.first(UInt16(NFTA_SET_KEY_TYPE.rawValue))?.bigEndianU32 ?? 0,
             keyLength: attributes.first(UInt16(NFTA_SET_KEY_LEN.rawValue))?.bigEndianU32 ?? 0)
+        header.size = attributes.first(UInt16(NFTA_SET_DESC.rawValue))?.nested.first(UInt16(NFTA_SET_DESC_SIZE.rawValue))?.bigEndianU32
+        header.timeout = attributes.first(UInt16(NFTA_SET_TIMEOUT.rawValue))?.bigEndianU64
+        header.expressions = NetlinkSession.expressionNames(attributes, single: UInt16(NFTA_SET_EXPR.rawValue),
+                                                            list: UInt16(NFTA_SET_EXPRESSIONS.rawValue))
+        return header
     }
 
     /// The set an element message is about (NFTA_SET_ELEM_LIST_SET), nil for other messages.
@@ -136,13 +141,28 @@ enum DumpDecoding {
     /// The table and its runtime facts from its decoded parts.
     static func snapshot(
         family: TableFamily, name: String, header: NetlinkSession.TableHeader,
-        sets: [(header: NetlinkSession.SetHeader, elements: KernelElements)],
+        sets: [(header: NetlinkSession.SetHeader, elements: KernelElements)], dynamic: [String: [DynamicElement]] = [:],
         chains: [Chain], rules: [NetlinkSession.DecodedRule], generation: UInt32
     ) -> TableSnapshot {
         var table = Table(family: family, name: name, userdata: header.userdata.isEmpty ? nil : header.userdata,
                           flags: header.flags)
         var counts: [String: Int] = [:]
         for (header, elements) in sets {
+            if header.isDynamic {
+                // Its definition only: the elements are runtime state (``TableSnapshot/dynamicElements``).
+                var set = NamedSet(dynamic: header.name, keyType: SetKeyType(nftDatatype: header.keyType, length: header.keyLength),
+                                   size: header.size ?? 0, timeoutMilliseconds: header.timeout ?? 0,
+                                   elementCounter: header.expressions == ["counter"])
+                set.flags = SetFlags(rawValue: header.flags)
+                set.size = header.size
+                set.timeoutMilliseconds = header.timeout
+                if set.keyType == .unknown { set.elements = .unknown(keyType: header.keyType, keyLength: header.keyLength, elements: []) }
+                // Other per-element expressions than a lone counter read as no counter: the set
+                // then differs from the compiled one and is re-created.
+                table.sets.append(set)
+                counts[header.name] = dynamic[header.name]?.count ?? 0
+                continue
+            }
             counts[header.name] = elements.count
             let keyType = SetKeyType(nftDatatype: header.keyType, length: header.keyLength)
             let flags = SetFlags(rawValue: header.flags)
@@ -161,7 +181,7 @@ enum DumpDecoding {
             counters[table.chains[index].name] = chainRules.map(\.counter)
         }
         return TableSnapshot(table: table, ruleHandles: handles, counters: counters,
-                             kernelElementCounts: counts, generation: generation)
+                             kernelElementCounts: counts, generation: generation, dynamicElements: dynamic)
     }
 }
 

@@ -77,6 +77,13 @@ enum ExpressionCoding {
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_IMM_VERDICT), UInt32(bitPattern: code))
             if let chain { nftnl_expr_set_str(e, a(NFTNL_EXPR_IMM_CHAIN), chain) }
             return e
+        case .dynsetUpdate(let set, let sreg):
+            let e = alloc("dynset")
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_DYNSET_SREG_KEY), sreg.rawValue)
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_DYNSET_OP), UInt32(NFT_DYNSET_OP_UPDATE.rawValue))
+            nftnl_expr_set_str(e, a(NFTNL_EXPR_DYNSET_SET_NAME), set)
+            if let id = setID(set) { nftnl_expr_set_u32(e, a(NFTNL_EXPR_DYNSET_SET_ID), id) }
+            return e
         case .unknown(let name, _):
             throw NetlinkError.encoding("expression \(name) is not modelled and cannot be sent")
         }
@@ -161,6 +168,16 @@ enum ExpressionCoding {
                   let verdict = Verdict(code: Int32(bitPattern: u32(NFTNL_EXPR_IMM_VERDICT)), chain: str(NFTNL_EXPR_IMM_CHAIN))
             else { return (unknown, nil) }
             return (.verdict(verdict), nil)
+        case "dynset":
+            // The kernel reports timeout 0 (the set's default) for an update that gave none,
+            // and leaves out the expressions it took from the set (a per-element counter).
+            guard u32(NFTNL_EXPR_DYNSET_OP) == UInt32(NFT_DYNSET_OP_UPDATE.rawValue),
+                  !has(NFTNL_EXPR_DYNSET_SREG_DATA), !has(NFTNL_EXPR_DYNSET_EXPR),
+                  !has(NFTNL_EXPR_DYNSET_EXPRESSIONS), u64(NFTNL_EXPR_DYNSET_TIMEOUT) == 0,
+                  u32(NFTNL_EXPR_DYNSET_FLAGS) == 0,
+                  let set = str(NFTNL_EXPR_DYNSET_SET_NAME), let sreg = reg(NFTNL_EXPR_DYNSET_SREG_KEY)
+            else { return (unknown, nil) }
+            return (.dynsetUpdate(set: set, sreg: sreg), nil)
         default:
             return (unknown, nil)
         }

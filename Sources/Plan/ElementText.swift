@@ -57,7 +57,9 @@ public enum ElementText {
         var names: [String] = []
         if flags.contains(.constant) { names.append("constant") }
         if flags.contains(.interval) { names.append("interval") }
-        let known: SetFlags = [.constant, .interval]
+        if flags.contains(.eval) { names.append("dynamic") }
+        if flags.contains(.timeout) { names.append("timeout") }
+        let known: SetFlags = [.constant, .interval, .eval, .timeout]
         let rest = flags.rawValue & ~known.rawValue
         if rest != 0 { names.append("0x" + String(rest, radix: 16)) }
         return names.joined(separator: ",")

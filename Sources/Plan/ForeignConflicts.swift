@@ -159,7 +159,7 @@ struct RuleMatch {
                 drops = true
             case .unknown(let name, _) where name == "reject":
                 drops = true
-            case .counter, .log, .limit, .verdict, .unknown:
+            case .counter, .log, .limit, .verdict, .unknown, .dynsetUpdate:
                 break
             }
         }

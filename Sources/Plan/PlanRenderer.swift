@@ -127,7 +127,11 @@ public struct PlanRenderer: Sendable {
 
     private func definition(_ set: NamedSet) -> String {
         let flags = ElementText.flagsText(set.flags)
-        return "type \(set.keyType.rawValue)" + (flags.isEmpty ? "" : "; flags \(flags)")
+        var text = "type \(set.keyType.rawValue)" + (flags.isEmpty ? "" : "; flags \(flags)")
+        if let size = set.size { text += "; size \(size)" }
+        if let timeout = set.timeoutMilliseconds { text += "; timeout \(timeout / 1000)s" }
+        if set.elementCounter { text += "; counter" }
+        return text
     }
 
     private func list(_ elements: SetElements, mark: String, kind: Kind, into out: inout [String]) {

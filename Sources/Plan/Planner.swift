@@ -36,11 +36,17 @@ public enum Planner {
             let delta = SortedDelta.delta(desired: want.elements, actual: have.elements)
             // An address a gateway's protected set holds beyond the policy filters more, not
             // less: it is drift, never a possible intrusion.
-            let flagsExtra = want.name != NamedSet.protected4 && want.name != NamedSet.protected6
+            // A dynamic set's elements are runtime state, never trusted addresses.
+            let flagsExtra = want.name != NamedSet.protected4 && want.name != NamedSet.protected6 && !want.isDynamic
             // Sets migfw does not model have no delta; equal ones are no change.
             if delta == nil && want == have { continue }
             // A catch-all element has no key, so no element delta can delete it: re-create.
-            if want.flags != have.flags || want.keyType != have.keyType || delta == nil || want.catchAll != have.catchAll {
+            // A dynamic set's elements are runtime state (never in either model): only its
+            // definition (flags, size, timeout, per-element counter) can differ.
+            let definitionChanged = want.size != have.size || want.timeoutMilliseconds != have.timeoutMilliseconds
+                || want.elementCounter != have.elementCounter
+            if want.flags != have.flags || want.keyType != have.keyType || delta == nil || want.catchAll != have.catchAll
+                || definitionChanged {
                 changes.append(.replace(old: have, new: want))
                 replaced.insert(want.name)
                 if !flagsExtra {

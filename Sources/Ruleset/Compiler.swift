@@ -33,7 +33,7 @@ public enum RulesetCompiler {
         if let gateway = policy.gateway {
             return gatewayTable(policy, via: gateway.via, trustedSets: sets, portSets: portSets, ports: ports)
         }
-        sets += portSets
+        sets += portSets + refusedSets
         var chains = [inputChain(policy, ports: ports)]
         if policy.egress { chains.append(outputChain(policy, ports: ports)) }
         return Table(sets: sets, chains: chains)
@@ -83,10 +83,11 @@ public enum RulesetCompiler {
                               .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)))
         }
         if policy.dedicated {
-            rules += dropRules(policy, condition: [])
+            rules += dropRules(policy, condition: [], recording: recordBothVersions)
         } else {
             for port in ports {
-                rules += dropRules(policy, condition: [.match(Match(port.destination, .set(port.set)))])
+                rules += dropRules(policy, condition: [.match(Match(port.destination, .set(port.set)))],
+                                   recording: recordBothVersions)
             }
         }
         return Chain(name: "input", base: BaseChain(hook: .input, priority: priority), rules: rules)
@@ -123,9 +124,21 @@ public enum RulesetCompiler {
         rule(.match(Match(.icmpv6Type, .value([143]))), .verdict(.accept)),
     ]
 
+    /// The dynamic sets the inbound drop rules record refused sources in.
+    static let refusedSets = [NamedSet.refused(ipv6: false), NamedSet.refused(ipv6: true)]
+
+    /// Both versions' source recorders, for a drop whose condition names no IP version: each
+    /// `update` carries its own version dependency, so one rule per version.
+    static let recordBothVersions: [Statement] = [
+        .update(set: NamedSet.refused4, key: .ipSaddr), .update(set: NamedSet.refused6, key: .ip6Saddr),
+    ]
+
+    /// `[CONDITION] update @refusedN { SADDR }` for each of `recording`, then
     /// `[CONDITION] limit ... log ...` when logging, then `[CONDITION] counter drop`.
-    static func dropRules(_ policy: Policy, condition: [Statement], family: TableFamily = .inet) -> [Rule] {
-        var rules: [Rule] = []
+    /// The kernel counts each refused source in the set's per-element counter.
+    static func dropRules(_ policy: Policy, condition: [Statement], family: TableFamily = .inet,
+                          recording: [Statement] = []) -> [Rule] {
+        var rules = recording.map { Rule(Statement.lowered(condition + [$0], family: family)) }
         if policy.log.drops {
             let rate = RateSpec(count: UInt64(policy.log.rate.count), unitSeconds: policy.log.rate.unit.seconds)
             rules.append(Rule(Statement.lowered(condition + [.limit(rate), .log(prefix: logPrefix, level: nil)], family: family)))

@@ -26,6 +26,10 @@ public enum Expression: Hashable, Sendable {
     case log(prefix: String?, level: LogLevel?)
     /// `immediate reg 0 VERDICT`
     case verdict(Verdict)
+    /// `dynset update reg_key SREG set NAME`: adds the key to a dynamic set, or refreshes its
+    /// timeout; the set's own expressions (a per-element counter) run on the element.
+    /// Element contents are runtime state, like counter values.
+    case dynsetUpdate(set: String, sreg: Register)
     /// An expression migfw does not model (decoded from a table someone else changed): the
     /// kernel's expression name and a short description of its attributes. Never compiled;
     /// its presence makes a decoded rule differ from every compiled one.

@@ -11,14 +11,14 @@ import Prefix
 /// the kernels migfw targets, so the rules are stateless; an allowlist on source address and
 /// destination port needs no state, since replies come from the migration port.
 extension RulesetCompiler {
-    /// Sets in table order: trusted4, trusted6, protected4, protected6, the port sets.
+    /// Sets in table order: trusted4, trusted6, protected4, protected6, the port sets, refused4, refused6.
     static func gatewayTable(_ policy: Policy, via: GatewayPath, trustedSets: [NamedSet], portSets: [NamedSet],
                              ports: [PortSet]) -> Table {
         let protected = policy.protectedSet()
         let sets = trustedSets + [
             NamedSet(name: NamedSet.protected4, elements: .ipv4(protected.ipv4)),
             NamedSet(name: NamedSet.protected6, elements: .ipv6(protected.ipv6)),
-        ] + portSets
+        ] + portSets + refusedSets
         let family: TableFamily = via == .bridge ? .bridge : .inet
         let priority = via == .bridge ? BaseChain.bridgeFilterPriority : Self.priority
         let chain = Chain(name: "forward", base: BaseChain(hook: .forward, priority: priority),
@@ -32,11 +32,14 @@ extension RulesetCompiler {
         var destination: MatchField
         var trusted: String
         var protected: String
+        var refused: String
     }
 
     private static let versions = [
-        Version(source: .ipSaddr, destination: .ipDaddr, trusted: NamedSet.trusted4, protected: NamedSet.protected4),
-        Version(source: .ip6Saddr, destination: .ip6Daddr, trusted: NamedSet.trusted6, protected: NamedSet.protected6),
+        Version(source: .ipSaddr, destination: .ipDaddr, trusted: NamedSet.trusted4, protected: NamedSet.protected4,
+                refused: NamedSet.refused4),
+        Version(source: .ip6Saddr, destination: .ip6Daddr, trusted: NamedSet.trusted6, protected: NamedSet.protected6,
+                refused: NamedSet.refused6),
     ]
 
     static func forwardRules(_ policy: Policy, family: TableFamily, ports: [PortSet]) -> [Rule] {
@@ -65,7 +68,8 @@ extension RulesetCompiler {
         for version in versions {
             for port in ports {
                 rules += dropRules(policy, condition: [match(version.destination, version.protected),
-                                                       match(port.destination, port.set)], family: family)
+                                                       match(port.destination, port.set)], family: family,
+                                   recording: [.update(set: version.refused, key: version.source)])
             }
         }
         // Out of the protected hosts: migration connections to trusted peers only.

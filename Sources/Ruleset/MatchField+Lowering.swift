@@ -154,12 +154,17 @@ extension Statement {
 
     func lowered(_ context: inout LoweringContext) -> [Expression] {
         switch self {
-        case .match(let match): match.lowered(&context)
-        case .counter: [.counter]
+        case .match(let match): return match.lowered(&context)
+        case .counter: return [.counter]
         case .limit(let rate, let unit, let burst, let over):
-            [.limit(rate: rate, unitSeconds: unit, burst: burst, inverted: over)]
-        case .log(let prefix, let level): [.log(prefix: prefix, level: level)]
-        case .verdict(let verdict): [.verdict(verdict)]
+            return [.limit(rate: rate, unitSeconds: unit, burst: burst, inverted: over)]
+        case .log(let prefix, let level): return [.log(prefix: prefix, level: level)]
+        case .verdict(let verdict): return [.verdict(verdict)]
+        case .update(let set, let key):
+            guard let payload = key.payload else { preconditionFailure("\(key) is not a packet field") }
+            return context.dependencies(for: payload)
+                + [.payload(payload.base, offset: payload.offset, length: payload.length, dreg: .reg1),
+                   .dynsetUpdate(set: set, sreg: .reg1)]
         }
     }
 

@@ -26,6 +26,8 @@ public enum NftDebug {
             return "payload load \(length)b @ \(base.rawValue) header + \(offset) => reg \(dreg.rawValue) "
         case .bitwise(let sreg, let dreg, _, let mask, let xor):
             return "bitwise reg \(dreg.rawValue) = ( reg \(sreg.rawValue) & \(hex(mask)) ) ^ \(hex(xor)) "
+        case .dynsetUpdate(let set, let sreg):
+            return "dynset update reg_key \(sreg.rawValue) set \(set) "
         case .ct(let key, let dreg):
             return "ct load \(key.rawValue) => reg \(dreg.rawValue) "
         case .lookup(let set, let sreg, let inverted):

@@ -22,7 +22,14 @@ public enum NftJSON {
             var flags: [String] = []
             if set.flags.contains(.constant) { flags.append("\"constant\"") }
             if set.flags.contains(.interval) { flags.append("\"interval\"") }
+            // nft 1.0.6's JSON parser has no `dynamic` flag: it sets NFT_SET_EVAL itself on
+            // a set an `update` statement names.
+            if set.flags.contains(.timeout) { flags.append("\"timeout\"") }
             if !flags.isEmpty { object += ",\"flags\":[\(flags.joined(separator: ","))]" }
+            if let size = set.size { object += ",\"size\":\(size)" }
+            // nft's JSON timeout is in seconds; migfw's set timeouts are whole seconds.
+            if let timeout = set.timeoutMilliseconds { object += ",\"timeout\":\(timeout / 1000)" }
+            if set.elementCounter { object += ",\"stmt\":[{\"counter\":null}]" }
             let elements = set.elements.jsonElements
             if !elements.isEmpty { object += ",\"elem\":[\n" + elements.joined(separator: ",\n") + "\n]" }
             objects.append(object + "}}")
@@ -97,6 +104,8 @@ public enum NftJSON {
             case .jump(let chain): return "{\"jump\":{\"target\":\(ValueText.jsonString(chain))}}"
             case .goto(let chain): return "{\"goto\":{\"target\":\(ValueText.jsonString(chain))}}"
             }
+        case .update(let set, let key):
+            return "{\"set\":{\"op\":\"update\",\"elem\":\(left(key)),\"set\":\(ValueText.jsonString("@" + set))}}"
         }
     }
 

@@ -82,6 +82,8 @@ public enum NftText {
             case .jump(let chain): return "jump \(chain)"
             case .goto(let chain): return "goto \(chain)"
             }
+        case .update(let set, let key):
+            return "update @\(set) { \(ValueText.name(key)) }"
         }
     }
 
@@ -104,9 +106,14 @@ public enum NftText {
     private static func setLines(_ set: NamedSet) -> [String] {
         var lines = ["\tset \(set.name) {", "\t\ttype \(set.keyType.rawValue)"]
         var flags: [String] = []
+        if let size = set.size { lines.append("\t\tsize \(size)") }
         if set.flags.contains(.constant) { flags.append("constant") }
         if set.flags.contains(.interval) { flags.append("interval") }
+        if set.flags.contains(.eval) { flags.append("dynamic") }
+        if set.flags.contains(.timeout) { flags.append("timeout") }
         if !flags.isEmpty { lines.append("\t\tflags " + flags.joined(separator: ",")) }
+        if set.elementCounter { lines.append("\t\tcounter") }
+        if let timeout = set.timeoutMilliseconds { lines.append("\t\ttimeout " + ValueText.duration(milliseconds: timeout)) }
         let elements = set.elements.textElements
         if !elements.isEmpty {
             // One element a line: large sets stay diffable line by line.

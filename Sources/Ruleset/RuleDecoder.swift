@@ -80,6 +80,15 @@ public enum RuleDecoder {
                     statements.append(.match(Match(.ctState, .ctState(CtState(rawValue: bits)))))
                     index += 3
                 case .payload(let base, let offset, let length, .reg1):
+                    if case .dynsetUpdate(let set, .reg1)? = peek(1) {
+                        guard let field = MatchField.field(base: base, offset: offset, length: length, l4proto: l4proto)
+                        else { return nil }
+                        statements.append(.update(set: set, key: field))
+                        index += 2
+                        nfproto = nil
+                        l4proto = nil
+                        continue
+                    }
                     guard let field = MatchField.field(base: base, offset: offset, length: length, l4proto: l4proto),
                           let match = readPayloadValue(field) else { return nil }
                     statements.append(.match(match))

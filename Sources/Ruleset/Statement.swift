@@ -15,6 +15,8 @@ public enum Statement: Hashable, Sendable {
     case log(prefix: String?, level: LogLevel?)
     /// `accept`, `drop`, `return`, `jump NAME` ...
     case verdict(Verdict)
+    /// `update @SET { FIELD }`: records the packet's `key` in the dynamic set `set`.
+    case update(set: String, key: MatchField)
 
     /// nft's default limit burst (`limit rate 10/second` means burst 5).
     public static let defaultBurst: UInt32 = 5

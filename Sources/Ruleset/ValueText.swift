@@ -116,6 +116,19 @@ enum ValueText {
         }
     }
 
+    /// A duration as nft prints it: `1h`, `1h30m`, `90s` is `1m30s`, `500ms`.
+    static func duration(milliseconds: UInt64) -> String {
+        var rest = milliseconds
+        var text = ""
+        for (unit, name) in [(UInt64(86_400_000), "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms")] {
+            if rest >= unit {
+                text += "\(rest / unit)\(name)"
+                rest %= unit
+            }
+        }
+        return text.isEmpty ? "0ms" : text
+    }
+
     /// A string nft's text parser takes between double quotes (it has no escapes).
     static func quotable(_ string: String) -> Bool {
         !string.utf8.contains { $0 == UInt8(ascii: "\"") || $0 < 0x20 || $0 == 0x7f }

@@ -56,6 +56,7 @@ struct Reconcile: ParsableCommand {
         let log = Logger(label: "migfw.reconcile") { _ in EventLogHandler(context: context) }
         var metrics = ReconcileMetrics()
         var policyInterface = ""
+        var desiredFamily: TableFamily?
         func finish(_ code: ExitCode) throws {
             var code = code
             if code != .failure {
@@ -73,6 +74,12 @@ struct Reconcile: ParsableCommand {
                     log.error("\(errorText(error))")
                     metrics.lastError = errorText(error)
                     code = .failure
+                }
+            }
+            if metricsFile != nil, let family = desiredFamily {
+                // Runtime state, read apart from the plan: the fast path dumps no table.
+                do { metrics.refused = try RefusedSources.read(namespace: namespace.netns, family: family) } catch {
+                    log.warning("refused sources not read: \(errorText(error))")
                 }
             }
             metrics.timestamp = Date()
@@ -99,6 +106,7 @@ struct Reconcile: ParsableCommand {
             let compiled = try desiredRuleset(config: config.config, command: "reconcile", invalidExit: .failure, phases: &phases)
             (desired, trusted) = (compiled.table, compiled.trusted)
             policyInterface = compiled.policy.interface.value
+            desiredFamily = compiled.table.family
         } catch {
             try fail("invalid policy \(config.config): nothing was changed")
         }

@@ -15,7 +15,9 @@ struct Status: ParsableCommand {
             reports base chains of other tables, on the hooks migfw's traffic passes, that \
             can drop what migfw accepts (a drop policy, an unconditional drop, or a drop or \
             reject rule on a migration port): a packet must be accepted by every table. Other \
-            tables are only read. Exit 0 ok (loaded or not, alerts or not), 1 kernel error.
+            tables are only read. Lists the sources refused on the migration ports (the \
+            kernel's per-source counters in the refused4/refused6 sets): packets, bytes, \
+            last seen; the text shows the top 20, JSON ("refused") all of them. Exit 0 ok (loaded or not, alerts or not), 1 kernel error.
             """
     )
 
@@ -48,6 +50,11 @@ struct Status: ParsableCommand {
         case nil: lines.append("  no migfw digest: not created by this version of migfw apply")
         }
         for set in report.sets {
+            if set.dynamic {
+                lines.append("  set \(set.name) (\(set.keyType.rawValue), dynamic): \(set.kernelElements) sources"
+                             + (set.size.map { " of at most \($0)" } ?? ""))
+                continue
+            }
             lines.append("  set \(set.name) (\(set.keyType.rawValue)): \(set.intervals) elements (\(set.kernelElements) kernel elements)")
         }
         var chain = ""
@@ -59,6 +66,7 @@ struct Status: ParsableCommand {
             let counter = rule.counter.map { "  [\($0.packets) packets, \($0.bytes) bytes]" } ?? ""
             lines.append("    \(rule.text)\(counter)  # handle \(rule.handle)")
         }
+        lines += refusedLines(report.refused)
         if report.conflicts.isEmpty {
             lines.append("other tables: none can drop what migfw accepts")
         } else {
@@ -71,11 +79,26 @@ struct Status: ParsableCommand {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// How many refused sources the text lists (JSON lists them all, at most the sets' size).
+    static let refusedShown = 20
+
+    static func refusedLines(_ refused: [RefusedSource]) -> [String] {
+        guard !refused.isEmpty else { return ["refused sources on the migration ports: none"] }
+        var lines = ["refused sources on the migration ports (\(refused.count), most packets first):"]
+        for source in refused.prefix(refusedShown) {
+            let seen = source.lastSeenSecondsAgo.map { ", last seen \($0)s ago" } ?? ""
+            lines.append("  \(source.address): \(source.packets) packets, \(source.bytes) bytes\(seen)")
+        }
+        if refused.count > refusedShown { lines.append("  ... and \(refused.count - refusedShown) more (--json lists all)") }
+        return lines
+    }
+
     static func json(_ report: StatusReport?) -> String {
         guard let report else { return "{\"loaded\":false}\n" }
         let quote = JSONText.quote
         let sets = report.sets.map {
-            "{\"name\":\(quote($0.name)),\"type\":\(quote($0.keyType.rawValue)),\"elements\":\($0.intervals),\"kernel_elements\":\($0.kernelElements)}"
+            "{\"name\":\(quote($0.name)),\"type\":\(quote($0.keyType.rawValue)),\"elements\":\($0.intervals),\"kernel_elements\":\($0.kernelElements),"
+                + "\"dynamic\":\($0.dynamic),\"size\":\($0.size.map(String.init) ?? "null")}"
         }
         let rules = report.rules.map { rule -> String in
             let counter = rule.counter.map { ",\"packets\":\($0.packets),\"bytes\":\($0.bytes)" } ?? ""
@@ -88,10 +111,14 @@ struct Status: ParsableCommand {
                 + "\"hook\":\(quote($0.hook.rawValue)),\"priority\":\($0.priority),\"reason\":\(quote($0.reason))}"
         }
         let alerts = report.alerts.map { "{\"kind\":\(quote($0.kind)),\"message\":\(quote($0.description))}" }
+        let refused = report.refused.map {
+            "{\"source\":\(quote($0.address)),\"packets\":\($0.packets),\"bytes\":\($0.bytes),"
+                + "\"last_seen_seconds_ago\":\($0.lastSeenSecondsAgo.map(String.init) ?? "null")}"
+        }
         return "{\"loaded\":true,\"family\":\(quote(report.family.rawValue)),\"generation\":\(report.generation),\"digest\":\(digest),\"digest_matches\":\(matches),"
             + "\"alerts\":[\(alerts.joined(separator: ","))],"
             + "\"sets\":[\(sets.joined(separator: ","))],\"rules\":[\(rules.joined(separator: ","))],"
-            + "\"conflicts\":[\(conflicts.joined(separator: ","))]}\n"
+            + "\"conflicts\":[\(conflicts.joined(separator: ","))],\"refused\":[\(refused.joined(separator: ","))]}\n"
     }
 
     static func hex(_ value: UInt64) -> String {

@@ -83,4 +83,35 @@ struct ExpressionRoundTripTests {
             #expect(listing.contains("type filter hook forward priority filter; policy accept;"))
         }
     }
+
+    /// The refused-source sets (size, dynamic and timeout flags, timeout, per-element
+    /// counter) and the `update` rules that fill them decode back to the same values; nft
+    /// lists the sets and rules exactly as NftText writes them; a listed element carries
+    /// its counter and expiry, and stays out of the model.
+    @Test func dynamicSetsAndUpdatesDecodeToWhatWasSent() throws {
+        let table = Table(
+            sets: [NamedSet.refused(ipv6: false), NamedSet.refused(ipv6: true)],
+            chains: [Chain(name: "input", base: BaseChain(hook: .input), rules: [
+                Rule(Statement.lowered([.match(Match(.tcpDport, .value([0x19, 0xc8]))),
+                                        .update(set: NamedSet.refused4, key: .ipSaddr)])),
+                Rule(Statement.lowered([.update(set: NamedSet.refused6, key: .ip6Saddr), .counter, .verdict(.drop)])),
+            ])])
+        try withMigrationNamespace(tag: "dynset") { namespace in
+            _ = try Applier.apply(table, namespace: namespace.name)  // verifies decode == model
+            let listing = try namespace.exec(["nft", "list", "table", "inet", "migfw"]).stdout
+            for set in table.sets { #expect(listing.contains(NftText.render(set: set)), "\(listing)") }
+            #expect(listing.contains("\t\ttcp dport 6600 update @refused4 { ip saddr }\n"), "\(listing)")
+            #expect(listing.contains("\t\tupdate @refused6 { ip6 saddr } counter packets 0 bytes 0 drop\n"), "\(listing)")
+
+            try namespace.exec(["nft", "add", "element", "inet", "migfw", "refused6", "{ 2001:db8::7 }"])
+            let snapshot = try #require(try NetlinkSession(namespace: namespace.name).readTable())
+            #expect(snapshot.table.sameContent(as: table), "a dynamic set's element entered the model")
+            let element = try #require(snapshot.dynamicElements[NamedSet.refused6]?.first)
+            #expect(element.key == [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [7])
+            #expect(element.counter == RuleCounter(packets: 0, bytes: 0))
+            #expect(element.timeoutMilliseconds == NamedSet.refusedTimeoutMilliseconds)
+            #expect((element.lastSeenMillisecondsAgo ?? .max) < 60_000)
+            #expect(snapshot.dynamicElements[NamedSet.refused4]?.isEmpty == true)
+        }
+    }
 }

@@ -85,7 +85,7 @@ struct GatewayDriftTests {
     }
 
     @Test(arguments: paths) func forwardChainFlushed(via: String) throws {
-        let rules = via == "bridge" ? 10 : 9  // bridge: 2 QinQ drops; routed: 1 ct rule
+        let rules = via == "bridge" ? 12 : 11  // bridge: 2 QinQ drops; routed: 1 ct rule
         try scenario(via, "gwflush", drift: { try $0.nft("flush", "chain", $1, "migfw", "forward") },
                      expected: ["~ chain forward: rules replaced (0 -> \(rules))",
                                 "    + ip daddr @protected4 ip saddr @trusted4 tcp dport @tcp_ports counter accept"])
@@ -94,7 +94,7 @@ struct GatewayDriftTests {
     @Test(arguments: paths) func forwardDropRuleDeleted(via: String) throws {
         try scenario(via, "gwrule", drift: { lab, family in
             let listing = try lab.nft("-a", "list", "chain", family, "migfw", "forward")
-            let handle = try #require(listing.split(separator: "\n").first { $0.contains("ip daddr @protected4 tcp dport") }?
+            let handle = try #require(listing.split(separator: "\n").first { $0.contains("ip daddr @protected4 tcp dport") && $0.contains("drop") }?
                 .components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
             try lab.nft("delete", "rule", family, "migfw", "forward", "handle", handle)
         }, expected: ["~ chain forward: rules replaced", "    + ip daddr @protected4 tcp dport @tcp_ports counter drop"])

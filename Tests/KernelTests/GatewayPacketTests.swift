@@ -64,6 +64,13 @@ struct GatewayPacketTests {
             let status = try await onOwnThread { try migfw(["status", "--netns", namespace, "--json"]) }
             #expect(status.status == 0)
             #expect(statusDrops(status.stdout) == after, "migfw status --json: \(status.stdout)")
+            // Who was refused, counted by the kernel per source (in a bridge table too, with no conntrack).
+            let refusedSources = refusedPackets(status.stdout)
+            for family in Testbed.Family.allCases {
+                let untrusted = testbed.address(.untrusted, family), trusted = testbed.address(.trusted, family)
+                #expect((refusedSources[untrusted] ?? 0) > 0, "\(profile) \(via): \(untrusted) not listed as refused: \(refusedSources)")
+                #expect(refusedSources[trusted] == nil, "\(profile) \(via): trusted \(trusted) listed as refused")
+            }
         }
 
         let namespace = testbed.namespace(gateway)
@@ -100,6 +107,15 @@ struct GatewayPacketTests {
         let listing = try await onOwnThread { try testbed.exec(gateway, ["nft", "list", "table", family, "migfw"]) }
         try #require(listing.status == 0, "nft list table \(family) migfw: \(listing.stderr)")
         return dropPackets(inListing: listing.stdout)
+    }
+
+    /// Packets per refused source in `migfw status --json`.
+    private func refusedPackets(_ json: String) -> [String: Int] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let refused = object["refused"] as? [[String: Any]] else { return [:] }
+        return Dictionary(refused.compactMap { entry in
+            (entry["source"] as? String).map { ($0, entry["packets"] as? Int ?? 0) }
+        }, uniquingKeysWith: max)
     }
 
     private func statusDrops(_ json: String) -> Int? {

@@ -75,7 +75,17 @@ struct PlanDriftTests {
 
     @Test func inputChainFlushed() throws {
         try scenario("flin", drift: { try $0.nft("flush", "chain", "inet", "migfw", "input") },
-                     expected: ["~ chain input: rules replaced (0 -> 12)", "    + ip saddr @trusted4 tcp dport @tcp_ports counter accept"])
+                     expected: ["~ chain input: rules replaced (0 -> 14)", "    + ip saddr @trusted4 tcp dport @tcp_ports counter accept"])
+    }
+
+    /// The refused-source recorder is part of the ruleset: deleting it is drift, repaired.
+    @Test func refusedRecorderDeleted() throws {
+        try scenario("recorder", drift: { lab in
+            let listing = try lab.nft("-a", "list", "chain", "inet", "migfw", "input")
+            let handle = try #require(listing.split(separator: "\n").first { $0.contains("update @refused4") }?
+                .components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
+            try lab.nft("delete", "rule", "inet", "migfw", "input", "handle", handle)
+        }, expected: ["~ chain input: rules replaced (13 -> 14)", "    + update @refused4 { ip saddr }"])
     }
 
     @Test func ruleDeleted() throws {
@@ -85,7 +95,7 @@ struct PlanDriftTests {
             let handle = try #require(listing.split(separator: "\n").last { $0.contains("counter") && $0.contains("drop") }?
                 .components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
             try lab.nft("delete", "rule", "inet", "migfw", "input", "handle", handle)
-        }, expected: ["~ chain input: rules replaced (11 -> 12)", "    + counter drop"])
+        }, expected: ["~ chain input: rules replaced (13 -> 14)", "    + counter drop"])
     }
 
     @Test func chainPolicyChanged() throws {

@@ -68,9 +68,13 @@ struct SampleApplyTests {
             let status = try migfw(["status", "--netns", namespace.name])
             #expect(status.status == 0)
             let compiled = RulesetCompiler.compile(try PolicyLoader.load(path: path))
-            for set in compiled.sets {
+            for set in compiled.sets where !set.isDynamic {
                 #expect(status.stdout.contains("set \(set.name) (\(set.keyType.rawValue)): \(set.elements.count) elements"))
             }
+            for set in compiled.sets where set.isDynamic {
+                #expect(status.stdout.contains("set \(set.name) (\(set.keyType.rawValue), dynamic): 0 sources of at most 4096"))
+            }
+            #expect(compiled.sets.filter(\.isDynamic).count == 2)
             #expect(status.stdout.contains("matches the table's content"))
             #expect(status.stdout.contains("[0 packets, 0 bytes]"))
             let json = try migfw(["status", "--json", "--netns", namespace.name])

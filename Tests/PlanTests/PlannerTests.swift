@@ -20,6 +20,29 @@ import Testing
         #expect(Planner.plan(desired: desired, actual: actual).isEmpty)
     }
 
+    /// The refused-source sets are compared by definition only: a changed bound re-creates
+    /// the set; equal definitions are no change, and no unexpected address is ever reported.
+    @Test func dynamicSetsAreComparedByDefinition() {
+        var withRefused = desired
+        withRefused.sets += [NamedSet.refused(ipv6: false), NamedSet.refused(ipv6: true)]
+        #expect(Planner.plan(desired: withRefused, actual: withRefused).isEmpty)
+        var smaller = withRefused
+        smaller.sets[smaller.sets.count - 2].size = 16
+        var noCounter = withRefused
+        noCounter.sets[noCounter.sets.count - 1].elementCounter = false
+        var shorter = withRefused
+        shorter.sets[shorter.sets.count - 1].timeoutMilliseconds = 60_000
+        for (actual, name) in [(smaller, "refused4"), (noCounter, "refused6"), (shorter, "refused6")] {
+            let plan = Planner.plan(desired: withRefused, actual: actual)
+            #expect(plan.sets.map(\.name) == [name])
+            guard case .replace(let old, let new)? = plan.sets.first else { Issue.record("not a replace"); continue }
+            #expect(old == actual.set(named: name) && new == withRefused.set(named: name))
+            #expect(plan.unexpectedAddresses.isEmpty)
+        }
+        let missing = Planner.plan(desired: withRefused, actual: desired)
+        #expect(missing.sets == [.add(NamedSet.refused(ipv6: false)), .add(NamedSet.refused(ipv6: true))])
+    }
+
     @Test func missingTableCreatesEverything() {
         let plan = Planner.plan(desired: desired, actual: nil)
         #expect(plan.tableMissing)

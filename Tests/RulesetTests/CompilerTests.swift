@@ -21,14 +21,16 @@ import Testing
             "icmpv6 type 143 accept",
             "ip saddr @trusted4 tcp dport @tcp_ports counter accept",
             "ip6 saddr @trusted6 tcp dport @tcp_ports counter accept",
+            "update @refused4 { ip saddr }",
+            "update @refused6 { ip6 saddr }",
             "counter drop",
         ])
     }
 
     @Test func setsAreNamedAndHoldTheTrustedSetMinusExclusions() {
         let table = RulesetCompiler.compile(Fixtures.policy(profile: "libvirt"))
-        #expect(table.sets.map(\.name) == ["trusted4", "trusted6", "tcp_ports"])
-        #expect(table.sets.allSatisfy { $0.flags == [.interval] })
+        #expect(table.sets.map(\.name) == ["trusted4", "trusted6", "tcp_ports", "refused4", "refused6"])
+        #expect(table.sets.prefix(3).allSatisfy { $0.flags == [.interval] })
         let v4 = table.set(named: "trusted4")!
         #expect(v4.keyType == .ipv4Address)
         // 192.168.10.0/24 without .1, plus the two adjacent hosts merged.
@@ -61,12 +63,37 @@ import Testing
         let input = Fixtures.lines(table, "input")
         #expect(input.contains("ip saddr @trusted4 udp dport @udp_ports counter accept"))
         #expect(input.contains("ip6 saddr @trusted6 udp dport @udp_ports counter accept"))
-        #expect(Array(input.suffix(2)) == ["tcp dport @tcp_ports counter drop", "udp dport @udp_ports counter drop"])
+        #expect(Array(input.suffix(6)) == [
+            "tcp dport @tcp_ports update @refused4 { ip saddr }", "tcp dport @tcp_ports update @refused6 { ip6 saddr }",
+            "tcp dport @tcp_ports counter drop",
+            "udp dport @udp_ports update @refused4 { ip saddr }", "udp dport @udp_ports update @refused6 { ip6 saddr }",
+            "udp dport @udp_ports counter drop",
+        ])
+    }
+
+    @Test func refusedSetsAreBoundedDynamicSetsWithElementCounters() {
+        let table = RulesetCompiler.compile(Fixtures.policy(profile: "libvirt"))
+        for (name, type) in [("refused4", SetKeyType.ipv4Address), ("refused6", .ipv6Address)] {
+            let set = table.set(named: name)!
+            #expect(set.keyType == type && set.isDynamic && set.flags == [.eval, .timeout])
+            #expect(set.size == NamedSet.refusedSize && set.timeoutMilliseconds == 3_600_000 && set.elementCounter)
+            #expect(set.elements.count == 0)
+            #expect(NftText.render(set: set) == "\tset \(name) {\n\t\ttype \(type.rawValue)\n\t\tsize 4096\n"
+                    + "\t\tflags dynamic,timeout\n\t\tcounter\n\t\ttimeout 1h\n\t}\n")
+        }
+        // The recorders lower as nft 1.0.6 does (`nft --debug=netlink`): the version
+        // dependency, the source load, a dynset update with no timeout or expression of its own.
+        let rule = table.chain(named: "input")!.rules.first { $0.expressions.contains(.dynsetUpdate(set: "refused4", sreg: .reg1)) }
+        #expect(rule?.expressions == [
+            .meta(.nfproto, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: [2]),
+            .payload(.network, offset: 12, length: 4, dreg: .reg1), .dynsetUpdate(set: "refused4", sreg: .reg1),
+        ])
+        #expect(ValueText.duration(milliseconds: 5_400_000) == "1h30m" && ValueText.duration(milliseconds: 90_500) == "1m30s500ms")
     }
 
     @Test func udpOnlyPolicyHasNoTCPSet() {
         let table = RulesetCompiler.compile(Fixtures.policy(profile: "custom", ports: [Fixtures.port(.udp, 4789)]))
-        #expect(table.sets.map(\.name) == ["trusted4", "trusted6", "udp_ports"])
+        #expect(table.sets.map(\.name) == ["trusted4", "trusted6", "udp_ports", "refused4", "refused6"])
         #expect(!Fixtures.lines(table, "input").contains { $0.contains("tcp") })
     }
 

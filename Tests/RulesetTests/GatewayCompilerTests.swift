@@ -12,12 +12,14 @@ struct GatewayCompilerTests {
         #expect(table.family == .inet)
         #expect(table.chains.map(\.name) == ["forward"])
         #expect(table.chains[0].base == BaseChain(hook: .forward, priority: 0, policy: .accept))
-        #expect(table.sets.map(\.name) == ["trusted4", "trusted6", "protected4", "protected6", "tcp_ports"])
+        #expect(table.sets.map(\.name) == ["trusted4", "trusted6", "protected4", "protected6", "tcp_ports", "refused4", "refused6"])
         #expect(Fixtures.lines(table, "forward") == [
             "ct state established,related accept",
             "ip daddr @protected4 ip saddr @trusted4 tcp dport @tcp_ports counter accept",
             "ip6 daddr @protected6 ip6 saddr @trusted6 tcp dport @tcp_ports counter accept",
+            "ip daddr @protected4 tcp dport @tcp_ports update @refused4 { ip saddr }",
             "ip daddr @protected4 tcp dport @tcp_ports counter drop",
+            "ip6 daddr @protected6 tcp dport @tcp_ports update @refused6 { ip6 saddr }",
             "ip6 daddr @protected6 tcp dport @tcp_ports counter drop",
             "ip saddr @protected4 ip daddr @trusted4 tcp dport @tcp_ports counter accept",
             "ip6 saddr @protected6 ip6 daddr @trusted6 tcp dport @tcp_ports counter accept",
@@ -39,7 +41,9 @@ struct GatewayCompilerTests {
             "meta protocol 8021ad counter drop",
             "ip daddr @protected4 ip saddr @trusted4 tcp dport @tcp_ports counter accept",
             "ip6 daddr @protected6 ip6 saddr @trusted6 tcp dport @tcp_ports counter accept",
+            "ip daddr @protected4 tcp dport @tcp_ports update @refused4 { ip saddr }",
             "ip daddr @protected4 tcp dport @tcp_ports counter drop",
+            "ip6 daddr @protected6 tcp dport @tcp_ports update @refused6 { ip6 saddr }",
             "ip6 daddr @protected6 tcp dport @tcp_ports counter drop",
         ])
         #expect(NftText.render(table).contains("type filter hook forward priority filter; policy accept;"))
