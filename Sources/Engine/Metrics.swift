@@ -13,6 +13,9 @@ public struct ReconcileMetrics: Sendable {
     public var driftChanges: Int
     /// Address ranges trusted by the kernel but not by the policy (possible intrusion).
     public var unexpectedAddresses: Int
+    /// Gateway mode: protected address ranges the kernel no longer protected (possible
+    /// intrusion: their migration ports were open to everyone).
+    public var unprotectedAddresses = 0
     /// Trusted prefixes (CIDRs) per family in the policy; nil when unknown.
     public var trustedPrefixes: (ipv4: Int, ipv6: Int)?
     /// Whether the fast path (generation id unchanged) answered without a full dump.
@@ -63,6 +66,9 @@ public struct ReconcileMetrics: Sendable {
         metric("unexpected_trusted_ranges",
                "Address ranges the kernel trusted that the policy does not (possible intrusion) at the last run.",
                [("", "\(unexpectedAddresses)")])
+        metric("unprotected_ranges",
+               "Gateway mode: protected address ranges the kernel no longer protected (possible intrusion) at the last run.",
+               [("", "\(unprotectedAddresses)")])
         if let trustedPrefixes {
             metric("trusted_prefixes", "Trusted prefixes in the policy, per address family.",
                    [("{family=\"ipv4\"}", "\(trustedPrefixes.ipv4)"), ("{family=\"ipv6\"}", "\(trustedPrefixes.ipv6)")])

@@ -133,6 +133,7 @@ struct Reconcile: ParsableCommand {
                             metadata: event.level == .critical ? EventLogHandler.securityMetadata : nil)
                 }
                 metrics.unexpectedAddresses = plan.summary.unexpectedAddressRanges
+                metrics.unprotectedAddresses = plan.summary.unprotectedAddressRanges
             }
             guard case .repaired(let result) = outcome else {
                 metrics.inSync = true
@@ -143,6 +144,7 @@ struct Reconcile: ParsableCommand {
             let summary = result.plan.summary
             metrics.driftChanges = summary.changeCount
             metrics.unexpectedAddresses = summary.unexpectedAddressRanges
+            metrics.unprotectedAddresses = summary.unprotectedAddressRanges
             let repaired = PlanRenderer(color: false, verbose: false).summaryLine(result.plan, applied: true)
                 .replacingOccurrences(of: "Applied: ", with: "")
             let retries = result.attempts > 1 ? " (after \(result.attempts - 1) retries: the ruleset changed meanwhile)" : ""

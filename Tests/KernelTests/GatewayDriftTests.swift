@@ -16,7 +16,8 @@ struct GatewayDriftTests {
     static func family(_ via: String) -> String { via == "bridge" ? "bridge" : "inet" }
 
     @discardableResult
-    func scenario(_ via: String, _ tag: String, drift: (PlanLab, String) throws -> Void, expected: [String]) throws -> String {
+    func scenario(_ via: String, _ tag: String, drift: (PlanLab, String) throws -> Void, expected: [String],
+                  expectedMetrics: [String] = []) throws -> String {
         try withPlanLab(tag: tag) { lab in
             let family = Self.family(via)
             try lab.writeGatewayPolicy(via: via)
@@ -37,6 +38,7 @@ struct GatewayDriftTests {
             #expect(repair.stderr.contains("drift"))
             let metrics = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
             #expect(metrics.contains("migfw_in_sync 0") && !metrics.contains("migfw_drift_changes 0"), "\(metrics)")
+            for line in expectedMetrics { #expect(metrics.contains(line + "\n"), "missing \(line) in:\n\(metrics)") }
             let after = try lab.run("plan")
             #expect(after.stdout == "No changes: table \(family) migfw matches the policy.\n")
             #expect(try lab.ruleset() == clean)
@@ -46,7 +48,8 @@ struct GatewayDriftTests {
 
     @Test(arguments: paths) func rogueTrustedElementIsAnIntrusion(via: String) throws {
         let log = try scenario(via, "gwrogue", drift: { try $0.nft("add", "element", $1, "migfw", "trusted4", "{ 10.66.0.7 }") },
-                               expected: ["~ set trusted4: 1 element to remove", "possible intrusion"])
+                               expected: ["~ set trusted4: 1 element to remove", "possible intrusion"],
+                               expectedMetrics: ["migfw_unexpected_trusted_ranges 1", "migfw_unprotected_ranges 0"])
         #expect(log.contains("possible intrusion: set trusted4 trusted addresses the policy does not: 10.66.0.7/32"))
     }
 
@@ -54,7 +57,8 @@ struct GatewayDriftTests {
         // Its migration ports were open to everyone until reconcile put it back.
         let log = try scenario(via, "gwprot", drift: { try $0.nft("delete", "element", $1, "migfw", "protected4", "{ 10.20.0.10 }") },
                                expected: ["~ set protected4: 1 element to add", "    + 10.20.0.10/32",
-                                          "! set protected4 no longer protects 1 address range(s) the policy protects"])
+                                          "! set protected4 no longer protects 1 address range(s) the policy protects"],
+                               expectedMetrics: ["migfw_unprotected_ranges 1", "migfw_unexpected_trusted_ranges 0"])
         #expect(log.contains("SECURITY"))
         #expect(log.contains("possible intrusion: set protected4 no longer protected addresses the policy protects"))
         #expect(log.contains("10.20.0.10/32"))
