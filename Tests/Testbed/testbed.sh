@@ -183,6 +183,9 @@ cmd_up() {
     address "$hv" mig0 "${V4[hv]}/$SEG4_LEN" "${V6[hv]}/$SEG6_LEN"
     ip -n "$seg" link set hv master br0 up
   fi
+  # The protected host's own outgoing migrations (the egress cases) get their replies on its
+  # ephemeral ports: keep those below every migration range too, as the peers' below.
+  ip netns exec "$hv" sysctl -qw net.ipv4.ip_local_port_range="32768 48999"
   for node in "${PEERS[@]}"; do
     veth "$name-$node" eth0 "$seg" "$node"
     address "$name-$node" eth0 "${V4[$node]}/$SEG4_LEN" "${V6[$node]}/$SEG6_LEN"
