@@ -39,10 +39,7 @@ public struct Confirmation: Sendable {
     /// Confirms the waiting apply (what `migfw confirm` does). A pending file whose process
     /// is gone (the apply was killed) is removed and confirms nothing.
     public func confirm() throws(OperationError) {
-        guard OwnFiles.isPrivateDirectory(OwnFiles.directoryPart(of: pendingPath)),
-              let data = FileManager.default.contents(atPath: pendingPath) else { throw .nothingToConfirm(path: pendingPath) }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let fields = text.split(separator: " ")
+        guard let fields = pendingFields() else { throw .nothingToConfirm(path: pendingPath) }
         let pid = fields.first.flatMap { Int32($0) } ?? 0
         guard pid > 0, Self.isRunning(pid) else {
             unlink(pendingPath)
@@ -69,11 +66,17 @@ public struct Confirmation: Sendable {
     /// confirmed and may be the one that locks the admin out. Nil when no apply is pending
     /// or it is still running.
     public func abandonedApply() -> Int32? {
+        guard let fields = pendingFields() else { return nil }
+        let pid = fields.first.flatMap { Int32($0) } ?? 0
+        return pid > 0 && Self.isRunning(pid) ? nil : pid
+    }
+
+    /// The pending file's words (`PID`, then `ready` once committed); nil when there is
+    /// none, or it lies in a directory another account could write (then it proves nothing).
+    private func pendingFields() -> [Substring]? {
         guard OwnFiles.isPrivateDirectory(OwnFiles.directoryPart(of: pendingPath)),
               let data = FileManager.default.contents(atPath: pendingPath) else { return nil }
-        let pid = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
-            .first.flatMap { Int32($0) } ?? 0
-        return pid > 0 && Self.isRunning(pid) ? nil : pid
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
     }
 
     /// Removes a pending file whose apply is gone (``abandonedApply()``): a deliberate
