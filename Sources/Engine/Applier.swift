@@ -1,172 +1,232 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Netlink
+import Plan
 import Ruleset
 
-/// What `apply` did.
-public struct ApplyReport: Sendable {
-    /// Whether a migfw table was there before (and was replaced).
-    public var replaced: Bool
-    /// Intervals per set, as read back from the kernel, in table order.
-    public var setSizes: [(name: String, intervals: Int)]
-    public var chains: Int
-    public var rules: Int
-    /// Netlink messages and bytes in the one batch.
-    public var messages: Int
-    public var bytes: Int
-    /// Time from the first netlink request to the kernel's commit ACK.
-    public var applySeconds: Double
-    /// Of which: encoding the batch, and the kernel's own processing of it (the one sendmsg).
-    public var encodeSeconds: Double
-    public var kernelSeconds: Double
-    /// Time to read everything back and compare it (nil: not verified).
-    public var verifySeconds: Double?
-    /// The digest stored in the table's userdata.
-    public var digest: UInt64
-    /// The ruleset generation id right after the commit.
-    public var generation: UInt32
-}
+/// The one apply engine: snapshot -> plan -> one batch carrying the snapshot's generation id
+/// -> verify -> record, retried on a stale id.
+///
+/// A missing table is a plan that creates it whole; `--rebuild` (``ApplyOptions/Mode/replace``)
+/// is a plan that deletes and creates it in the same batch. Otherwise only what differs is
+/// sent (an element-only change is a few element messages), and when ``ApplyState`` proves
+/// the kernel unchanged since migfw's last commit, the large sets are not dumped at all.
+public final class Applier {
+    /// A view of what the kernel holds, and the generation id it holds it at.
+    public struct Snapshot: Sendable {
+        /// migfw's table (nil: there is none).
+        public var table: Table?
+        public var generation: UInt32
+        /// The sets' elements came from the state file, not from a dump.
+        public var fromState: Bool
+        /// migfw's tables of the other families (another mode's), which an apply deletes.
+        public var otherTables: [TableFamily] = []
+        /// Those tables' content, so a rollback (``restore(_:)``) can put them back.
+        public var retired: [Table] = []
+    }
 
-/// Puts a ruleset into the kernel.
-public enum Applier {
+    /// What an apply did: the one result of every path (plan, create, replace, restore).
+    public struct Result: Sendable {
+        /// The plan that was committed, or found (empty: nothing was needed).
+        public var plan: RulesetPlan
+        /// Snapshots taken (1 + retries after a stale generation id).
+        public var attempts: Int
+        /// Whether a batch was committed.
+        public var committed: Bool
+        /// The table was deleted and created whole in the batch (``ApplyOptions/Mode/replace``
+        /// over an existing table).
+        public var replaced = false
+        /// What the batch cost (nil: nothing was sent).
+        public var receipt: NetlinkSession.Receipt?
+        /// How the commit was read back (``Verification/none``: not at all, or nothing was sent).
+        public var verification = Verification.none
+        /// The rollback hold that stopped a non-empty plan before anything was sent.
+        public var held: RolledBackPolicy?
+        /// Where the time went: snapshot, plan, commit (encode, kernel), verify, record (of
+        /// the last attempt; earlier attempts are summed into "retries").
+        public var phases = PhaseTimes()
+    }
+
+    public let namespace: String?
+    /// The family of migfw's table this applier reads and writes (`inet`, or `bridge` for a
+    /// bridged gateway): the desired table's.
+    public let family: TableFamily
+    public let statePath: String
+    /// The namespace's identity (``ApplyState/namespaceID(_:)``), read once when the session
+    /// was opened in it.
+    public let namespaceID: UInt64
     /// Compare-and-swap attempts before giving up on a ruleset that keeps changing.
-    public static let maxAttempts = maximumCommitAttempts
+    public var maxAttempts = maximumCommitAttempts
+    /// Called between the snapshot and the commit with the attempt number (kernel tests make
+    /// a concurrent change here).
+    public var beforeCommit: ((Int) throws -> Void)?
+    /// Called right after a commit, before the read-back (tests inject a failure here).
+    public var afterCommit: (() throws -> Void)?
+    /// Batches handed to the kernel so far (sent, or possibly sent when the send failed):
+    /// after a failure, nonzero means the kernel may have changed.
+    public internal(set) var batchesSent = 0
 
-    /// Replaces (or creates) `table` in `namespace` in ONE netlink transaction: delete the
-    /// old table if there is one, add everything, all or nothing, guarded by the generation
-    /// id. Then reads the table back and checks that the kernel holds exactly `table`.
-    ///
-    /// `verify: false` skips the read-back (the kernel's element dump is quadratic in the set
-    /// size: ~0.2 s at 100k intervals, over a minute at 1M); the batch is still all or nothing.
-    /// `extraOperations` are appended to the batch (tests inject failures with them).
-    public static func apply(_ table: Table, namespace: String?, verify: Bool = true,
-                             extraOperations: [Batch.Operation] = []) throws -> ApplyReport {
+    let session: KernelSession
+
+    /// An applier for the kernel of network namespace `namespace` (nil: the current one).
+    public convenience init(namespace: String?, stateDirectory: String = ApplyState.defaultDirectory,
+                            family: TableFamily = .inet) throws {
         let session = try netlink { try NetlinkSession(namespace: namespace) }
-        return try apply(table, session: session, verify: verify, extraOperations: extraOperations)
+        self.init(session: session, namespace: namespace, namespaceID: ApplyState.namespaceID(namespace),
+                  stateDirectory: stateDirectory, family: family)
     }
 
-    /// ``apply(_:namespace:verify:extraOperations:)`` through `session`.
-    public static func apply(_ table: Table, session: KernelSession, verify: Bool = true,
-                             extraOperations: [Batch.Operation] = []) throws -> ApplyReport {
-        var desired = table
-        desired.userdata = RulesetDigest.userdata(for: table)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let (replaced, receipt, committedGeneration) = try withGenerationRetry { _ in
-            let generation = try session.generation()
-            let replaced = try session.tableExists(family: table.family, name: table.name)
-            var batch = Batch.create(desired, replacing: replaced)
-            // migfw's table of another mode would go on filtering: retired in the same batch.
-            for other in PlannedApplier.families where other != table.family {
-                if try session.tableExists(family: other, name: table.name) {
-                    batch.operations.insert(.deleteTableOfFamily(other), at: 0)
-                }
+    /// An applier talking to `session` (the engine's seam in front of the kernel: tests pass
+    /// an in-memory kernel), keeping its records for the namespace known as `namespace` and
+    /// identified by `namespaceID` in `stateDirectory`.
+    public init(session: KernelSession, namespace: String?, namespaceID: UInt64,
+                stateDirectory: String = ApplyState.defaultDirectory, family: TableFamily = .inet) {
+        self.namespace = namespace
+        self.family = family
+        self.session = session
+        self.namespaceID = namespaceID
+        statePath = ApplyState.path(directory: stateDirectory, namespace: namespace)
+    }
+
+    // MARK: - Applying
+
+    /// Makes the kernel hold `desired` (see ``ApplyOptions``): plans against a snapshot,
+    /// commits the plan in one batch carrying the snapshot's generation id, reads it back,
+    /// records it; on a stale id reads, plans and tries again, at most ``maxAttempts`` times.
+    /// A plan made from the state file that the kernel refuses is made again from a dump.
+    /// `planned` sees every non-empty plan before it is sent (again after a retry), so what
+    /// it is about to repair, a possible intrusion above all, is reported even when the
+    /// commit fails or a hold stops it.
+    public func apply(_ desired: Table, _ options: ApplyOptions = ApplyOptions(),
+                      planned: (RulesetPlan) -> Void = { _ in }) throws -> Result {
+        precondition(desired.family == family, "an applier of table \(family.rawValue) migfw was given a \(desired.family.rawValue) table")
+        var trustState = options.trustState && options.mode == .plan
+        var retried = PhaseTimes()
+        // Computed once: it goes into the batch (table userdata) and into the state file.
+        let digest = RulesetDigest.digest(desired)
+        var sent = desired
+        sent.userdata = RulesetDigest.userdata(digest: digest)
+        return try withGenerationRetry(attempts: maxAttempts) { attempt in
+            var phases = PhaseTimes()
+            defer { retried.add("retries", seconds: phases.total) }
+            let snapshot = try self.snapshot(allowState: trustState, elements: options.mode == .plan)
+            phases.lap(options.mode == .replace ? "snapshot (no elements)" : snapshot.fromState ? "snapshot (state file)" : "snapshot (dump)")
+            let plan = options.mode == .replace ? replacement(desired, from: snapshot) : self.plan(desired, from: snapshot)
+            phases.lap("plan")
+            var result = Result(plan: plan, attempts: attempt, committed: false)
+            if plan.isEmpty {
+                options.record ? recordOrForget(desired, generation: snapshot.generation, digest: digest) : ApplyState.forget(path: statePath)
+                phases.lap("record")
+                result.phases = Self.withRetries(retried, phases)
+                return result
             }
-            batch.operations += extraOperations
-            let receipt = try session.send(batch, expectedGeneration: generation)
-            // Accepted only at `generation`; the commit bumped it by one.
-            return (replaced, receipt, PlannedApplier.generation(after: generation))
+            planned(plan)
+            if let hold = options.hold {
+                result.held = hold
+                return result
+            }
+            try beforeCommit?(attempt)
+            let replacing = options.mode == .replace && snapshot.table != nil
+            batchesSent += 1
+            do {
+                result.receipt = try session.send(Batch.carrying(plan, userdata: sent.userdata, replacing: replacing),
+                                                  expectedGeneration: snapshot.generation)
+            } catch let error as NetlinkError where snapshot.fromState && error.isRejection {
+                // The kernel refused the batch, so nothing was applied (all or nothing). A plan
+                // made from the state file that the kernel refuses means the record was wrong:
+                // drop it, dump, plan again. Any other failure (no reply, a reply migfw cannot
+                // read) leaves the outcome unknown, so it is not retried as "nothing happened".
+                ApplyState.forget(path: statePath)
+                trustState = false
+                throw RetryAfterRefusal(cause: error)
+            }
+            phases.lap("commit")
+            phases.detail("encode", seconds: result.receipt?.encodeSeconds ?? 0)
+            phases.detail("kernel", seconds: result.receipt?.kernelSeconds ?? 0)
+            result.committed = true
+            result.replaced = replacing
+            result.verification = options.verification ?? (plan.tableMissing ? .full : .structure)
+            // A failed check leaves no state behind that the fast path could trust.
+            do {
+                try afterCommit?()
+                try Verifier.verify(sent, level: result.verification, created: plan.tableMissing, session: session)
+            } catch {
+                ApplyState.forget(path: statePath)
+                throw error
+            }
+            phases.lap(result.verification == .none ? "no verify" : "verify (\(result.verification.rawValue))")
+            // The commit happened: the state file is only an optimisation, so failing to write
+            // it does not fail the apply.
+            let generation = Self.generation(after: snapshot.generation)
+            options.record ? recordOrForget(desired, generation: generation, digest: digest) : ApplyState.forget(path: statePath)
+            phases.lap("record")
+            result.phases = Self.withRetries(retried, phases)
+            return result
         }
-        let applied = clock.now
-        var held = desired
-        if verify {
-            held = try Self.verify(desired, session: session)
-        }
-        let verified = clock.now
-        return ApplyReport(
-            replaced: replaced,
-            setSizes: held.sets.map { ($0.name, $0.elements.count) },
-            chains: held.chains.count,
-            rules: held.chains.reduce(0) { $0 + $1.rules.count },
-            messages: receipt.messages, bytes: receipt.bytes,
-            applySeconds: (applied - start).seconds, encodeSeconds: receipt.encodeSeconds, kernelSeconds: receipt.kernelSeconds,
-            verifySeconds: verify ? (verified - applied).seconds : nil,
-            digest: RulesetDigest.digest(table), generation: committedGeneration)
+    }
+
+    /// The plan that creates `desired` whole, whatever the kernel holds (`--rebuild`).
+    func replacement(_ desired: Table, from snapshot: Snapshot) -> RulesetPlan {
+        var plan = Planner.plan(desired: desired, actual: nil)
+        plan.retiredTables = snapshot.otherTables
+        return plan
+    }
+
+    /// `phases`, after the time of the attempts before it (summed into "retries").
+    private static func withRetries(_ retried: PhaseTimes, _ phases: PhaseTimes) -> PhaseTimes {
+        let earlier = retried.total
+        guard earlier > 0 else { return phases }
+        var all = PhaseTimes()
+        all.add("retries", seconds: earlier)
+        all.append(phases)
+        return all
     }
 }
 
-extension Applier {
-    /// Sets whose element dump would exceed this many bytes (~20 bytes of attributes per
-    /// element plus the key; start and end elements) are verified by looking every element
-    /// up instead: a dump costs O(n²) in the kernel (it restarts its walk of the set for
-    /// every 32 KiB reply), lookups O(n log n); the threshold is where lookups start to win
-    /// (figures: README, "Performance: apply").
-    public static let dumpVerificationBytes = 6_000_000
+/// How ``Applier/apply(_:_:planned:)`` goes about it.
+public struct ApplyOptions: Sendable {
+    /// What the batch does.
+    public enum Mode: Sendable {
+        /// Only what differs from the kernel (a missing table: created whole).
+        case plan
+        /// Delete migfw's table (if any) and create it whole, in one batch (`--rebuild`).
+        case replace
+    }
 
-    /// Reads back a table that was just created in one batch and checks it is exactly
-    /// `desired`: table userdata, set headers, chains, rules by dump; elements by dump for
-    /// small sets, by per-element lookup for large ones (exact too: the set was created in
-    /// the same atomic batch as its elements, so nothing else can be in it, and a lookup
-    /// finds every element that should be). Returns the table as read.
-    static func verify(_ desired: Table, session: KernelSession) throws -> Table {
-        guard var actual = try netlink({ try session.readTable(family: desired.family, name: desired.name, elements: false) })?.table else {
-            throw EngineError.verificationFailed("table \(desired.family.rawValue) \(desired.name) is missing after commit")
-        }
-        if let difference = Verifier.difference(expected: Verifier.withoutElements(desired), actual: actual) {
-            throw EngineError.verificationFailed(difference)
-        }
-        for (index, set) in desired.sets.enumerated() {
-            if set.elements.count * 2 * (set.keyType.keyLength + 20) <= dumpVerificationBytes {
-                actual.sets[index].elements = try netlink {
-                    try session.readElements(family: desired.family, table: desired.name, set: set)
-                }
-            } else {
-                if let problem = try netlink({ try session.checkElements(family: desired.family, table: desired.name, set: set) }) {
-                    throw EngineError.verificationFailed(problem)
-                }
-                actual.sets[index].elements = set.elements
-            }
-        }
-        if let difference = Verifier.difference(expected: desired, actual: actual) {
-            throw EngineError.verificationFailed(difference)
-        }
-        return actual
+    public var mode: Mode
+    /// Plan from the state file's elements when the generation id proves them current;
+    /// false dumps everything (reconcile --full).
+    public var trustState: Bool
+    /// How much to read back (nil: ``Verification/full`` when the batch created the table,
+    /// ``Verification/structure`` for a plan on an existing one).
+    public var verification: Verification?
+    /// Keep a state record of the commit. False for a rollback: what it restores is not
+    /// migfw's own policy, and a record would excuse the foreign addresses in it from the
+    /// intrusion check.
+    public var record: Bool
+    /// The `apply --confirm` rollback in force: a non-empty plan is reported and not sent
+    /// (``Applier/Result/held``).
+    public var hold: RolledBackPolicy?
+
+    public init(mode: Mode = .plan, trustState: Bool = true, verification: Verification? = nil,
+                record: Bool = true, hold: RolledBackPolicy? = nil) {
+        self.mode = mode
+        self.trustState = trustState
+        self.verification = verification
+        self.record = record
+        self.hold = hold
     }
 }
 
-/// Compares what was sent with what was read back and says where they differ.
-public enum Verifier {
-    /// `table` with every set emptied (key types kept), to compare everything but elements.
-    public static func withoutElements(_ table: Table) -> Table {
-        var copy = table
-        for index in copy.sets.indices {
-            switch copy.sets[index].elements {
-            case .ipv4: copy.sets[index].elements = .ipv4([])
-            case .ipv6: copy.sets[index].elements = .ipv6([])
-            case .ports: copy.sets[index].elements = .ports([])
-            case .unknown(let type, let length, _): copy.sets[index].elements = .unknown(keyType: type, keyLength: length, elements: [])
-            }
+extension NetlinkError {
+    /// The kernel answered the batch with an error: nothing was committed. (No reply, or
+    /// one migfw cannot read, leaves the outcome unknown.)
+    public var isRejection: Bool {
+        switch self {
+        case .kernel, .permissionDenied: true
+        default: false
         }
-        return copy
-    }
-
-    /// Nil when `actual` equals `expected` (userdata included); else a short description.
-    /// Sets and chains are compared by name, rules in order (``Table/inNameOrder``).
-    public static func difference(expected: Table, actual: Table) -> String? {
-        let expected = expected.inNameOrder, actual = actual.inNameOrder
-        guard expected != actual else { return nil }
-        var notes: [String] = []
-        if expected.userdata != actual.userdata { notes.append("table userdata differs") }
-        let expectedSets = expected.sets.map(\.name), actualSets = actual.sets.map(\.name)
-        if expectedSets != actualSets { notes.append("sets \(actualSets), expected \(expectedSets)") }
-        for set in expected.sets {
-            guard let other = actual.set(named: set.name), other != set else { continue }
-            if other.flags != set.flags { notes.append("set \(set.name): flags \(other.flags.rawValue), expected \(set.flags.rawValue)") }
-            if other.elements.count != set.elements.count {
-                notes.append("set \(set.name): \(other.elements.count) intervals, expected \(set.elements.count)")
-            } else if other.elements != set.elements {
-                notes.append("set \(set.name): same count (\(set.elements.count)) but different elements")
-            }
-        }
-        let expectedChains = expected.chains.map(\.name), actualChains = actual.chains.map(\.name)
-        if expectedChains != actualChains { notes.append("chains \(actualChains), expected \(expectedChains)") }
-        for chain in expected.chains {
-            guard let other = actual.chain(named: chain.name), other != chain else { continue }
-            if other.base != chain.base { notes.append("chain \(chain.name): hook/priority/policy differ") }
-            if other.rules.count != chain.rules.count {
-                notes.append("chain \(chain.name): \(other.rules.count) rules, expected \(chain.rules.count)")
-            } else if let index = chain.rules.indices.first(where: { chain.rules[$0] != other.rules[$0] }) {
-                notes.append("chain \(chain.name): rule \(index + 1) differs: got \(other.rules[index]), expected \(chain.rules[index])")
-            }
-        }
-        return notes.isEmpty ? "tables differ" : notes.joined(separator: "; ")
     }
 }

@@ -63,7 +63,7 @@ public struct ApplyState: Equatable, Sendable {
     }
 
     /// Writes the state atomically into a private directory (``OwnFiles``).
-    public func save(path: String) throws(OperationError) {
+    public func save(path: String) throws(EngineError) {
         try OwnFiles.requirePrivateDirectory(OwnFiles.directoryPart(of: path))
         try OwnFiles.replace(path, with: encoded())
     }

@@ -30,7 +30,7 @@ public struct Confirmation: Sendable {
     /// that cannot be written stops the apply while nothing has changed. The directory must
     /// be private to root (``OwnFiles/requirePrivateDirectory(_:)``): whoever could write
     /// there could confirm a ruleset that locks the admin out.
-    public func begin() throws(OperationError) {
+    public func begin() throws(EngineError) {
         try OwnFiles.requirePrivateDirectory(OwnFiles.directoryPart(of: pendingPath))
         unlink(confirmedPath)
         try OwnFiles.replace(pendingPath, with: "\(getpid())\n")
@@ -38,7 +38,7 @@ public struct Confirmation: Sendable {
 
     /// Confirms the waiting apply (what `migfw confirm` does). A pending file whose process
     /// is gone (the apply was killed) is removed and confirms nothing.
-    public func confirm() throws(OperationError) {
+    public func confirm() throws(EngineError) {
         guard let fields = pendingFields() else { throw .nothingToConfirm(path: pendingPath) }
         let pid = fields.first.flatMap { Int32($0) } ?? 0
         guard pid > 0, Self.isRunning(pid) else {
@@ -56,7 +56,7 @@ public struct Confirmation: Sendable {
     /// Marks the new ruleset as committed: from now on `migfw confirm` is accepted. Call
     /// after the commit, right before the prompt. Any confirmation file from before is
     /// dropped: it proved nothing about this ruleset.
-    public func ready() throws(OperationError) {
+    public func ready() throws(EngineError) {
         unlink(confirmedPath)
         try OwnFiles.replace(pendingPath, with: "\(getpid()) \(Self.readyMark)\n")
     }

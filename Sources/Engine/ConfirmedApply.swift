@@ -12,29 +12,30 @@ import Ruleset
 /// rollback recorded (``RolledBackPolicy``, so reconcile does not put the refused ruleset
 /// back) and the pending file removed: after a failed restore the pending file of a process
 /// that is gone is what raises ``ProtectionAlert/unconfirmedApply(pid:pendingPath:)``. The
-/// caller prints after ``run(_:seconds:keyboard:prompt:commit:)`` returns: nothing it says
-/// can stop the restore.
+/// caller prints after ``run(_:_:seconds:keyboard:prompt:)`` returns: nothing it says can
+/// stop the restore.
 public final class ConfirmedApply {
     /// How it ended.
     public enum Outcome {
         /// Confirmed: the new ruleset stays.
-        case confirmed
-        /// Not kept. `failure`: the error that made it roll back (nil: not confirmed in time,
-        /// or interrupted); `messages`: what the rollback did, in order, the last one saying
+        case confirmed(Applier.Result)
+        /// Not kept. `applied`: what the apply did before it was undone (nil: it failed);
+        /// `failure`: the error that made it roll back (nil: not confirmed in time, or
+        /// interrupted); `messages`: what the rollback did, in order, the last one saying
         /// whether the previous ruleset is back.
-        case rolledBack(failure: Error?, messages: [String])
+        case rolledBack(applied: Applier.Result?, failure: Error?, messages: [String])
     }
 
     /// The applier every commit and the restore go through.
-    public let applier: PlannedApplier
+    public let applier: Applier
     private let confirmation: Confirmation
     private let rolledBackPath: String
     private let shield: SignalShield
-    private let previous: PlannedApplier.Snapshot
+    private let previous: Applier.Snapshot
 
     /// Raises the signal shield, takes the snapshot to restore and announces the pending
     /// confirmation in `stateDirectory`. Throws, with nothing committed, when any of these fails.
-    public init(applier: PlannedApplier, stateDirectory: String, namespace: String?) throws {
+    public init(applier: Applier, stateDirectory: String, namespace: String?) throws {
         self.applier = applier
         shield = SignalShield()
         confirmation = Confirmation(stateDirectory: stateDirectory, namespace: namespace)
@@ -43,31 +44,36 @@ public final class ConfirmedApply {
         try confirmation.begin()
     }
 
-    /// Runs `commit` (which commits `desired` through ``applier``), marks the pending file
-    /// ready, calls `prompt` with the seconds to wait, and waits for `migfw confirm` or, when
-    /// `keyboard`, a line on standard input. Anything but a confirmation rolls back.
-    public func run(_ desired: Table, seconds: Double, keyboard: Bool, prompt: () -> Void,
-                    commit: () throws -> Void) -> Outcome {
+    /// Applies `desired` through ``applier`` with `options`, marks the pending file ready,
+    /// calls `prompt` with what the apply did (to show it and ask), and waits `seconds` for
+    /// `migfw confirm` or, when `keyboard`, a line on standard input. Anything but a
+    /// confirmation rolls back.
+    public func run(_ desired: Table, _ options: ApplyOptions = ApplyOptions(), seconds: Double, keyboard: Bool,
+                    prompt: (Applier.Result) -> Void) -> Outcome {
         let outcome: Confirmation.Outcome
+        var applied: Applier.Result?
+        let result: Applier.Result
         do {
-            try commit()
+            result = try applier.apply(desired, options)
+            applied = result
             try confirmation.ready()
-            prompt()
+            prompt(result)
             outcome = confirmation.wait(seconds: seconds, keyboard: keyboard, shield: shield)
         } catch {
             // The commit may have happened (or its outcome is unknown): restore either way;
             // restoring what the kernel still holds changes nothing.
-            return .rolledBack(failure: error, messages: rollBack(desired, reason: "the apply failed"))
+            return .rolledBack(applied: applied, failure: error, messages: rollBack(desired, reason: "the apply failed"))
         }
         switch outcome {
         case .confirmed:
             confirmation.end()
             RolledBackPolicy.forget(path: rolledBackPath)
-            return .confirmed
+            return .confirmed(result)
         case .timedOut:
-            return .rolledBack(failure: nil, messages: rollBack(desired, reason: "not confirmed within \(Int(seconds.rounded(.up))) s"))
+            return .rolledBack(applied: applied, failure: nil,
+                               messages: rollBack(desired, reason: "not confirmed within \(Int(seconds.rounded(.up))) s"))
         case .interrupted(let signal):
-            return .rolledBack(failure: nil, messages: rollBack(
+            return .rolledBack(applied: applied, failure: nil, messages: rollBack(
                 desired, reason: "not confirmed (\(String(cString: strsignal(signal))) while waiting)"))
         }
     }
@@ -77,7 +83,7 @@ public final class ConfirmedApply {
     private func rollBack(_ desired: Table, reason: String) -> [String] {
         applier.afterCommit = nil
         let sent = applier.batchesSent > 0
-        var restored: PlannedApplier.Result?
+        var restored: Applier.Result?
         var failure: Error?
         for attempt in 1...3 {
             do {

@@ -91,7 +91,7 @@ public struct ReconcileMetrics: Sendable {
     /// Writes ``text`` to `path` atomically, world-readable for the collector. The textfile
     /// directory may belong to another account: ``OwnFiles/replace(_:with:mode:)`` never
     /// follows a name planted there.
-    public func write(to path: String) throws(OperationError) {
+    public func write(to path: String) throws(EngineError) {
         try OwnFiles.replace(path, with: text, mode: 0o644)
     }
 

@@ -18,7 +18,7 @@ import Glibc
 public enum OwnFiles {
     /// Replaces `path` with `bytes` (see the type's description). `mode` is set exactly,
     /// whatever the umask.
-    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o600) throws(OperationError) {
+    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o600) throws(EngineError) {
         let directory = directoryPart(of: path)
         let name = (path as NSString).lastPathComponent
         var temporary = ""
@@ -32,19 +32,19 @@ public enum OwnFiles {
         guard descriptor >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
-            guard fchmod(descriptor, mode) == 0 else { throw OperationError.writeFailed(path: path, reason: errnoText()) }
+            guard fchmod(descriptor, mode) == 0 else { throw EngineError.writeFailed(path: path, reason: errnoText()) }
             try handle.write(contentsOf: Data(bytes))
             try handle.close()
-            guard rename(temporary, path) == 0 else { throw OperationError.writeFailed(path: path, reason: errnoText()) }
+            guard rename(temporary, path) == 0 else { throw EngineError.writeFailed(path: path, reason: errnoText()) }
         } catch {
             unlink(temporary)
-            if let failure = error as? OperationError { throw failure }
+            if let failure = error as? EngineError { throw failure }
             throw .writeFailed(path: path, reason: posixText(error))
         }
     }
 
     /// ``replace(_:with:mode:)`` with UTF-8 text.
-    public static func replace(_ path: String, with text: String, mode: mode_t = 0o600) throws(OperationError) {
+    public static func replace(_ path: String, with text: String, mode: mode_t = 0o600) throws(EngineError) {
         try replace(path, with: Array(text.utf8), mode: mode)
     }
 
@@ -53,7 +53,7 @@ public enum OwnFiles {
     /// and writable by nobody else. migfw's records there decide whether `reconcile` trusts
     /// the kernel unchanged and whether it may repair it, so a directory another account can
     /// write is refused rather than used.
-    public static func requirePrivateDirectory(_ directory: String) throws(OperationError) {
+    public static func requirePrivateDirectory(_ directory: String) throws(EngineError) {
         var info = stat()
         if stat(directory, &info) != 0 {
             guard errno == ENOENT else { throw .unsafeDirectory(path: directory, reason: errnoText()) }

@@ -39,6 +39,11 @@ public struct PhaseTimes: Sendable, CustomStringConvertible {
         mark = clock.now
     }
 
+    /// The time of the last phase called `name` (nil: none ran).
+    public func seconds(of name: String) -> Double? {
+        phases.last { $0.name == name }?.seconds
+    }
+
     /// Sum of all phases.
     public var total: Double { phases.filter { !$0.isDetail }.reduce(0) { $0 + $1.seconds } }
 

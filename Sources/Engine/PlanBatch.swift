@@ -10,14 +10,16 @@ extension Batch {
     /// flush the rules of every chain whose rules go; delete chains; delete sets; add sets;
     /// element deletions, then element additions; add chains (a policy change re-creates the
     /// chain); add the rules of chains whose rules were replaced.
-    /// When the table is missing it is created whole. `userdata` goes on a table the batch
-    /// creates (the kernel keeps an existing table's userdata as it is).
-    public static func carrying(_ plan: RulesetPlan, userdata: [UInt8]? = nil) -> Batch {
+    /// When the table is missing it is created whole; `replacing` deletes the kernel's table
+    /// first, in the same batch (a plan that creates the table over an existing one:
+    /// `--rebuild`). `userdata` goes on a table the batch creates (the kernel keeps an
+    /// existing table's userdata as it is).
+    public static func carrying(_ plan: RulesetPlan, userdata: [UInt8]? = nil, replacing: Bool = false) -> Batch {
         let retire = plan.retiredTables.map { Batch.Operation.deleteTableOfFamily($0) }
         if plan.tableMissing {
             var table = plan.desired
             table.userdata = userdata ?? table.userdata
-            var batch = Batch.create(table, replacing: false)
+            var batch = Batch.create(table, replacing: replacing)
             batch.operations.insert(contentsOf: retire, at: 0)
             return batch
         }

@@ -68,7 +68,7 @@ public struct RolledBackPolicy: Equatable, Sendable {
     }
 
     /// Writes the record (`DIGEST TIME BOOT-ID NAMESPACE-ID REASON`, one line).
-    public func save(path: String) throws(OperationError) {
+    public func save(path: String) throws(EngineError) {
         let line = String(digest, radix: 16) + " \(time) \(bootID.isEmpty ? "-" : bootID) " + String(namespaceID, radix: 16)
             + " " + reason.replacingOccurrences(of: "\n", with: " ") + "\n"
         try OwnFiles.requirePrivateDirectory(OwnFiles.directoryPart(of: path))

@@ -24,9 +24,9 @@ public final class RunLock {
     }
 
     /// Takes the lock, waiting at most `timeout` seconds for another holder to finish
-    /// (0: do not wait). Throws ``OperationError/lockTimeout(path:seconds:)`` when the other
+    /// (0: do not wait). Throws ``EngineError/lockTimeout(path:seconds:)`` when the other
     /// run is still going.
-    public static func acquire(path: String, timeout: Double) throws(OperationError) -> RunLock {
+    public static func acquire(path: String, timeout: Double) throws(EngineError) -> RunLock {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -44,7 +44,7 @@ public struct StatusReport: Sendable {
 public enum StatusReader {
     /// The families migfw's table can have: host mode and a routed gateway use `inet`, a
     /// bridged gateway `bridge`. Commands without a policy (status, delete) cover them all.
-    public static let families: [TableFamily] = PlannedApplier.families
+    public static let families: [TableFamily] = Applier.families
 
     /// The status of every migfw table loaded in `namespace` (``families`` order); empty
     /// when none is.
@@ -99,26 +99,5 @@ public enum StatusReader {
             if let snapshot = try session.readTable(family: family, name: name) { tables.append(snapshot.table) }
         }
         return tables
-    }
-}
-
-/// Removes migfw's tables.
-public enum Deleter {
-    /// Deletes every migfw table (`inet migfw`, `bridge migfw`; nothing else) in `namespace`.
-    /// Returns the families deleted; none is not an error.
-    public static func deleteAll(namespace: String?) throws -> [TableFamily] {
-        try StatusReader.families.filter { try delete(namespace: namespace, family: $0) }
-    }
-
-    /// Deletes `FAMILY migfw` (and nothing else) in `namespace`. Returns false when there was
-    /// no such table, which is not an error.
-    public static func delete(namespace: String?, family: TableFamily = .inet) throws -> Bool {
-        let session = try netlink { try NetlinkSession(namespace: namespace) }
-        return try withGenerationRetry { _ in
-            let generation = try session.generation()
-            guard try session.tableExists(family: family) else { return false }
-            try session.send(.delete(family: family), expectedGeneration: generation)
-            return true
-        }
     }
 }

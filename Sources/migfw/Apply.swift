@@ -1,8 +1,6 @@
 import ArgumentParser
 import Engine
 import Foundation
-import Plan
-import Policy
 import Ruleset
 
 /// `migfw apply`: make the kernel hold the policy's ruleset, changing only what differs.
@@ -13,14 +11,12 @@ struct Apply: ParsableCommand {
         discussion: """
             Plans against what the kernel holds (as `migfw plan` shows) and commits only the \
             difference in ONE netlink transaction (all or nothing): an element-only change \
-            is sent as element deltas, never as a table rebuild. The batch carries the \
-            ruleset generation id read with the plan; if anything changed in between, the \
-            kernel rejects it and migfw reads, plans and tries again (at most 5 times). \
-            Prints what it changed. No other table is touched. Needs CAP_NET_ADMIN.
-
-            When there is no table yet, and with --rebuild, the table is created whole \
-            (delete + create in one transaction) and verified by a complete read-back \
-            unless --no-verify.
+            is sent as element deltas, never as a table rebuild. A missing table is created \
+            whole; --rebuild deletes and creates it in the same transaction. The batch \
+            carries the ruleset generation id read with the plan; if anything changed in \
+            between, the kernel rejects it and migfw reads, plans and tries again (at most 5 \
+            times). Then it reads back what the kernel holds (--verify). Prints what it \
+            changed. No other table is touched. Needs CAP_NET_ADMIN.
 
             --confirm SECONDS: after applying, wait for `migfw confirm` (from another \
             session) or Enter on this terminal; without it in time, the previous ruleset (or \
@@ -55,18 +51,27 @@ struct Apply: ParsableCommand {
           help: "Load the rules even when the policy's interface does not exist yet (the boot unit: a VLAN, bond or bridge NIC may come later); warns instead of refusing.")
     var allowMissingInterface = false
 
-    @Flag(help: "Skip reading back after the commit (plan-based: chains and set definitions; --rebuild: everything, slow for large sets).")
+    @Option(name: .long, help: "What to read back after the commit: none, structure (table, chains, rules, set definitions) or full (every element too). Default: full when the table is created or replaced, structure for a plan.")
+    var verify: Verification?
+
+    @Flag(help: "Read nothing back after the commit (--verify none).")
     var noVerify = false
+
+    @Flag(help: "Print where the time went, phase by phase (policy load, lint, compile, snapshot, plan, commit, verify).")
+    var timings = false
+
+    /// The --confirm wait's bounds: a tenth of a second (tests use short waits) to a day.
+    /// Anything else (inf, 1e300, nan, 1e-300) is refused before anything is applied.
+    static let shortestConfirmWait = 0.1
+    static let longestConfirmWait: Double = 86_400
 
     func validate() throws {
         if let confirm, !(confirm >= Self.shortestConfirmWait && confirm <= Self.longestConfirmWait) {
             throw ValidationError("--confirm needs a number of seconds from \(Self.shortestConfirmWait) to "
                                   + "\(Int(Self.longestConfirmWait)) (a day)")
         }
+        if noVerify && verify != nil { throw ValidationError("--no-verify and --verify: give one") }
     }
-
-    @Flag(help: "Print where the time went, phase by phase (policy load, lint, compile, snapshot, plan, commit, verify).")
-    var timings = false
 
     func run() throws {
         let clock = ContinuousClock()
@@ -74,117 +79,68 @@ struct Apply: ParsableCommand {
         let compiled = try desiredRuleset(config: config.config, command: "apply", invalidExit: .invalidInput, phases: &phases)
         let (policy, desired) = (compiled.policy, compiled.table)
         let timing = ApplyTiming(clock: clock, policyPhases: phases, prepared: clock.now)
-        let interfaceMissing = try checkInterface(policy)
-        let held: RunLock
-        do { held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout) } catch {
-            throw reportFailure(error, command: "apply")
-        }
-        defer { withExtendedLifetime(held) {} }
-        defer {
-            if interfaceMissing {
-                printError("migfw apply: WARNING: interface \"\(policy.interface.value)\" does not exist in \(place) yet: "
-                           + "the rules match it by name and take effect when it appears; plan, reconcile and "
-                           + "status report it until then")
-            }
-        }
-        let applier: PlannedApplier
+        let output = ApplyOutput(namespace: namespace.netns, verbose: verbose, timings: timings)
+        let options = ApplyOptions(mode: rebuild ? .replace : .plan, verification: noVerify ? Verification.none : verify)
         do {
-            applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory,
-                                         family: desired.family)
-        } catch {
-            throw reportFailure(error, command: "apply")
-        }
-        if let seconds = confirm {
-            return try applyWithConfirmation(desired, seconds: seconds, applier: applier, timing: timing)
-        }
-        // Applied deliberately (its batch went out, whatever came after): reconcile may
-        // change the kernel again (see RolledBackPolicy).
-        defer { if applier.batchesSent > 0 { RolledBackPolicy.forget(path: rolledBackPath) } }
-        do { try commit(desired, applier: applier, timing: timing) } catch {
-            throw reportFailure(error, command: "apply")
-        }
-        // The kernel now holds what a person chose: a killed `apply --confirm`'s pending
-        // file no longer describes it.
-        if let pid = Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns).clearAbandoned() {
-            say("cleared the pending confirmation of an `apply --confirm` that ended unconfirmed (process \(pid))")
-        }
-    }
-
-    /// Where this run applies, for messages.
-    private var place: String { namespace.netns.map { "network namespace \($0)" } ?? "this network namespace" }
-
-    /// Refuses a missing interface (exit 2) unless --allow-missing-interface, and a NIC
-    /// whose filtering could lock this session out unless --force. Returns whether the
-    /// interface is missing (allowed).
-    private func checkInterface(_ policy: Policy) throws -> Bool {
-        do {
-            if try !PlannedApplier.interfaceExists(policy.interface.value, namespace: namespace.netns) {
-                guard allowMissingInterface else {
-                    printError("\(policy.interface.location): error: interface \"\(policy.interface.value)\" does not exist in \(place); nothing applied")
-                    throw ExitCode.invalidInput
+            let interfaceMissing = try Preflight.checkInterface(
+                policy.interface.value, dedicated: policy.dedicated, namespace: namespace.netns,
+                allowMissing: allowMissingInterface, force: force)
+            let held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
+            defer { withExtendedLifetime(held) {} }
+            defer { if interfaceMissing { warnMissing(policy.interface.value) } }
+            let applier = try Applier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)
+            if let seconds = confirm {
+                return try applyWithConfirmation(desired, options, seconds: seconds, applier: applier) {
+                    output.applied(desired, $0, timing: timing)
                 }
-                // A NIC that does not exist carries neither the default route nor this session.
-                return true
             }
-            if !force {
-                try LockoutGuard.check(interface: policy.interface.value, dedicated: policy.dedicated,
-                                       namespace: namespace.netns, environment: ProcessInfo.processInfo.environment)
+            // Applied deliberately (its batch went out, whatever came after): reconcile may
+            // change the kernel again (see RolledBackPolicy).
+            defer { if applier.batchesSent > 0 { RolledBackPolicy.forget(path: rolledBackPath) } }
+            output.applied(desired, try applier.apply(desired, options), timing: timing)
+            // The kernel now holds what a person chose: a killed `apply --confirm`'s pending
+            // file no longer describes it.
+            if let pid = Confirmation(stateDirectory: state.stateDirectory, namespace: namespace.netns).clearAbandoned() {
+                say("cleared the pending confirmation of an `apply --confirm` that ended unconfirmed (process \(pid))")
             }
-            return false
-        } catch let risk as LockoutGuard.Risk {
-            printError("\(policy.interface.location): error: \(risk); nothing applied")
-            throw ExitCode.invalidInput
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            throw reportFailure(error, command: "apply")
+            throw reportFailure(error, command: "apply", location: "\(policy.interface.location)")
         }
     }
 
-    /// --confirm (``ConfirmedApply``): the engine restores, records and ends the pending
-    /// file; this only talks, once it is over.
-    private func applyWithConfirmation(_ desired: Table, seconds: Double, applier: PlannedApplier,
-                                       timing: ApplyTiming) throws {
-        let confirmed: ConfirmedApply
-        do {
-            confirmed = try ConfirmedApply(applier: applier, stateDirectory: state.stateDirectory, namespace: namespace.netns)
-        } catch {
-            throw reportFailure(error, command: "apply")
-        }
+    private func warnMissing(_ interface: String) {
+        printError("migfw apply: WARNING: interface \"\(interface)\" does not exist in \(Preflight.place(namespace.netns)) "
+                   + "yet: the rules match it by name and take effect when it appears; plan, reconcile and status "
+                   + "report it until then")
+    }
+
+    /// --confirm (``ConfirmedApply``): the engine applies, waits, and on anything but a
+    /// confirmation restores, records and ends the pending file; this only talks.
+    private func applyWithConfirmation(_ desired: Table, _ options: ApplyOptions, seconds: Double, applier: Applier,
+                                       show: (Applier.Result) -> Void) throws {
+        let confirmed = try ConfirmedApply(applier: applier, stateDirectory: state.stateDirectory, namespace: namespace.netns)
         let keyboard = isatty(0) == 1
-        let outcome = confirmed.run(desired, seconds: seconds, keyboard: keyboard, prompt: {
+        let outcome = confirmed.run(desired, options, seconds: seconds, keyboard: keyboard) { result in
+            show(result)
             let netns = namespace.netns.map { " --netns \($0)" } ?? ""
             say("Keep this ruleset? Run `migfw confirm\(netns)` from a new session" + (keyboard ? " or press Enter here" : "")
                 + " within \(Int(seconds.rounded(.up))) s, or the previous ruleset comes back.")
-        }, commit: { try commit(desired, applier: applier, timing: timing) })
+        }
         switch outcome {
         case .confirmed:
             say("confirmed: keeping the new ruleset")
-        case .rolledBack(let failure, let messages):
+        case .rolledBack(_, let failure, let messages):
             if let failure { _ = reportFailure(failure, command: "apply") }
             for line in messages { printError(line) }
             throw ExitCode.failure
         }
     }
 
-    /// The --confirm wait's bounds: a tenth of a second (tests use short waits) to a day.
-    /// Anything else (inf, 1e300, nan, 1e-300) is refused before anything is applied.
-    static let shortestConfirmWait = 0.1
-    static let longestConfirmWait: Double = 86_400
-
     /// Where a rolled-back policy is recorded for this namespace (``RolledBackPolicy``).
     private var rolledBackPath: String {
         RolledBackPolicy.path(directory: state.stateDirectory, namespace: namespace.netns)
-    }
-
-    /// Commits the policy through `applier` and says what it did: the full create when
-    /// there is no table yet or with --rebuild, else the plan. The caller holds the run lock.
-    private func commit(_ desired: Table, applier: PlannedApplier, timing: ApplyTiming) throws {
-        let output = ApplyOutput(namespace: namespace.netns, verbose: verbose, timings: timings)
-        switch try applier.commit(desired, rebuild: rebuild, verify: !noVerify) {
-        case .created(let report): output.created(desired, report, timing: timing)
-        case .planned(let result): output.applied(desired, result, timing: timing)
-        }
     }
 }
 

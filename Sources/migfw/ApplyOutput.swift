@@ -19,8 +19,9 @@ struct ApplyOutput {
 
     private var place: String { namespace.map { " in network namespace \($0)" } ?? "" }
 
-    /// A plan-based apply: the plan it committed, or that there was nothing to do.
-    func applied(_ desired: Table, _ result: PlannedApplier.Result, timing: ApplyTiming) {
+    /// What the apply did: the plan it committed (a created or replaced table included),
+    /// what the transaction cost and how it was verified; or that there was nothing to do.
+    func applied(_ desired: Table, _ result: Applier.Result, timing: ApplyTiming) {
         let renderer = PlanRenderer(color: stdoutWantsColour, verbose: verbose)
         defer {
             if timings {
@@ -33,29 +34,20 @@ struct ApplyOutput {
             say(renderer.summaryLine(result.plan, applied: true))
             return
         }
-        say("\(result.plan.tableMissing ? "created" : "updated") table \(desired.family.rawValue) \(desired.name)\(place)")
+        let verb = result.replaced ? "replaced" : result.plan.tableMissing ? "created" : "updated"
+        say("\(verb) table \(desired.family.rawValue) \(desired.name)\(place)")
         say(renderer.render(result.plan).split(separator: "\n", omittingEmptySubsequences: false).dropLast(2)
                 .joined(separator: "\n"))
         let retries = result.attempts > 1 ? "; \(result.attempts - 1) retries after concurrent changes" : ""
         say(renderer.summaryLine(result.plan, applied: true)
             + " (one transaction, \(milliseconds((timing.clock.now - timing.prepared).seconds))\(retries))")
-    }
-
-    /// The full create or replacement (no table yet, or --rebuild).
-    func created(_ table: Table, _ report: ApplyReport, timing: ApplyTiming) {
-        say("\(report.replaced ? "replaced" : "created") table \(table.family.rawValue) \(table.name)\(place)")
-        for set in report.setSizes {
-            say("  set \(set.name): \(set.intervals) \(set.intervals == 1 ? "element" : "elements")")
-        }
-        say("  \(report.chains) chains, \(report.rules) rules")
-        let verified = report.verifySeconds.map { "verified by read-back in \(milliseconds($0))" } ?? "not verified (--no-verify)"
-        if timings {
-            say("timings: policy load+lint+compile \(milliseconds(timing.policyPhases.total)), "
-                + "encode \(milliseconds(report.encodeSeconds)), kernel \(milliseconds(report.kernelSeconds)), "
-                + "netlink total \(milliseconds(report.applySeconds)), verify \(report.verifySeconds.map(milliseconds) ?? "skipped")")
-        }
-        say("one transaction: \(report.messages) netlink messages, \(report.bytes) bytes, committed in "
-            + "\(milliseconds(report.applySeconds)) (kernel \(milliseconds(report.kernelSeconds))); \(verified)")
+        guard let receipt = result.receipt else { return }
+        let verify = result.phases.seconds(of: "verify (\(result.verification.rawValue))")
+        let verified = result.verification == .none ? "not verified (--verify none)"
+            : "verified (\(result.verification.rawValue)) in \(milliseconds(verify ?? 0))"
+        let committed = result.phases.seconds(of: "commit") ?? receipt.kernelSeconds
+        say("\(receipt.messages) netlink messages, \(receipt.bytes) bytes, committed in "
+            + "\(milliseconds(committed)) (kernel \(milliseconds(receipt.kernelSeconds))); \(verified)")
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 
 /// The policy file option shared by every subcommand that reads one.
 struct ConfigOptions: ParsableArguments {
@@ -13,3 +14,5 @@ struct NamespaceOptions: ParsableArguments {
             help: "Work inside the network namespace /run/netns/NAME instead of the current one.")
     var netns: String?
 }
+
+extension Verification: ExpressibleByArgument {}

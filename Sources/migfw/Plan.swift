@@ -40,7 +40,7 @@ struct Plan: ParsableCommand {
         let plan: RulesetPlan
         let alerts: [ProtectionAlert]
         do {
-            let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)
+            let applier = try Applier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)
             plan = applier.plan(desired, from: try applier.snapshot())
             alerts = try ProtectionAlerts.check(interfaces: [policy.interface.value], tableLoaded: !plan.tableMissing,
                                                 stateDirectory: state.stateDirectory, namespace: namespace.netns)

@@ -98,5 +98,5 @@ var stdoutWantsColour: Bool {
 
 /// An engine or operation failure as one line of text (no prefix).
 func errorText(_ error: Error) -> String {
-    (error as? EngineError)?.description ?? (error as? OperationError)?.description ?? "\(error)"
+    (error as? EngineError)?.description ?? "\(error)"
 }

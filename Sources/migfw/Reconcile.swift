@@ -123,7 +123,7 @@ struct Reconcile: ParsableCommand {
         let rolledBack = RolledBackPolicy.current(directory: state.stateDirectory, namespace: namespace.netns)
 
         do {
-            let applier = try PlannedApplier(namespace: namespace.netns, stateDirectory: state.stateDirectory,
+            let applier = try Applier(namespace: namespace.netns, stateDirectory: state.stateDirectory,
                                              family: desired.family)
             // A retry after a concurrent change logs only what it adds.
             var logged = Set<String>()
@@ -135,10 +135,16 @@ struct Reconcile: ParsableCommand {
                 metrics.unexpectedAddresses = plan.summary.unexpectedAddressRanges
                 metrics.unprotectedAddresses = plan.summary.unprotectedAddressRanges
             }
-            guard case .repaired(let result) = outcome else {
+            let result: Applier.Result
+            switch outcome {
+            case .inSync(let fastPath):
                 metrics.inSync = true
-                if case .inSync(let fastPath) = outcome { metrics.fastPath = fastPath }
+                metrics.fastPath = fastPath
                 return try finish(.success)
+            case .held(_, let record):
+                try fail(record.holdMessage)
+            case .repaired(let repaired):
+                result = repaired
             }
             metrics.inSync = false
             let summary = result.plan.summary

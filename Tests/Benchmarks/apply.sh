@@ -5,7 +5,7 @@
 # host namespace. Usage: Tests/Benchmarks/apply.sh [RUNS] (default 5; 1M uses 3).
 # Output: stdout, and Tests/Benchmarks/results/apply.txt.
 # Verified = migfw's default read-back: dump for small sets, per-element lookups for large
-# ones (Applier.dumpVerificationBytes).
+# ones (Verifier.dumpVerificationBytes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-5}

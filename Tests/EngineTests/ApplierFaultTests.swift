@@ -20,10 +20,10 @@ import TestSupport
     }
 
     /// A fresh private state directory, removed afterwards.
-    static func withApplier(_ kernel: FakeKernel, _ body: (PlannedApplier, String) throws -> Void) throws {
+    static func withApplier(_ kernel: FakeKernel, _ body: (Applier, String) throws -> Void) throws {
         let directory = URL(fileURLWithPath: privateTemporaryDirectory).appendingPathComponent(UUID().uuidString).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let applier = PlannedApplier(session: kernel, namespace: "fake", namespaceID: 42, stateDirectory: directory)
+        let applier = Applier(session: kernel, namespace: "fake", namespaceID: 42, stateDirectory: directory)
         try body(applier, ApplyState.path(directory: directory, namespace: "fake"))
     }
 
@@ -57,7 +57,7 @@ import TestSupport
         let kernel = FakeKernel(table: Self.table([11]))
         kernel.concurrentCommitsBeforeSend = 100
         try Self.withApplier(kernel) { applier, _ in
-            #expect(throws: OperationError.keptChanging(attempts: 5)) { try applier.apply(Self.table([11, 12])) }
+            #expect(throws: EngineError.keptChanging(attempts: 5)) { try applier.apply(Self.table([11, 12])) }
             #expect(kernel.committed.isEmpty)
             #expect(kernel.table == Self.table([11]))
         }
@@ -87,8 +87,8 @@ import TestSupport
         let kernel = FakeKernel(table: Self.table([11]))
         try Self.withApplier(kernel) { applier, statePath in
             let previous = try applier.snapshot()
-            applier.afterCommit = { throw OperationError.verifyFailed("injected") }
-            #expect(throws: OperationError.verifyFailed("injected")) { try applier.apply(Self.table([11, 12])) }
+            applier.afterCommit = { throw EngineError.verificationFailed("injected") }
+            #expect(throws: EngineError.verificationFailed("injected")) { try applier.apply(Self.table([11, 12])) }
             #expect(kernel.table?.sameContent(as: Self.table([11, 12])) == true)
             #expect(ApplyState.load(path: statePath) == nil)
             applier.afterCommit = nil
@@ -123,7 +123,7 @@ import TestSupport
             }
         }
         try Self.withApplier(kernel) { applier, statePath in
-            #expect(throws: OperationError.self) { try applier.apply(Self.table([11, 12])) }
+            #expect(throws: EngineError.self) { try applier.apply(Self.table([11, 12])) }
             #expect(ApplyState.load(path: statePath) == nil)
         }
     }
@@ -150,15 +150,18 @@ import TestSupport
         }
     }
 
-    /// A hook that refuses the plan (reconcile's rollback hold) stops the apply before
-    /// anything is sent.
-    @Test func aRefusalBeforeTheCommitSendsNothing() throws {
-        struct Held: Error {}
+    /// A rollback hold (``ApplyOptions/hold``) stops a non-empty plan before anything is
+    /// sent: the plan is reported and returned, nothing is committed.
+    @Test func aHoldStopsThePlanBeforeTheCommit() throws {
         let kernel = FakeKernel(table: Self.table([11]))
         try Self.withApplier(kernel) { applier, _ in
             let before = kernel.generationID
-            applier.willCommit = { _ in throw Held() }
-            #expect(throws: Held.self) { try applier.apply(Self.table([11, 12])) }
+            let hold = RolledBackPolicy(digest: 7, namespaceID: 42, reason: "not confirmed")
+            var reported = 0
+            let result = try applier.apply(Self.table([11, 12]), ApplyOptions(hold: hold)) { _ in reported += 1 }
+            #expect(result.held == hold && !result.committed)
+            #expect(result.plan.summary.changeCount == 1)
+            #expect(reported == 1)
             #expect(kernel.committed.isEmpty)
             #expect(kernel.generationID == before)
         }
@@ -169,7 +172,7 @@ import TestSupport
         let kernel = FakeKernel(table: Self.table([11]))
         kernel.rejectOperation = (index: 0, errno: EPERM)
         try Self.withApplier(kernel) { applier, _ in
-            #expect(throws: EngineError.self) { try applier.apply(Self.table([11, 12]), allowState: false) }
+            #expect(throws: EngineError.self) { try applier.apply(Self.table([11, 12]), ApplyOptions(trustState: false)) }
             #expect(kernel.table == Self.table([11]))
         }
     }

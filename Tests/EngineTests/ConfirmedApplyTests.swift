@@ -16,7 +16,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o700])
-        let applier = PlannedApplier(session: kernel, namespace: "fake", namespaceID: 42, stateDirectory: directory)
+        let applier = Applier(session: kernel, namespace: "fake", namespaceID: 42, stateDirectory: directory)
         try body(try ConfirmedApply(applier: applier, stateDirectory: directory, namespace: "fake"), directory)
     }
 
@@ -33,10 +33,8 @@ import TestSupport
         try Self.withConfirmedApply(kernel) { confirmed, directory in
             var prompted = false
             let desired = ApplierFaultTests.table([11, 12])
-            let outcome = confirmed.run(desired, seconds: 0.1, keyboard: false, prompt: { prompted = true }) {
-                _ = try confirmed.applier.apply(desired)
-            }
-            guard case .rolledBack(let failure, let messages) = outcome else { Issue.record("kept"); return }
+            let outcome = confirmed.run(desired, seconds: 0.1, keyboard: false) { _ in prompted = true }
+            guard case .rolledBack(_, let failure, let messages) = outcome else { Issue.record("kept"); return }
             #expect(prompted)
             #expect(failure == nil)
             #expect(messages.last?.contains("restored the previous ruleset") == true, "\(messages)")
@@ -50,11 +48,9 @@ import TestSupport
         let kernel = FakeKernel()
         try Self.withConfirmedApply(kernel) { confirmed, directory in
             struct Late: Error {}
-            let outcome = confirmed.run(ApplierFaultTests.table([11]), seconds: 30, keyboard: false, prompt: {}) {
-                _ = try confirmed.applier.apply(ApplierFaultTests.table([11]))
-                throw Late()
-            }
-            guard case .rolledBack(let failure, let messages) = outcome else { Issue.record("kept"); return }
+            confirmed.applier.afterCommit = { throw Late() }
+            let outcome = confirmed.run(ApplierFaultTests.table([11]), seconds: 30, keyboard: false) { _ in }
+            guard case .rolledBack(_, let failure, let messages) = outcome else { Issue.record("kept"); return }
             #expect(failure is Late)
             #expect(messages.last?.contains("deleted table inet migfw") == true, "\(messages)")
             #expect(kernel.table == nil)
@@ -67,10 +63,9 @@ import TestSupport
         let kernel = FakeKernel(table: ApplierFaultTests.table([11]))
         try Self.withConfirmedApply(kernel) { confirmed, directory in
             struct Early: Error {}
-            let outcome = confirmed.run(ApplierFaultTests.table([11, 12]), seconds: 30, keyboard: false, prompt: {}) {
-                throw Early()
-            }
-            guard case .rolledBack(let failure, _) = outcome else { Issue.record("kept"); return }
+            confirmed.applier.beforeCommit = { _ in throw Early() }
+            let outcome = confirmed.run(ApplierFaultTests.table([11, 12]), seconds: 30, keyboard: false) { _ in }
+            guard case .rolledBack(_, let failure, _) = outcome else { Issue.record("kept"); return }
             #expect(failure is Early)
             #expect(Self.hold(directory) == nil)
             #expect(!Self.pendingExists(directory))
@@ -83,11 +78,8 @@ import TestSupport
         let kernel = FakeKernel(table: ApplierFaultTests.table([11]))
         try Self.withConfirmedApply(kernel) { confirmed, directory in
             let desired = ApplierFaultTests.table([11, 12])
-            let outcome = confirmed.run(desired, seconds: 0.1, keyboard: false, prompt: {}) {
-                _ = try confirmed.applier.apply(desired)
-                kernel.rejectEverything = true
-            }
-            guard case .rolledBack(_, let messages) = outcome else { Issue.record("kept"); return }
+            let outcome = confirmed.run(desired, seconds: 0.1, keyboard: false) { _ in kernel.rejectEverything = true }
+            guard case .rolledBack(_, _, let messages) = outcome else { Issue.record("kept"); return }
             #expect(messages.count == 1 && messages[0].contains("rollback FAILED"), "\(messages)")
             #expect(Self.hold(directory) == nil)
             #expect(Self.pendingExists(directory))
@@ -101,11 +93,9 @@ import TestSupport
                 .save(path: RolledBackPolicy.path(directory: directory, namespace: "fake"))
             let confirmation = Confirmation(stateDirectory: directory, namespace: "fake")
             let desired = ApplierFaultTests.table([11, 12])
-            let outcome = confirmed.run(desired, seconds: 10, keyboard: false, prompt: {
+            let outcome = confirmed.run(desired, seconds: 10, keyboard: false) { _ in
                 // `migfw confirm` from another session, as soon as the prompt is out.
                 try? confirmation.confirm()
-            }) {
-                _ = try confirmed.applier.apply(desired)
             }
             guard case .confirmed = outcome else { Issue.record("rolled back: \(outcome)"); return }
             #expect(kernel.table?.sameContent(as: desired) == true)

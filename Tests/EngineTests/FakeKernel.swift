@@ -34,7 +34,14 @@ final class FakeKernel: KernelSession {
         table.map { $0.family == family && $0.name == name } ?? false
     }
 
+    /// Table reads (dumps) so far, and element dumps and lookups.
+    private(set) var tableReads = 0, elementReads = 0
+    /// Table and element reads since the last commit (what a verification read).
+    var readsSinceCommit: Int { tableReads + elementReads - readsAtCommit }
+    private var readsAtCommit = 0
+
     func readTable(family: TableFamily, name: String, elements: Bool) throws -> TableSnapshot? {
+        tableReads += 1
         if interruptedDumps > 0 {
             interruptedDumps -= 1
             throw NetlinkError.kernel(operation: "dump", errno: EINTR, extack: nil)
@@ -67,12 +74,14 @@ final class FakeKernel: KernelSession {
             working = stored
         }
         table = working
+        readsAtCommit = tableReads + elementReads
         committed.append(batch)
         bump()
         return NetlinkSession.Receipt(messages: batch.operations.count + 2, bytes: 0, encodeSeconds: 0, kernelSeconds: 0)
     }
 
     func readElements(family: TableFamily, table name: String, set: NamedSet) throws -> SetElements {
+        elementReads += 1
         guard let held = table?.set(named: set.name) else {
             throw NetlinkError.kernel(operation: "dump set \(set.name)", errno: ENOENT, extack: nil)
         }

@@ -12,15 +12,15 @@ import TestSupport
     @Test func theFastPathAnswersFromTheRecordAndARepairIsCommitted() throws {
         let kernel = FakeKernel()
         try ApplierFaultTests.withApplier(kernel) { applier, _ in
-            _ = try applier.commit(ApplierFaultTests.table([11]))
+            _ = try applier.apply(ApplierFaultTests.table([11]))
             let reconciler = Reconciler(applier: applier, hold: nil)
-            guard case .inSync(fastPath: true) = try reconciler.run(ApplierFaultTests.table([11]), full: false, willRepair: { _ in })
+            guard case .inSync(fastPath: true) = try reconciler.run(ApplierFaultTests.table([11]), full: false, reportDrift: { _ in })
             else { Issue.record("not the fast path"); return }
-            guard case .inSync(fastPath: false) = try reconciler.run(ApplierFaultTests.table([11]), full: true, willRepair: { _ in })
+            guard case .inSync(fastPath: false) = try reconciler.run(ApplierFaultTests.table([11]), full: true, reportDrift: { _ in })
             else { Issue.record("--full must compare everything"); return }
             var plans: [RulesetPlan] = []
             guard case .repaired(let result) = try reconciler.run(ApplierFaultTests.table([11, 12]), full: false,
-                                                                   willRepair: { plans.append($0) })
+                                                                   reportDrift: { plans.append($0) })
             else { Issue.record("no repair"); return }
             #expect(result.committed)
             #expect(plans.count == 1)
@@ -33,11 +33,12 @@ import TestSupport
         try ApplierFaultTests.withApplier(kernel) { applier, _ in
             let hold = RolledBackPolicy(digest: 7, namespaceID: 42, reason: "not confirmed within 5 s")
             var reported: [String] = []
-            #expect(throws: Reconciler.Held.self) {
-                _ = try Reconciler(applier: applier, hold: hold).run(ApplierFaultTests.table([11]), full: false) { plan in
-                    reported += DriftEvents.events(for: plan).map(\.message)
-                }
+            let outcome = try Reconciler(applier: applier, hold: hold).run(ApplierFaultTests.table([11]), full: false) { plan in
+                reported += DriftEvents.events(for: plan).map(\.message)
             }
+            guard case .held(let plan, let record) = outcome else { Issue.record("not held: \(outcome)"); return }
+            #expect(record == hold)
+            #expect(plan.summary.unexpectedAddressRanges == 1)
             #expect(reported.contains { $0.contains("possible intrusion") }, "\(reported)")
             #expect(kernel.committed.isEmpty)
             #expect(kernel.table == ApplierFaultTests.table([11, 99]))

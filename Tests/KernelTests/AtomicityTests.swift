@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Netlink
+import Plan
 import Policy
 import Prefix
 import Ruleset
@@ -18,11 +19,21 @@ struct AtomicityTests {
         .addElements(set: "missing", .ipv4([AddressRange(lower: IPv4Address(10, 9, 9, 0), upper: IPv4Address(10, 9, 9, 255))!])),
     ]
 
+    /// The batch the engine sends to create (or replace) `table` whole, with ``lateFailure``
+    /// at its end, carrying the current generation id.
+    static func createWithLateFailure(_ table: Table, session: NetlinkSession) throws -> NetlinkSession.Receipt {
+        let generation = try session.generation()
+        let plan = Planner.plan(desired: table, actual: nil)
+        var batch = Batch.carrying(plan, replacing: try session.tableExists())
+        batch.operations += lateFailure
+        return try session.send(batch, expectedGeneration: generation)
+    }
+
     func expectLateFailure(_ body: () throws -> Void) {
         do {
             try body()
             Issue.record("the batch with an injected failure was accepted")
-        } catch let EngineError.netlink(.kernel(operation, errno, _)) {
+        } catch let NetlinkError.kernel(operation, errno, _) {
             #expect(operation.hasPrefix("add set element to missing"), "\(operation)")
             #expect(operation.contains("(message "))
             #expect(errno == ENOENT)
@@ -42,7 +53,7 @@ struct AtomicityTests {
             // A different table, so a commit would be visible in the listing.
             var changed = table
             changed.sets[0].elements = .ipv4([AddressRange(lower: IPv4Address(10, 1, 0, 0), upper: IPv4Address(10, 1, 255, 255))!])
-            expectLateFailure { _ = try Applier.apply(changed, namespace: namespace.name, extraOperations: Self.lateFailure) }
+            expectLateFailure { _ = try Self.createWithLateFailure(changed, session: session) }
             #expect(try namespace.ruleset() == before)
             #expect(try session.generation() == generation)
         }
@@ -51,7 +62,8 @@ struct AtomicityTests {
     @Test func lateFailureWithoutATableLeavesNone() throws {
         let table = RulesetCompiler.compile(try PolicyLoader.load(path: Self.sample))
         try withMigrationNamespace(tag: "atom0") { namespace in
-            expectLateFailure { _ = try Applier.apply(table, namespace: namespace.name, extraOperations: Self.lateFailure) }
+            let session = try NetlinkSession(namespace: namespace.name)
+            expectLateFailure { _ = try Self.createWithLateFailure(table, session: session) }
             let listing = try namespace.ruleset()
             #expect(listing.isEmpty)
         }

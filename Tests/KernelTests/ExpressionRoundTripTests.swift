@@ -49,7 +49,7 @@ struct ExpressionRoundTripTests {
     @Test func everyExpressionDecodesToWhatWasSent() throws {
         try withMigrationNamespace(tag: "exprs") { namespace in
             let table = Self.table
-            _ = try Applier.apply(table, namespace: namespace.name)  // verifies decode == model
+            try engineApply(table, namespace: namespace.name)  // verifies decode == model
             let snapshot = try #require(try NetlinkSession(namespace: namespace.name).readTable())
             #expect(snapshot.table.sameContent(as: table))
             for chain in table.chains {
@@ -71,7 +71,7 @@ struct ExpressionRoundTripTests {
         let table = try sampleTable("vmware-bridge-gateway.yaml")
         try #require(table.family == .bridge)
         try withMigrationNamespace(tag: "brexp") { namespace in
-            _ = try Applier.apply(table, namespace: namespace.name)  // verifies decode == model
+            try engineApply(table, namespace: namespace.name)  // verifies decode == model
             let snapshot = try #require(try NetlinkSession(namespace: namespace.name).readTable(family: .bridge))
             #expect(snapshot.table.sameContent(as: table))
             #expect(try NetlinkSession(namespace: namespace.name).readTable(family: .inet) == nil)
@@ -97,7 +97,7 @@ struct ExpressionRoundTripTests {
                 Rule(Statement.lowered([.update(set: NamedSet.refused6, key: .ip6Saddr), .counter, .verdict(.drop)])),
             ])])
         try withMigrationNamespace(tag: "dynset") { namespace in
-            _ = try Applier.apply(table, namespace: namespace.name)  // verifies decode == model
+            try engineApply(table, namespace: namespace.name)  // verifies decode == model
             let listing = try namespace.exec(["nft", "list", "table", "inet", "migfw"]).stdout
             for set in table.sets { #expect(listing.contains(NftText.render(set: set)), "\(listing)") }
             #expect(listing.contains("\t\ttcp dport 6600 update @refused4 { ip saddr }\n"), "\(listing)")

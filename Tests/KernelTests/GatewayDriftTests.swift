@@ -175,7 +175,7 @@ struct GatewayDriftTests {
             try #require(try lab.run("apply").status == 0)
             try lab.writeGatewayPolicy(via: via, extraTrusted: ["10.50.0.0/16"])
             let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
-            let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory,
+            let applier = try Applier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory,
                                              family: desired.family)
             var calls: [Int] = []
             applier.beforeCommit = { attempt in

@@ -1,4 +1,5 @@
 import Foundation
+import Engine
 import Policy
 import Prefix
 import Ruleset
@@ -100,4 +101,14 @@ struct SplitMix {
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         return z ^ (z >> 31)
     }
+}
+
+/// Puts `table` into `namespace` through the engine (``Applier``, `options`; default: the
+/// plan, which creates a missing table whole and verifies it in full), keeping its state
+/// record in a private temporary directory, never the host's.
+@discardableResult
+func engineApply(_ table: Table, namespace: String, _ options: ApplyOptions = ApplyOptions()) throws -> Applier.Result {
+    let directory = URL(fileURLWithPath: privateTemporaryDirectory).appendingPathComponent(UUID().uuidString).path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    return try Applier(namespace: namespace, stateDirectory: directory, family: table.family).apply(table, options)
 }

@@ -91,7 +91,7 @@ struct OwnFilesTests {
             try lab.nft("add", "element", "inet", "migfw", "trusted4", "{ 6.6.6.6 }")
             let statePath = ApplyState.path(directory: lab.stateDirectory, namespace: lab.namespace.name)
             var forged = try #require(ApplyState.load(path: statePath))
-            forged.generation = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory).generation()
+            forged.generation = try Applier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory).generation()
             try forged.save(path: statePath)
             // Hand the directory to another account.
             #expect(chown(lab.stateDirectory, Self.nobody, Self.nobody) == 0)

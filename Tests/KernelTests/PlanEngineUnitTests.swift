@@ -105,7 +105,7 @@ import TestSupport
         #expect(first != nil)
         // flock locks belong to the open file description: a second open conflicts even
         // in the same process, as another migfw process would.
-        #expect(throws: OperationError.lockTimeout(path: path, seconds: 0.1)) { try RunLock.acquire(path: path, timeout: 0.1) }
+        #expect(throws: EngineError.lockTimeout(path: path, seconds: 0.1)) { try RunLock.acquire(path: path, timeout: 0.1) }
         first = nil
         _ = try RunLock.acquire(path: path, timeout: 0)
     }

@@ -42,18 +42,18 @@ struct ReconcileSafetyConfirmTests {
     /// failure injected right after the commit, against the real kernel.
     static func confirmedApplyFailingAfterTheCommit(_ lab: PlanLab) throws -> ConfirmedApply.Outcome {
         let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
-        let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
-        applier.afterCommit = { throw OperationError.verifyFailed("injected") }
+        let applier = try Applier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+        applier.afterCommit = { throw EngineError.verificationFailed("injected") }
         let confirmed = try ConfirmedApply(applier: applier, stateDirectory: lab.stateDirectory, namespace: lab.namespace.name)
-        return confirmed.run(desired, seconds: 5, keyboard: false, prompt: {}) { _ = try applier.commit(desired) }
+        return confirmed.run(desired, seconds: 5, keyboard: false) { _ in }
     }
 
     @Test func failureAfterTheCommitRollsBack() throws {
         try withPlanLab(tag: "cfail") { lab in
             // No table before (the full create): the rollback deletes it.
             var outcome = try Self.confirmedApplyFailingAfterTheCommit(lab)
-            guard case .rolledBack(let failure, let messages) = outcome else { Issue.record("kept"); return }
-            #expect(failure as? OperationError == .verifyFailed("injected"))
+            guard case .rolledBack(_, let failure, let messages) = outcome else { Issue.record("kept"); return }
+            #expect(failure as? EngineError == .verificationFailed("injected"))
             #expect(messages.last?.contains("deleted table inet migfw") == true, "\(messages)")
             #expect(try lab.ruleset().isEmpty)
             // A previous ruleset (plan-based apply): restored exactly.
@@ -61,7 +61,7 @@ struct ReconcileSafetyConfirmTests {
             let before = try lab.ruleset()
             try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
             outcome = try Self.confirmedApplyFailingAfterTheCommit(lab)
-            guard case .rolledBack(_, let restored) = outcome else { Issue.record("kept"); return }
+            guard case .rolledBack(_, _, let restored) = outcome else { Issue.record("kept"); return }
             #expect(restored.last?.contains("restored the previous ruleset") == true, "\(restored)")
             #expect(try lab.ruleset() == before)
             #expect(!FileManager.default.fileExists(atPath: Self.pendingPath(lab)))
@@ -109,10 +109,10 @@ struct ReconcileSafetyConfirmTests {
             #expect(try lab.run("apply").status == 0)
             try lab.nft("add", "element", "inet", "migfw", "trusted4", "{ 6.6.6.6 }")
             let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
-            let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
-            applier.afterCommit = { throw OperationError.verifyFailed("injected") }
+            let applier = try Applier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+            applier.afterCommit = { throw EngineError.verificationFailed("injected") }
             var events: [String] = []
-            #expect(throws: OperationError.verifyFailed("injected")) {
+            #expect(throws: EngineError.verificationFailed("injected")) {
                 _ = try Reconciler(applier: applier, hold: nil).run(desired, full: false) { plan in
                     events += DriftEvents.events(for: plan).map(\.message)
                 }
@@ -129,9 +129,9 @@ struct ReconcileSafetyConfirmTests {
             #expect(ApplyState.load(path: path) != nil)
             try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
             let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
-            let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
-            applier.afterCommit = { throw OperationError.verifyFailed("test") }
-            #expect(throws: OperationError.verifyFailed("test")) { try applier.apply(desired) }
+            let applier = try Applier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+            applier.afterCommit = { throw EngineError.verificationFailed("test") }
+            #expect(throws: EngineError.verificationFailed("test")) { try applier.apply(desired) }
             #expect(ApplyState.load(path: path) == nil)
         }
     }
@@ -143,9 +143,9 @@ struct ReconcileSafetyConfirmTests {
             #expect(try lab.run("apply").status == 0)
             try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
             let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
-            let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+            let applier = try Applier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
             applier.afterCommit = { try lab.nft("add", "table", "inet", "migfw", "{ flags dormant; }") }
-            #expect(throws: OperationError.verifyFailed("table flags are 1, expected 0")) { try applier.apply(desired) }
+            #expect(throws: EngineError.verificationFailed("table flags are 1, expected 0")) { try applier.apply(desired) }
             let path = ApplyState.path(directory: lab.stateDirectory, namespace: lab.namespace.name)
             #expect(ApplyState.load(path: path) == nil)
             // The next run sees the dormant table and re-activates it.

@@ -18,7 +18,7 @@ struct ReconcileSafetyTests {
             // The policy gains a prefix: an element-only plan.
             try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
             let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
-            let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+            let applier = try Applier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
             var hookCalls: [Int] = []
             applier.beforeCommit = { attempt in
                 hookCalls.append(attempt)
@@ -49,13 +49,13 @@ struct ReconcileSafetyTests {
             let before = try lab.nft("list", "table", "inet", "migfw")
             try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
             let desired = RulesetCompiler.compile(try PolicyLoader.load(path: lab.policyPath))
-            let applier = try PlannedApplier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
+            let applier = try Applier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
             var counter = 0
             applier.beforeCommit = { _ in
                 counter += 1
                 try lab.nft("add", "chain", "inet", "other", "c\(counter)")
             }
-            #expect(throws: OperationError.keptChanging(attempts: 5)) { try applier.apply(desired) }
+            #expect(throws: EngineError.keptChanging(attempts: 5)) { try applier.apply(desired) }
             #expect(counter == 5)
             // Only the foreign chains were added; migfw's table is as before.
             #expect(try lab.nft("list", "table", "inet", "migfw") == before)

@@ -11,7 +11,7 @@ import TestSupport
 struct ScaleTests {
     func applyAndReadBack(_ table: Table, tag: String) throws {
         try withMigrationNamespace(tag: tag) { namespace in
-            let report = try Applier.apply(table, namespace: namespace.name)
+            let report = try engineApply(table, namespace: namespace.name)
             #expect(!report.replaced)
             // Independent read-back through a fresh session: content, interval for interval.
             let session = try NetlinkSession(namespace: namespace.name)

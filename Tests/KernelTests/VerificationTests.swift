@@ -13,7 +13,7 @@ struct VerificationTests {
         let ranges = randomIPv4Intervals(2_000, seed: 9)
         let table = try libvirtTable(ipv4: ranges)
         try withMigrationNamespace(tag: "verify") { namespace in
-            _ = try Applier.apply(table, namespace: namespace.name)
+            try engineApply(table, namespace: namespace.name)
             let session = try NetlinkSession(namespace: namespace.name)
             let set = try #require(table.set(named: NamedSet.trusted4))
             #expect(try session.checkElements(set: set) == nil)

@@ -265,7 +265,7 @@ _migfw_apply() {
     repeating_flags=()
     non_repeating_flags=(--verbose --rebuild --force --allow-missing-interface --no-verify --timings --version -h --help)
     repeating_options=()
-    non_repeating_options=(-c --config --netns --lock-file --lock-timeout --state-dir --confirm)
+    non_repeating_options=(-c --config --netns --lock-file --lock-timeout --state-dir --confirm --verify)
     __migfw_offer_flags_options 0
 
     # Offer option value completions
@@ -287,6 +287,10 @@ _migfw_apply() {
         return
         ;;
     '--confirm')
+        return
+        ;;
+    '--verify')
+        __migfw_add_completions -W 'none'$'\n''structure'$'\n''full'
         return
         ;;
     esac

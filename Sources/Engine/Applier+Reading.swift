@@ -7,7 +7,7 @@ import Plan
 import Ruleset
 
 /// What the kernel holds, read through the applier's session (or taken from the state record).
-extension PlannedApplier {
+extension Applier {
     /// Whether the kernel holds migfw's table.
     public func tableExists() throws -> Bool { try netlink { try session.tableExists(family: family) } }
 
@@ -47,9 +47,11 @@ extension PlannedApplier {
 
     /// What the kernel holds. Uses the state file's elements when the generation id proves
     /// them current (`allowState`), else dumps everything; a dump that raced a commit (the
-    /// generation id moved while reading) is read again.
-    public func snapshot(allowState: Bool = true) throws -> Snapshot {
-        var snapshot = try tableSnapshot(allowState: allowState)
+    /// generation id moved while reading, or the kernel flagged it interrupted) is read
+    /// again. `elements: false` reads no elements at all (a plan that replaces the table
+    /// needs none).
+    public func snapshot(allowState: Bool = true, elements: Bool = true) throws -> Snapshot {
+        var snapshot = try tableSnapshot(allowState: allowState, elements: elements)
         for other in Self.families where other != family {
             guard let table = try netlink({ try session.readTable(family: other) })?.table else { continue }
             snapshot.otherTables.append(other)
@@ -62,32 +64,33 @@ extension PlannedApplier {
     /// bridged gateway: `bridge`).
     public static let families: [TableFamily] = [.inet, .bridge]
 
-    private func tableSnapshot(allowState: Bool) throws -> Snapshot {
-        return try netlink {
-            if allowState, let light = try session.readTable(family: family, elements: false),
-               let state = currentState(generation: light.generation),
-               let table = Self.filling(light.table, from: state) {
+    private func tableSnapshot(allowState: Bool, elements: Bool) throws -> Snapshot {
+        if allowState || !elements, let light = try netlink({ try session.readTable(family: family, elements: false) }) {
+            if !elements { return Snapshot(table: light.table, generation: light.generation, fromState: false) }
+            if let state = currentState(generation: light.generation), let table = Self.filling(light.table, from: state) {
                 return Snapshot(table: table, generation: light.generation, fromState: true)
             }
-            var last: Snapshot?
-            var interrupted: NetlinkError?
-            for _ in 0..<maxAttempts {
-                do {
-                    let before = try session.generation()
-                    let full = try session.readTable(family: family)
-                    let snapshot = Snapshot(table: full?.table, generation: full?.generation ?? before, fromState: false)
-                    if try session.generation() == snapshot.generation { return snapshot }
-                    last = snapshot
-                } catch let error as NetlinkError {
-                    // A dump the kernel flags as interrupted by a commit (EINTR): read again.
-                    guard case .kernel(_, let code, _) = error, code == EINTR else { throw error }
-                    interrupted = error
+        }
+        var last: Snapshot?
+        do {
+            return try withGenerationRetry(attempts: maxAttempts) { _ in
+                let before = try session.generation()
+                let full: TableSnapshot?
+                do { full = try session.readTable(family: family, elements: elements) } catch NetlinkError.kernel(_, let code, _) where code == EINTR {
+                    // The kernel flagged the dump as interrupted by a commit: read again.
+                    throw NetlinkError.generationChanged
                 }
+                let snapshot = Snapshot(table: full?.table, generation: full?.generation ?? before, fromState: false)
+                guard try session.generation() == snapshot.generation else {
+                    last = snapshot
+                    throw NetlinkError.generationChanged
+                }
+                return snapshot
             }
-            // Still moving: plan on the last complete read (the batch's generation id rejects
-            // it if stale), or give up if no read completed.
-            if let last { return last }
-            throw interrupted!
+        } catch EngineError.keptChanging where last != nil {
+            // Still moving: plan on the last complete read (the batch's generation id
+            // rejects it if stale).
+            return last!
         }
     }
 

@@ -1,0 +1,30 @@
+import Foundation
+import Netlink
+
+/// apply's checks of the host before anything is sent: the migration NIC exists (or may
+/// come later), and locking it down will not cut the operator off.
+public enum Preflight {
+    /// Whether the policy's interface is missing, when `allowMissing` lets that pass (the
+    /// boot unit: a VLAN, bond or bridge NIC may come later; the rules match it by name).
+    /// Throws ``EngineError/interfaceMissing(name:place:)`` when it is missing and not
+    /// allowed, and ``LockoutGuard/Risk`` when, in dedicated mode, the NIC carries the
+    /// default route or this SSH session (unless `force`).
+    public static func checkInterface(_ interface: String, dedicated: Bool, namespace: String?,
+                                      allowMissing: Bool, force: Bool,
+                                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Bool {
+        if try !Applier.interfaceExists(interface, namespace: namespace) {
+            guard allowMissing else { throw EngineError.interfaceMissing(name: interface, place: place(namespace)) }
+            // A NIC that does not exist carries neither the default route nor this session.
+            return true
+        }
+        if !force {
+            try LockoutGuard.check(interface: interface, dedicated: dedicated, namespace: namespace, environment: environment)
+        }
+        return false
+    }
+
+    /// Where a run applies, for messages.
+    public static func place(_ namespace: String?) -> String {
+        namespace.map { "network namespace \($0)" } ?? "this network namespace"
+    }
+}
