@@ -1,10 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
-import Logging
-import Plan
 import Policy
-import Prefix
 import Ruleset
 
 /// `migfw reconcile`: keep the kernel equal to the policy, from cron or a systemd timer.
@@ -50,116 +47,50 @@ struct Reconcile: ParsableCommand {
     var full = false
 
     func run() throws {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let context = namespace.netns.map { "netns \($0)" }
-        let log = Logger(label: "migfw.reconcile") { _ in EventLogHandler(context: context) }
-        var metrics = ReconcileMetrics()
-        var policyInterface = ""
-        var desiredFamily: TableFamily?
-        func finish(_ code: ExitCode) throws {
-            var code = code
-            if code != .failure {
-                // The kernel may match the policy and still not protect the host: an error.
-                do {
-                    let alerts = try ProtectionAlerts.check(interfaces: [policyInterface], tableLoaded: true,
-                                                            stateDirectory: state.stateDirectory, namespace: namespace.netns)
-                    for alert in alerts { log.critical("ALERT: \(alert)") }
-                    metrics.alertKinds = Set(alerts.map(\.kind))
-                    if let first = alerts.first {
-                        metrics.lastError = first.description
-                        code = .failure
-                    }
-                } catch {
-                    log.error("\(errorText(error))")
-                    metrics.lastError = errorText(error)
-                    code = .failure
-                }
-            }
-            if metricsFile != nil, let family = desiredFamily {
-                // Runtime state, read apart from the plan: the fast path dumps no table.
-                do { metrics.refused = try RefusedSources.read(namespace: namespace.netns, family: family) } catch {
-                    log.warning("refused sources not read: \(errorText(error))")
-                }
-            }
-            metrics.timestamp = Date()
-            metrics.durationSeconds = (clock.now - start).seconds
-            if let metricsFile {
-                do { try metrics.write(to: metricsFile) } catch {
-                    log.error("\(error)")
-                    throw ExitCode.failure
-                }
-            }
-            if code != .success { throw code }
-        }
-        func fail(_ message: String) throws -> Never {
-            log.error("\(message)")
-            metrics.lastError = message
-            try finish(.failure)
-            throw ExitCode.failure
-        }
+        let report = ReconcileReport(context: namespace.netns.map { "netns \($0)" })
+        var interface = "", family: TableFamily?
+        let outcome = reconcile(report, interface: &interface, family: &family)
+        let ok = report.finish(failed: outcome == .failure, interface: interface, family: family,
+                               metricsFile: metricsFile, stateDirectory: state.stateDirectory, namespace: namespace.netns)
+        if !ok { throw ExitCode.failure }
+        if outcome != .success { throw outcome }
+    }
 
-        let desired: Table
-        let trusted: AggregatedPrefixes
+    /// The run itself: policy, lock, then the engine (``Reconciler``). Returns success (in
+    /// sync), ``ExitCode/changesPending`` (repaired) or ``ExitCode/failure`` (reported).
+    private func reconcile(_ report: ReconcileReport, interface: inout String, family: inout TableFamily?) -> ExitCode {
+        let compiled: DesiredRuleset
         do {
             var phases = PhaseTimes()
-            let compiled = try desiredRuleset(config: config.config, command: "reconcile", invalidExit: .failure, phases: &phases)
-            (desired, trusted) = (compiled.table, compiled.trusted)
-            policyInterface = compiled.policy.interface.value
-            desiredFamily = compiled.table.family
+            compiled = try desiredRuleset(config: config.config, command: "reconcile", invalidExit: .failure, phases: &phases)
         } catch {
-            try fail("invalid policy \(config.config): nothing was changed")
+            report.failed("invalid policy \(config.config): nothing was changed")
+            return .failure
         }
-        metrics.trustedPrefixes = (trusted.ipv4CIDRCount, trusted.ipv6CIDRCount)
-
-        let held: RunLock
-        do { held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout) } catch {
-            try fail(error.description)
-        }
-        defer { withExtendedLifetime(held) {} }
-
-        // After an `apply --confirm` rollback, the policy file still says what was refused:
-        // reconcile commits nothing until a person applies deliberately (RolledBackPolicy).
-        let rolledBack = RolledBackPolicy.current(directory: state.stateDirectory, namespace: namespace.netns)
-
+        let desired = compiled.table
+        (interface, family) = (compiled.policy.interface.value, desired.family)
+        report.policy(trusted: compiled.trusted.ipv4CIDRCount, compiled.trusted.ipv6CIDRCount)
         do {
-            let applier = try Applier(namespace: namespace.netns, stateDirectory: state.stateDirectory,
-                                             family: desired.family)
-            // A retry after a concurrent change logs only what it adds.
-            var logged = Set<String>()
-            let outcome = try Reconciler(applier: applier, hold: rolledBack).run(desired, full: full) { plan in
-                for event in DriftEvents.events(for: plan) where logged.insert(event.message).inserted {
-                    log.log(level: event.level, "\(event.message)",
-                            metadata: event.level == .critical ? EventLogHandler.securityMetadata : nil)
-                }
-                metrics.unexpectedAddresses = plan.summary.unexpectedAddressRanges
-                metrics.unprotectedAddresses = plan.summary.unprotectedAddressRanges
-            }
-            let result: Applier.Result
-            switch outcome {
+            let held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
+            defer { withExtendedLifetime(held) {} }
+            // After an `apply --confirm` rollback, the policy file still says what was refused:
+            // reconcile commits nothing until a person applies deliberately (RolledBackPolicy).
+            let hold = RolledBackPolicy.current(directory: state.stateDirectory, namespace: namespace.netns)
+            let applier = try Applier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)
+            switch try Reconciler(applier: applier, hold: hold).run(desired, full: full, reportDrift: report.drift) {
             case .inSync(let fastPath):
-                metrics.inSync = true
-                metrics.fastPath = fastPath
-                return try finish(.success)
+                report.inSync(fastPath: fastPath)
+                return .success
             case .held(_, let record):
-                try fail(record.holdMessage)
-            case .repaired(let repaired):
-                result = repaired
+                report.failed(record.holdMessage)
+                return .failure
+            case .repaired(let result):
+                report.repaired(result)
+                return .changesPending
             }
-            metrics.inSync = false
-            let summary = result.plan.summary
-            metrics.driftChanges = summary.changeCount
-            metrics.unexpectedAddresses = summary.unexpectedAddressRanges
-            metrics.unprotectedAddresses = summary.unprotectedAddressRanges
-            let repaired = PlanRenderer(color: false, verbose: false).summaryLine(result.plan, applied: true)
-                .replacingOccurrences(of: "Applied: ", with: "")
-            let retries = result.attempts > 1 ? " (after \(result.attempts - 1) retries: the ruleset changed meanwhile)" : ""
-            log.warning("repaired drift: \(repaired)\(retries)")
-            try finish(.changesPending)
-        } catch let exit as ExitCode {
-            throw exit
         } catch {
-            try fail(errorText(error))
+            report.failed(errorText(error))
+            return .failure
         }
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import Netlink
+import Plan
+import Ruleset
+
+/// What one `reconcile` run says: drift events to the log (each once, a possible intrusion
+/// at priority alert), Prometheus metrics, and the alerts that turn a run whose kernel
+/// matches the policy into an error because the host is still not protected.
+public final class ReconcileReport {
+    /// The metrics written at the end (``finish(failed:interface:family:metricsFile:stateDirectory:namespace:)``).
+    public private(set) var metrics = ReconcileMetrics()
+    private let log: Logger
+    private let started = ContinuousClock.now
+    /// Drift messages already logged: a retry after a concurrent change logs only what it adds.
+    private var logged = Set<String>()
+
+    /// A report logging with `context` (the namespace, say) in every line.
+    public init(context: String?) {
+        log = Logger(label: "migfw.reconcile") { _ in EventLogHandler(context: context) }
+    }
+
+    /// The policy's trusted prefixes per family, for the metrics.
+    public func policy(trusted ipv4: Int, _ ipv6: Int) {
+        metrics.trustedPrefixes = (ipv4, ipv6)
+    }
+
+    /// A plan about to be committed (or held): its drift events, logged once each.
+    public func drift(_ plan: RulesetPlan) {
+        for event in DriftEvents.events(for: plan) where logged.insert(event.message).inserted {
+            log.log(level: event.level, "\(event.message)",
+                    metadata: event.level == .critical ? EventLogHandler.securityMetadata : nil)
+        }
+        metrics.unexpectedAddresses = plan.summary.unexpectedAddressRanges
+        metrics.unprotectedAddresses = plan.summary.unprotectedAddressRanges
+    }
+
+    /// The kernel matched the policy (`fastPath`: proven without a dump).
+    public func inSync(fastPath: Bool) {
+        metrics.inSync = true
+        metrics.fastPath = fastPath
+    }
+
+    /// Drift was repaired by `result`'s commit.
+    public func repaired(_ result: Applier.Result) {
+        metrics.inSync = false
+        let summary = result.plan.summary
+        metrics.driftChanges = summary.changeCount
+        metrics.unexpectedAddresses = summary.unexpectedAddressRanges
+        metrics.unprotectedAddresses = summary.unprotectedAddressRanges
+        let repaired = PlanRenderer(color: false, verbose: false).summaryLine(result.plan, applied: true)
+            .replacingOccurrences(of: "Applied: ", with: "")
+        let retries = result.attempts > 1 ? " (after \(result.attempts - 1) retries: the ruleset changed meanwhile)" : ""
+        log.warning("repaired drift: \(repaired)\(retries)")
+    }
+
+    /// The run failed: logged, and the metrics' last error.
+    public func failed(_ message: String) {
+        log.error("\(message)")
+        metrics.lastError = message
+    }
+
+    /// Ends the run. Unless it `failed`, checks the protection alerts (a killed
+    /// `apply --confirm`, a missing `interface`) and logs each; reads the refused sources of
+    /// table `family` when metrics are written; writes `metricsFile`. Returns false when an
+    /// alert or a failed write makes the run an error.
+    public func finish(failed: Bool, interface: String, family: TableFamily?, metricsFile: String?,
+                       stateDirectory: String, namespace: String?) -> Bool {
+        var ok = !failed
+        if !failed {
+            do {
+                let alerts = try ProtectionAlerts.check(interfaces: [interface], tableLoaded: true,
+                                                        stateDirectory: stateDirectory, namespace: namespace)
+                for alert in alerts { log.critical("ALERT: \(alert)") }
+                metrics.alertKinds = Set(alerts.map(\.kind))
+                if let first = alerts.first {
+                    metrics.lastError = first.description
+                    ok = false
+                }
+            } catch {
+                self.failed("\(error)")
+                ok = false
+            }
+        }
+        if let metricsFile, let family {
+            // Runtime state, read apart from the plan: the fast path dumps no table.
+            do { metrics.refused = try RefusedSources.read(namespace: namespace, family: family) } catch {
+                log.warning("refused sources not read: \(error)")
+            }
+        }
+        metrics.timestamp = Date()
+        metrics.durationSeconds = (ContinuousClock.now - started).seconds
+        if let metricsFile {
+            do { try metrics.write(to: metricsFile) } catch {
+                log.error("\(error)")
+                return false
+            }
+        }
+        return ok
+    }
+}
