@@ -18,7 +18,7 @@ public enum RulesetDigest {
         var hash = FNV1a()
         hash.add(table.family.rawValue)
         hash.add(table.name)
-        // Only when set (a flagless table hashes as it did before flags were modelled).
+        // Only when set: a table without flags hashes without them.
         if !table.flags.isEmpty { hash.add("flags"); hash.add(UInt64(table.flags.rawValue)) }
         for set in table.sets {
             hash.add("set")

@@ -21,6 +21,9 @@ struct Attributes: Sequence {
             return UInt64(bigEndian: payload.loadUnaligned(as: UInt64.self))
         }
         var string: String { String(decoding: payload.prefix { $0 != 0 }, as: UTF8.self) }
+        /// Whether the payload is a C string that ends inside the attribute (what strdup
+        /// needs: libmnl's string check only refuses an empty one).
+        var isTerminatedString: Bool { payload.last == 0 }
     }
 
     struct Iterator: IteratorProtocol {

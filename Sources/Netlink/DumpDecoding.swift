@@ -77,7 +77,7 @@ enum DumpDecoding {
     }
 
     static func chain(_ message: Messages.Message, table: String) -> Chain? {
-        guard message.type & 0xff == MessageType.newChain else { return nil }
+        guard message.type & 0xff == MessageType.newChain, libnftnlCanParseChain(message) else { return nil }
         let c = nftnl_chain_alloc()!
         defer { nftnl_chain_free(c) }
         // Safety: the message lies in the caller's buffer for the duration of the parse.
@@ -103,7 +103,7 @@ enum DumpDecoding {
     }
 
     static func rule(_ message: Messages.Message, table: String) -> NetlinkSession.DecodedRule? {
-        guard message.type & 0xff == MessageType.newRule, expressionsAreNamed(message) else { return nil }
+        guard message.type & 0xff == MessageType.newRule, libnftnlCanParseRule(message) else { return nil }
         let r = nftnl_rule_alloc()!
         defer { nftnl_rule_free(r) }
         // Safety: the message lies in the caller's buffer for the duration of the parse.
@@ -126,16 +126,50 @@ enum DumpDecoding {
         return decoded
     }
 
-    /// Whether every expression of a rule message has a name. libnftnl's rule parser passes
-    /// a missing NFTA_EXPR_NAME to strcmp as a NULL string and crashes (found by the dump
-    /// decoder's fuzzer), so such a message is treated like one libnftnl cannot parse.
-    static func expressionsAreNamed(_ message: Messages.Message) -> Bool {
-        for list in message.attributes where list.type == UInt16(NFTA_RULE_EXPRESSIONS.rawValue) {
-            for element in list.nested where !element.nested.contains(where: { $0.type == UInt16(NFTA_EXPR_NAME.rawValue) }) {
-                return false
+    /// Whether libnftnl can parse this rule message without reading past it: every
+    /// expression has a name (its parser passes a missing NFTA_EXPR_NAME to strcmp as a NULL
+    /// string), and every string attribute it copies with strdup (table, chain, expression
+    /// name, a lookup's or dynset's set, a log prefix, a verdict's chain) ends with its NUL
+    /// inside the attribute (libmnl only checks that a string is not empty). Both were
+    /// found by the dump decoder's fuzzer; no kernel sends such a message, so it is treated
+    /// like one libnftnl cannot parse.
+    static func libnftnlCanParseRule(_ message: Messages.Message) -> Bool {
+        for attribute in message.attributes {
+            switch attribute.type {
+            case UInt16(NFTA_RULE_TABLE.rawValue), UInt16(NFTA_RULE_CHAIN.rawValue):
+                guard attribute.isTerminatedString else { return false }
+            case UInt16(NFTA_RULE_EXPRESSIONS.rawValue):
+                for element in attribute.nested where !expressionStringsAreTerminated(element.nested) { return false }
+            default:
+                break
             }
         }
         return true
+    }
+
+    /// One expression (the attributes of an NFTA_LIST_ELEM): its name, and the strings of
+    /// the expressions migfw reads whose parsers strdup them.
+    private static func expressionStringsAreTerminated(_ expression: Attributes) -> Bool {
+        guard let name = expression.first(UInt16(NFTA_EXPR_NAME.rawValue)), name.isTerminatedString else { return false }
+        guard let data = expression.first(UInt16(NFTA_EXPR_DATA.rawValue))?.nested else { return true }
+        let strings: [UInt16]
+        switch name.string {
+        case "lookup": strings = [UInt16(NFTA_LOOKUP_SET.rawValue)]
+        case "dynset": strings = [UInt16(NFTA_DYNSET_SET_NAME.rawValue)]
+        case "log": strings = [UInt16(NFTA_LOG_PREFIX.rawValue)]
+        case "immediate":
+            let verdict = data.first(UInt16(NFTA_IMMEDIATE_DATA.rawValue))?.nested.first(UInt16(NFTA_DATA_VERDICT.rawValue))
+            return verdict?.nested.first(UInt16(NFTA_VERDICT_CHAIN.rawValue))?.isTerminatedString ?? true
+        default: strings = []
+        }
+        return data.allSatisfy { !strings.contains($0.type) || $0.isTerminatedString }
+    }
+
+    /// Whether a chain message's strings (table, name, type) end with their NUL, as libnftnl's
+    /// chain parser, which strdups them, needs.
+    static func libnftnlCanParseChain(_ message: Messages.Message) -> Bool {
+        let strings = [NFTA_CHAIN_TABLE, NFTA_CHAIN_NAME, NFTA_CHAIN_TYPE].map { UInt16($0.rawValue) }
+        return message.attributes.allSatisfy { !strings.contains($0.type) || $0.isTerminatedString }
     }
 
     /// The table and its runtime facts from its decoded parts.
