@@ -37,4 +37,14 @@ static inline int migfw_setns_net(int fd) {
 static inline int migfw_open_readonly(const char *path) {
     return open(path, O_RDONLY | O_CLOEXEC);
 }
+// recvmmsg(2) and struct mmsghdr are only declared under _GNU_SOURCE too: the kernel's
+// layout of one received message, and a wrapper that waits for the first datagram only
+// (MSG_WAITFORONE) and then takes whatever else is queued.
+struct migfw_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+static inline int migfw_recv_queued(int fd, struct migfw_mmsghdr *messages, unsigned int count) {
+    return (int)syscall(SYS_recvmmsg, fd, messages, count, 0x10000 /* MSG_WAITFORONE */, (void *)0);
+}
 #endif

@@ -11,7 +11,7 @@ public final class NetlinkSession {
     /// The namespace this session works in (nil: the caller's).
     public let namespace: String?
     var nextSequence: UInt32
-    /// Receive buffer for replies; dump datagrams are at most ~32 KiB.
+    /// Receive buffer for replies: 32 slots of ``replySlot`` bytes, one datagram each.
     let receiveBuffer: UnsafeMutableRawBufferPointer
     /// Sees every reply message `request` hands on, while ``captureTableDump(family:name:)`` runs.
     var replyTap: ((UnsafeRawBufferPointer) -> Void)?
@@ -24,7 +24,7 @@ public final class NetlinkSession {
         // Sequence numbers only need to be distinct within this socket's lifetime.
         nextSequence = UInt32(truncatingIfNeeded: time(nil))
         // Safety: owned by this session, freed in deinit.
-        receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 8)
+        receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32 * Self.replySlot, alignment: 8)
     }
 
     deinit { receiveBuffer.deallocate() }

@@ -80,6 +80,37 @@ final class NetlinkSocket {
 
     /// Receives one datagram into `buffer`; returns its length, or nil when nothing is queued
     /// and `wait` is false.
+    /// Receives every datagram already queued, up to one per `slotSize` bytes of `buffer`,
+    /// in one `recvmmsg` (waiting for the first): where each landed in `buffer`. A request
+    /// answered by one datagram per element (lookups) costs one system call per round of
+    /// datagrams instead of one per element. A datagram longer than `slotSize` is an error
+    /// (nf_tables' largest, a dump reply, is under 32 KiB).
+    func receiveQueued(into buffer: UnsafeMutableRawBufferPointer, slotSize: Int) throws -> [Range<Int>] {
+        let slots = buffer.count / slotSize
+        var vectors = [iovec](repeating: iovec(), count: slots)
+        var headers = [migfw_mmsghdr](repeating: migfw_mmsghdr(), count: slots)
+        let received: Int32 = vectors.withUnsafeMutableBufferPointer { vectors in
+            for slot in 0..<slots {
+                // Safety: each slot is a distinct `slotSize` range inside `buffer`.
+                vectors[slot] = iovec(iov_base: buffer.baseAddress! + slot * slotSize, iov_len: slotSize)
+                headers[slot].msg_hdr.msg_iov = vectors.baseAddress! + slot
+                headers[slot].msg_hdr.msg_iovlen = 1
+            }
+            while true {
+                // Safety: `headers` point into `vectors` and `buffer`, all alive for the call.
+                let count = migfw_recv_queued(fd, &headers, UInt32(slots))
+                if count >= 0 || errno != EINTR { return count }
+            }
+        }
+        guard received >= 0 else { throw NetlinkError.system(call: "recvmmsg", errno: errno) }
+        return try (0..<Int(received)).map { slot in
+            guard headers[slot].msg_hdr.msg_flags & Int32(MSG_TRUNC) == 0 else {
+                throw NetlinkError.malformedReply("a reply longer than \(slotSize) bytes")
+            }
+            return (slot * slotSize)..<(slot * slotSize + Int(headers[slot].msg_len))
+        }
+    }
+
     func receive(into buffer: UnsafeMutableRawBufferPointer, wait: Bool) throws -> Int? {
         while true {
             // Safety: recv writes at most `buffer.count` bytes into memory the caller owns.

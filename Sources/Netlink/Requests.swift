@@ -28,9 +28,9 @@ extension NetlinkSession {
         // DONE or the error), else it stays queued and the next dump on this socket gets EBUSY.
         var interrupted = false
         while true {
-            guard let received = try socket.receive(into: receiveBuffer, wait: true) else { continue }
-            // Safety: recv wrote `received` bytes into the session-owned buffer.
-            for message in Messages(bytes: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<received])) {
+          for datagram in try socket.receiveQueued(into: receiveBuffer, slotSize: Self.replySlot) {
+            // Safety: recvmmsg wrote this datagram into the session-owned buffer.
+            for message in Messages(bytes: UnsafeRawBufferPointer(rebasing: receiveBuffer[datagram])) {
                 guard message.sequence == sequence else { continue }
                 if message.flags & UInt16(NLM_F_DUMP_INTR) != 0 { interrupted = true }
                 switch message.type {
@@ -53,8 +53,13 @@ extension NetlinkSession {
                     }
                 }
             }
+          }
         }
     }
+
+    /// Room for one reply datagram in the receive buffer (a dump reply is at most 32,436
+    /// bytes on this kernel, whatever the socket's buffer).
+    static let replySlot = 32 * 1024
 
     /// The error for a dump the kernel flagged NLM_F_DUMP_INTR (read it again).
     static func interruptedDump(_ operation: String) -> NetlinkError {
