@@ -126,66 +126,6 @@ enum DumpDecoding {
         return decoded
     }
 
-    /// Whether libnftnl can parse this rule message without reading past it: every
-    /// expression has a name (its parser passes a missing NFTA_EXPR_NAME to strcmp as a NULL
-    /// string), and every string attribute it copies with strdup (table, chain, expression
-    /// name, a lookup's or dynset's set, a log prefix, a verdict's chain, which a jump or
-    /// goto must have) ends with its NUL inside the attribute (libmnl only checks that a
-    /// string is not empty). All were
-    /// found by the dump decoder's fuzzer; no kernel sends such a message, so it is treated
-    /// like one libnftnl cannot parse.
-    static func libnftnlCanParseRule(_ message: Messages.Message) -> Bool {
-        for attribute in message.attributes {
-            switch attribute.type {
-            case UInt16(NFTA_RULE_TABLE.rawValue), UInt16(NFTA_RULE_CHAIN.rawValue):
-                guard attribute.isTerminatedString else { return false }
-            case UInt16(NFTA_RULE_EXPRESSIONS.rawValue):
-                for element in attribute.nested where !expressionStringsAreTerminated(element.nested) { return false }
-            default:
-                break
-            }
-        }
-        return true
-    }
-
-    /// One expression (the attributes of an NFTA_LIST_ELEM): its name, and the strings of
-    /// the expressions migfw reads whose parsers strdup them.
-    private static func expressionStringsAreTerminated(_ expression: Attributes) -> Bool {
-        guard let name = expression.first(UInt16(NFTA_EXPR_NAME.rawValue)), name.isTerminatedString else { return false }
-        guard let data = expression.first(UInt16(NFTA_EXPR_DATA.rawValue))?.nested else { return true }
-        let strings: [UInt16]
-        switch name.string {
-        case "lookup": strings = [UInt16(NFTA_LOOKUP_SET.rawValue)]
-        case "dynset":
-            strings = [UInt16(NFTA_DYNSET_SET_NAME.rawValue)]
-            // Its per-element expressions are parsed like a rule's.
-            for nested in data where nested.type == UInt16(NFTA_DYNSET_EXPR.rawValue) {
-                guard expressionStringsAreTerminated(nested.nested) else { return false }
-            }
-            for list in data where list.type == UInt16(NFTA_DYNSET_EXPRESSIONS.rawValue) {
-                for nested in list.nested where !expressionStringsAreTerminated(nested.nested) { return false }
-            }
-        case "log": strings = [UInt16(NFTA_LOG_PREFIX.rawValue)]
-        case "immediate":
-            guard let verdict = data.first(UInt16(NFTA_IMMEDIATE_DATA.rawValue))?
-                .nested.first(UInt16(NFTA_DATA_VERDICT.rawValue))?.nested else { return true }
-            let chain = verdict.first(UInt16(NFTA_VERDICT_CHAIN.rawValue))
-            let code = verdict.first(UInt16(NFTA_VERDICT_CODE.rawValue))?.bigEndianU32.map { Int32(bitPattern: $0) }
-            // A jump or goto without its chain: libnftnl strdups the missing string.
-            if code == NFT_JUMP.rawValue || code == NFT_GOTO.rawValue { return chain?.isTerminatedString ?? false }
-            return chain?.isTerminatedString ?? true
-        default: strings = []
-        }
-        return data.allSatisfy { !strings.contains($0.type) || $0.isTerminatedString }
-    }
-
-    /// Whether a chain message's strings (table, name, type) end with their NUL, as libnftnl's
-    /// chain parser, which strdups them, needs.
-    static func libnftnlCanParseChain(_ message: Messages.Message) -> Bool {
-        let strings = [NFTA_CHAIN_TABLE, NFTA_CHAIN_NAME, NFTA_CHAIN_TYPE].map { UInt16($0.rawValue) }
-        return message.attributes.allSatisfy { !strings.contains($0.type) || $0.isTerminatedString }
-    }
-
     /// The table and its runtime facts from its decoded parts.
     static func snapshot(
         family: TableFamily, name: String, header: NetlinkSession.TableHeader,

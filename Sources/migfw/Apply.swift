@@ -87,7 +87,7 @@ struct Apply: ParsableCommand {
                 allowMissing: allowMissingInterface, force: force)
             let held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
             defer { withExtendedLifetime(held) {} }
-            defer { if interfaceMissing { warnMissing(policy.interface.value) } }
+            defer { if interfaceMissing { output.warnMissing(policy.interface.value) } }
             let applier = try Applier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)
             if let seconds = confirm {
                 return try applyWithConfirmation(desired, options, seconds: seconds, applier: applier) {
@@ -108,12 +108,6 @@ struct Apply: ParsableCommand {
         } catch {
             throw reportFailure(error, command: "apply", location: "\(policy.interface.location)")
         }
-    }
-
-    private func warnMissing(_ interface: String) {
-        printError("migfw apply: WARNING: interface \"\(interface)\" does not exist in \(Preflight.place(namespace.netns)) "
-                   + "yet: the rules match it by name and take effect when it appears; plan, reconcile and status "
-                   + "report it until then")
     }
 
     /// --confirm (``ConfirmedApply``): the engine applies, waits, and on anything but a
@@ -142,10 +136,4 @@ struct Apply: ParsableCommand {
     private var rolledBackPath: String {
         RolledBackPolicy.path(directory: state.stateDirectory, namespace: namespace.netns)
     }
-}
-
-/// A line on standard output, best effort (``Console/say(_:)``): apply's output reports on
-/// work already done, so failing to show it changes neither the work nor the exit status.
-func say(_ line: String) {
-    Console.say(line + "\n")
 }

@@ -51,5 +51,20 @@ struct ApplyOutput {
     }
 }
 
+extension ApplyOutput {
+    /// The warning of `apply --allow-missing-interface` when the interface is not there yet.
+    func warnMissing(_ interface: String) {
+        printError("migfw apply: WARNING: interface \"\(interface)\" does not exist in \(Preflight.place(namespace)) "
+                   + "yet: the rules match it by name and take effect when it appears; plan, reconcile and status "
+                   + "report it until then")
+    }
+}
+
+/// A line on standard output, best effort (``Console/say(_:)``): apply's output reports on
+/// work already done, so failing to show it changes neither the work nor the exit status.
+func say(_ line: String) {
+    Console.say(line + "\n")
+}
+
 /// Milliseconds, for humans.
 func milliseconds(_ seconds: Double) -> String { "\(Int((seconds * 1000).rounded())) ms" }
