@@ -12,8 +12,8 @@ import Ruleset
 /// rollback recorded (``RolledBackPolicy``, so reconcile does not put the refused ruleset
 /// back) and the pending file removed: after a failed restore the pending file of a process
 /// that is gone is what raises ``ProtectionAlert/unconfirmedApply(pid:pendingPath:)``. The
-/// caller prints after ``run(_:_:seconds:keyboard:prompt:)`` returns: nothing it says can
-/// stop the restore.
+/// caller prints the rollback after ``run(_:_:seconds:keyboard:applied:prompt:)`` returns:
+/// nothing it says can stop the restore.
 public final class ConfirmedApply {
     /// How it ended.
     public enum Outcome {
@@ -44,20 +44,22 @@ public final class ConfirmedApply {
         try confirmation.begin()
     }
 
-    /// Applies `desired` through ``applier`` with `options`, marks the pending file ready,
-    /// calls `prompt` with what the apply did (to show it and ask), and waits `seconds` for
-    /// `migfw confirm` or, when `keyboard`, a line on standard input. Anything but a
-    /// confirmation rolls back.
+    /// Applies `desired` through ``applier`` with `options`, hands what it did to `applied`
+    /// (to show it: before the pending file says the apply waits, so whoever watches that
+    /// file finds the output complete), marks the pending file ready, calls `prompt`, and
+    /// waits `seconds` for `migfw confirm` or, when `keyboard`, a line on standard input.
+    /// Anything but a confirmation rolls back.
     public func run(_ desired: Table, _ options: ApplyOptions = ApplyOptions(), seconds: Double, keyboard: Bool,
-                    prompt: (Applier.Result) -> Void) -> Outcome {
+                    applied show: (Applier.Result) -> Void = { _ in }, prompt: () -> Void) -> Outcome {
         let outcome: Confirmation.Outcome
         var applied: Applier.Result?
         let result: Applier.Result
         do {
             result = try applier.apply(desired, options)
             applied = result
+            show(result)
             try confirmation.ready()
-            prompt(result)
+            prompt()
             outcome = confirmation.wait(seconds: seconds, keyboard: keyboard, shield: shield)
         } catch {
             // The commit may have happened (or its outcome is unknown): restore either way;

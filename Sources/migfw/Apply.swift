@@ -116,8 +116,7 @@ struct Apply: ParsableCommand {
                                        show: (Applier.Result) -> Void) throws {
         let confirmed = try ConfirmedApply(applier: applier, stateDirectory: state.stateDirectory, namespace: namespace.netns)
         let keyboard = isatty(0) == 1
-        let outcome = confirmed.run(desired, options, seconds: seconds, keyboard: keyboard) { result in
-            show(result)
+        let outcome = confirmed.run(desired, options, seconds: seconds, keyboard: keyboard, applied: show) {
             let netns = namespace.netns.map { " --netns \($0)" } ?? ""
             say("Keep this ruleset? Run `migfw confirm\(netns)` from a new session" + (keyboard ? " or press Enter here" : "")
                 + " within \(Int(seconds.rounded(.up))) s, or the previous ruleset comes back.")

@@ -33,7 +33,7 @@ import TestSupport
         try Self.withConfirmedApply(kernel) { confirmed, directory in
             var prompted = false
             let desired = ApplierFaultTests.table([11, 12])
-            let outcome = confirmed.run(desired, seconds: 0.1, keyboard: false) { _ in prompted = true }
+            let outcome = confirmed.run(desired, seconds: 0.1, keyboard: false) { prompted = true }
             guard case .rolledBack(_, let failure, let messages) = outcome else { Issue.record("kept"); return }
             #expect(prompted)
             #expect(failure == nil)
@@ -49,7 +49,7 @@ import TestSupport
         try Self.withConfirmedApply(kernel) { confirmed, directory in
             struct Late: Error {}
             confirmed.applier.afterCommit = { throw Late() }
-            let outcome = confirmed.run(ApplierFaultTests.table([11]), seconds: 30, keyboard: false) { _ in }
+            let outcome = confirmed.run(ApplierFaultTests.table([11]), seconds: 30, keyboard: false) {}
             guard case .rolledBack(_, let failure, let messages) = outcome else { Issue.record("kept"); return }
             #expect(failure is Late)
             #expect(messages.last?.contains("deleted table inet migfw") == true, "\(messages)")
@@ -64,7 +64,7 @@ import TestSupport
         try Self.withConfirmedApply(kernel) { confirmed, directory in
             struct Early: Error {}
             confirmed.applier.beforeCommit = { _ in throw Early() }
-            let outcome = confirmed.run(ApplierFaultTests.table([11, 12]), seconds: 30, keyboard: false) { _ in }
+            let outcome = confirmed.run(ApplierFaultTests.table([11, 12]), seconds: 30, keyboard: false) {}
             guard case .rolledBack(_, let failure, _) = outcome else { Issue.record("kept"); return }
             #expect(failure is Early)
             #expect(Self.hold(directory) == nil)
@@ -78,7 +78,7 @@ import TestSupport
         let kernel = FakeKernel(table: ApplierFaultTests.table([11]))
         try Self.withConfirmedApply(kernel) { confirmed, directory in
             let desired = ApplierFaultTests.table([11, 12])
-            let outcome = confirmed.run(desired, seconds: 0.1, keyboard: false) { _ in kernel.rejectEverything = true }
+            let outcome = confirmed.run(desired, seconds: 0.1, keyboard: false) { kernel.rejectEverything = true }
             guard case .rolledBack(_, _, let messages) = outcome else { Issue.record("kept"); return }
             #expect(messages.count == 1 && messages[0].contains("rollback FAILED"), "\(messages)")
             #expect(Self.hold(directory) == nil)
@@ -93,7 +93,7 @@ import TestSupport
                 .save(path: RolledBackPolicy.path(directory: directory, namespace: "fake"))
             let confirmation = Confirmation(stateDirectory: directory, namespace: "fake")
             let desired = ApplierFaultTests.table([11, 12])
-            let outcome = confirmed.run(desired, seconds: 10, keyboard: false) { _ in
+            let outcome = confirmed.run(desired, seconds: 10, keyboard: false) {
                 // `migfw confirm` from another session, as soon as the prompt is out.
                 try? confirmation.confirm()
             }

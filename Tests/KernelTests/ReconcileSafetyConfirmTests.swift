@@ -45,7 +45,7 @@ struct ReconcileSafetyConfirmTests {
         let applier = try Applier(namespace: lab.namespace.name, stateDirectory: lab.stateDirectory)
         applier.afterCommit = { throw EngineError.verificationFailed("injected") }
         let confirmed = try ConfirmedApply(applier: applier, stateDirectory: lab.stateDirectory, namespace: lab.namespace.name)
-        return confirmed.run(desired, seconds: 5, keyboard: false) { _ in }
+        return confirmed.run(desired, seconds: 5, keyboard: false) {}
     }
 
     @Test func failureAfterTheCommitRollsBack() throws {
