@@ -42,7 +42,8 @@ public enum Verifier {
             throw EngineError.verificationFailed(difference)
         }
         guard level == .full else { return actual }
-        for (index, set) in expected.sets.enumerated() {
+        // A dynamic set's elements are runtime state (packets add them), never part of the model.
+        for (index, set) in expected.sets.enumerated() where !set.isDynamic {
             guard let position = actual.sets.firstIndex(where: { $0.name == set.name }) else { continue }
             if created && set.elements.count * 2 * (set.keyType.keyLength + 20) > dumpVerificationBytes {
                 if let problem = try netlink({ try session.checkElements(family: desired.family, table: desired.name, set: set) }) {

@@ -55,6 +55,19 @@ struct VerificationTests {
         }
     }
 
+    /// The refused-sources sets fill with packets at any time: a full verification of a
+    /// plan (which dumps the sets) compares the policy's sets, never those runtime elements.
+    @Test func fullVerificationIgnoresRefusedSources() throws {
+        try withPlanLab(tag: "vdyn") { lab in
+            #expect(try lab.run("apply").status == 0)
+            try lab.nft("add", "element", "inet", "migfw", "refused4", "{ 6.6.6.6 }")
+            try lab.writePolicy(extraTrusted: ["10.50.0.0/16"])
+            let applied = try lab.run("apply", ["--verify", "full"])
+            #expect(applied.status == 0, "\(applied.stderr)")
+            #expect(applied.stdout.contains("verified (full)"), "\(applied.stdout)")
+        }
+    }
+
     @Test func verifierNamesTheDifference() {
         let a = Table(sets: [NamedSet(name: "s", elements: .ports([1...2]))],
                       chains: [Chain(name: "input", rules: [Rule([.counter])])])
