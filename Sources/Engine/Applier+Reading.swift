@@ -48,12 +48,14 @@ extension Applier {
     /// What the kernel holds. Uses the state file's elements when the generation id proves
     /// them current (`allowState`), else dumps everything; a dump that raced a commit (the
     /// generation id moved while reading, or the kernel flagged it interrupted) is read
-    /// again. `elements: false` reads no elements at all (a plan that replaces the table
-    /// needs none).
+    /// again. `elements: false` reads no elements of this family's table (a plan that
+    /// replaces it needs none); migfw's tables of other families are always read whole, so
+    /// a rollback can put them back. A read the kernel flags interrupted outside the dump
+    /// loop is ``NetlinkError/generationChanged``: the apply around it plans again.
     public func snapshot(allowState: Bool = true, elements: Bool = true) throws -> Snapshot {
         var snapshot = try tableSnapshot(allowState: allowState, elements: elements)
         for other in Self.families where other != family {
-            guard let table = try netlink({ try session.readTable(family: other) })?.table else { continue }
+            guard let table = try netlink({ try Self.uninterrupted { try session.readTable(family: other) } })?.table else { continue }
             snapshot.otherTables.append(other)
             snapshot.retired.append(table)
         }
@@ -65,7 +67,8 @@ extension Applier {
     public static let families: [TableFamily] = [.inet, .bridge]
 
     private func tableSnapshot(allowState: Bool, elements: Bool) throws -> Snapshot {
-        if allowState || !elements, let light = try netlink({ try session.readTable(family: family, elements: false) }) {
+        if allowState || !elements,
+           let light = try netlink({ try Self.uninterrupted { try session.readTable(family: family, elements: false) } }) {
             if !elements { return Snapshot(table: light.table, generation: light.generation, fromState: false) }
             if let state = currentState(generation: light.generation), let table = Self.filling(light.table, from: state) {
                 return Snapshot(table: table, generation: light.generation, fromState: true)
@@ -75,11 +78,7 @@ extension Applier {
         do {
             return try withGenerationRetry(attempts: maxAttempts) { _ in
                 let before = try session.generation()
-                let full: TableSnapshot?
-                do { full = try session.readTable(family: family, elements: elements) } catch NetlinkError.kernel(_, let code, _) where code == EINTR {
-                    // The kernel flagged the dump as interrupted by a commit: read again.
-                    throw NetlinkError.generationChanged
-                }
+                let full = try Self.uninterrupted { try session.readTable(family: family, elements: elements) }
                 let snapshot = Snapshot(table: full?.table, generation: full?.generation ?? before, fromState: false)
                 guard try session.generation() == snapshot.generation else {
                     last = snapshot
@@ -91,6 +90,14 @@ extension Applier {
             // Still moving: plan on the last complete read (the batch's generation id
             // rejects it if stale).
             return last!
+        }
+    }
+
+    /// `read`, with a dump the kernel flagged as interrupted by a commit (EINTR) reported as
+    /// ``NetlinkError/generationChanged``: read (and plan) again.
+    static func uninterrupted<T>(_ read: () throws -> T) throws -> T {
+        do { return try read() } catch NetlinkError.kernel(_, let code, _) where code == EINTR {
+            throw NetlinkError.generationChanged
         }
     }
 

@@ -125,9 +125,11 @@ public final class Applier {
             planned(plan)
             if let hold = options.hold {
                 result.held = hold
+                result.phases = Self.withRetries(retried, phases)
                 return result
             }
             try beforeCommit?(attempt)
+            phases.lap("report")
             let replacing = options.mode == .replace && snapshot.table != nil
             batchesSent += 1
             do {
@@ -138,9 +140,14 @@ public final class Applier {
                 // made from the state file that the kernel refuses means the record was wrong:
                 // drop it, dump, plan again. Any other failure (no reply, a reply migfw cannot
                 // read) leaves the outcome unknown, so it is not retried as "nothing happened".
+                phases.lap("commit (refused)")
                 ApplyState.forget(path: statePath)
                 trustState = false
                 throw RetryAfterRefusal(cause: error)
+            } catch {
+                // Counted into "retries" when the loop tries again (a stale generation id).
+                phases.lap("commit (not applied)")
+                throw error
             }
             phases.lap("commit")
             phases.detail("encode", seconds: result.receipt?.encodeSeconds ?? 0)

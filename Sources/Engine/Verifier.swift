@@ -62,6 +62,15 @@ public enum Verifier {
         return actual
     }
 
+    /// `table` without rule comments.
+    static func withoutRuleComments(_ table: Table) -> Table {
+        var copy = table
+        for chain in copy.chains.indices {
+            for rule in copy.chains[chain].rules.indices { copy.chains[chain].rules[rule].comment = nil }
+        }
+        return copy
+    }
+
     /// `table` with every set emptied (key types kept), to compare everything but elements.
     public static func withoutElements(_ table: Table) -> Table {
         var copy = table
@@ -77,9 +86,10 @@ public enum Verifier {
     }
 
     /// Nil when `actual` equals `expected` (userdata and flags included); else a short
-    /// description. Sets and chains are compared by name, rules in order (``Table/inNameOrder``).
+    /// description. Sets and chains are compared by name, rules in order (``Table/inNameOrder``)
+    /// by their expressions: a rule's comment is userdata, not a change (as for the planner).
     public static func difference(expected: Table, actual: Table) -> String? {
-        let expected = expected.inNameOrder, actual = actual.inNameOrder
+        let expected = withoutRuleComments(expected.inNameOrder), actual = withoutRuleComments(actual.inNameOrder)
         guard expected != actual else { return nil }
         var notes: [String] = []
         if expected.userdata != actual.userdata { notes.append("table userdata differs") }

@@ -30,11 +30,12 @@ extension NetlinkSession {
         let expected = try KernelElements(set.elements, interval: set.flags.contains(.interval))
         // The kernel answers lookups under RCU, in parallel: one session (socket) per worker,
         // each looking up its own share of the elements.
-        let workers = min(Self.lookupWorkers, max(1, expected.count / Self.elementsPerWorker))
+        let wanted = min(Self.lookupWorkers, max(1, expected.count / Self.elementsPerWorker))
         var sessions = [self]
-        for _ in 1..<max(workers, 1) { sessions.append(try NetlinkSession(namespace: namespace)) }
+        // A session that cannot be opened (out of descriptors, say) means fewer workers, not a failure.
+        while sessions.count < wanted, let another = try? NetlinkSession(namespace: namespace) { sessions.append(another) }
         let job = LookupJob(sessions: sessions, expected: expected, family: family, table: table, set: set.name)
-        if workers == 1 { job.run(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: job.run) }
+        if sessions.count == 1 { job.run(0) } else { DispatchQueue.concurrentPerform(iterations: sessions.count, execute: job.run) }
         var problems: [String] = []
         for outcome in job.outcomes { problems += try outcome.get() }
         return problems.isEmpty ? nil : "set \(set.name): " + problems.prefix(5).joined(separator: "; ")

@@ -10,9 +10,8 @@ extension DumpDecoding {
     /// string), and every string attribute it copies with strdup (table, chain, expression
     /// name, a lookup's or dynset's set, a log prefix, a verdict's chain, which a jump or
     /// goto must have) ends with its NUL inside the attribute (libmnl only checks that a
-    /// string is not empty). All were
-    /// found by the dump decoder's fuzzer; no kernel sends such a message, so it is treated
-    /// like one libnftnl cannot parse.
+    /// string is not empty). All were found by the dump decoder's fuzzer; no kernel sends
+    /// such a message, so it is treated like one libnftnl cannot parse.
     static func libnftnlCanParseRule(_ message: Messages.Message) -> Bool {
         for attribute in message.attributes {
             switch attribute.type {
@@ -28,26 +27,33 @@ extension DumpDecoding {
     }
 
     /// One expression (the attributes of an NFTA_LIST_ELEM): its name, and the strings of
-    /// the expressions migfw reads whose parsers strdup them.
+    /// the expressions migfw reads whose parsers strdup them. libnftnl keeps the last of
+    /// repeated attributes and this check the first, so a repeated one (never sent by a
+    /// kernel) is refused outright.
     private static func expressionStringsAreTerminated(_ expression: Attributes) -> Bool {
-        guard let name = expression.first(UInt16(NFTA_EXPR_NAME.rawValue)), name.isTerminatedString else { return false }
+        guard expression.typesAreUnique,
+              let name = expression.first(UInt16(NFTA_EXPR_NAME.rawValue)), name.isTerminatedString else { return false }
         guard let data = expression.first(UInt16(NFTA_EXPR_DATA.rawValue))?.nested else { return true }
+        guard data.typesAreUnique else { return false }
         let strings: [UInt16]
         switch name.string {
         case "lookup": strings = [UInt16(NFTA_LOOKUP_SET.rawValue)]
         case "dynset":
             strings = [UInt16(NFTA_DYNSET_SET_NAME.rawValue)]
             // Its per-element expressions are parsed like a rule's.
-            for nested in data where nested.type == UInt16(NFTA_DYNSET_EXPR.rawValue) {
-                guard expressionStringsAreTerminated(nested.nested) else { return false }
+            if let nested = data.first(UInt16(NFTA_DYNSET_EXPR.rawValue)), !expressionStringsAreTerminated(nested.nested) {
+                return false
             }
-            for list in data where list.type == UInt16(NFTA_DYNSET_EXPRESSIONS.rawValue) {
-                for nested in list.nested where !expressionStringsAreTerminated(nested.nested) { return false }
+            if let list = data.first(UInt16(NFTA_DYNSET_EXPRESSIONS.rawValue)),
+               !list.nested.allSatisfy({ expressionStringsAreTerminated($0.nested) }) {
+                return false
             }
         case "log": strings = [UInt16(NFTA_LOG_PREFIX.rawValue)]
         case "immediate":
-            guard let verdict = data.first(UInt16(NFTA_IMMEDIATE_DATA.rawValue))?
-                .nested.first(UInt16(NFTA_DATA_VERDICT.rawValue))?.nested else { return true }
+            guard let value = data.first(UInt16(NFTA_IMMEDIATE_DATA.rawValue))?.nested else { return true }
+            guard value.typesAreUnique else { return false }
+            guard let verdict = value.first(UInt16(NFTA_DATA_VERDICT.rawValue))?.nested else { return true }
+            guard verdict.typesAreUnique else { return false }
             let chain = verdict.first(UInt16(NFTA_VERDICT_CHAIN.rawValue))
             let code = verdict.first(UInt16(NFTA_VERDICT_CODE.rawValue))?.bigEndianU32.map { Int32(bitPattern: $0) }
             // A jump or goto without its chain: libnftnl strdups the missing string.
@@ -58,10 +64,28 @@ extension DumpDecoding {
         return data.allSatisfy { !strings.contains($0.type) || $0.isTerminatedString }
     }
 
-    /// Whether a chain message's strings (table, name, type) end with their NUL, as libnftnl's
-    /// chain parser, which strdups them, needs.
+    /// Whether a chain message's strings end with their NUL, as libnftnl's chain parser,
+    /// which strdups them, needs: table, name, type, and a netdev hook's device names.
     static func libnftnlCanParseChain(_ message: Messages.Message) -> Bool {
         let strings = [NFTA_CHAIN_TABLE, NFTA_CHAIN_NAME, NFTA_CHAIN_TYPE].map { UInt16($0.rawValue) }
-        return message.attributes.allSatisfy { !strings.contains($0.type) || $0.isTerminatedString }
+        guard message.attributes.allSatisfy({ !strings.contains($0.type) || $0.isTerminatedString }) else { return false }
+        for hook in message.attributes where hook.type == UInt16(NFTA_CHAIN_HOOK.rawValue) {
+            for attribute in hook.nested {
+                if attribute.type == UInt16(NFTA_HOOK_DEV.rawValue) && !attribute.isTerminatedString { return false }
+                if attribute.type == UInt16(NFTA_HOOK_DEVS.rawValue),
+                   !attribute.nested.allSatisfy({ $0.type != UInt16(NFTA_DEVICE_NAME.rawValue) || $0.isTerminatedString }) {
+                    return false
+                }
+            }
+        }
+        return true
+    }
+}
+
+extension Attributes {
+    /// No attribute type occurs twice (a kernel never repeats one inside an expression).
+    var typesAreUnique: Bool {
+        var seen = Set<UInt16>()
+        return allSatisfy { seen.insert($0.type).inserted }
     }
 }

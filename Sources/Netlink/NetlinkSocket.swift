@@ -78,8 +78,6 @@ final class NetlinkSocket {
         }
     }
 
-    /// Receives one datagram into `buffer`; returns its length, or nil when nothing is queued
-    /// and `wait` is false.
     /// Receives every datagram already queued, up to one per `slotSize` bytes of `buffer`,
     /// in one `recvmmsg` (waiting for the first): where each landed in `buffer`. A request
     /// answered by one datagram per element (lookups) costs one system call per round of
@@ -111,6 +109,8 @@ final class NetlinkSocket {
         }
     }
 
+    /// Receives one datagram into `buffer`; returns its length, or nil when nothing is queued
+    /// and `wait` is false.
     func receive(into buffer: UnsafeMutableRawBufferPointer, wait: Bool) throws -> Int? {
         while true {
             // Safety: recv writes at most `buffer.count` bytes into memory the caller owns.

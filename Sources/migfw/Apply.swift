@@ -81,13 +81,15 @@ struct Apply: ParsableCommand {
         let timing = ApplyTiming(clock: clock, policyPhases: phases, prepared: clock.now)
         let output = ApplyOutput(namespace: namespace.netns, verbose: verbose, timings: timings)
         let options = ApplyOptions(mode: rebuild ? .replace : .plan, verification: noVerify ? Verification.none : verify)
+        // Said last, after the outcome (an error included).
+        var interfaceMissing = false
+        defer { if interfaceMissing { output.warnMissing(policy.interface.value) } }
         do {
-            let interfaceMissing = try Preflight.checkInterface(
+            interfaceMissing = try Preflight.checkInterface(
                 policy.interface.value, dedicated: policy.dedicated, namespace: namespace.netns,
                 allowMissing: allowMissingInterface, force: force)
             let held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
             defer { withExtendedLifetime(held) {} }
-            defer { if interfaceMissing { output.warnMissing(policy.interface.value) } }
             let applier = try Applier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)
             if let seconds = confirm {
                 return try applyWithConfirmation(desired, options, seconds: seconds, applier: applier) {

@@ -46,6 +46,28 @@ import TestSupport
         }
     }
 
+    /// A read the kernel flags as interrupted by a commit (the rebuild's light read) is a
+    /// stale view: planned again, not a failure.
+    @Test func anInterruptedReadIsReadAgain() throws {
+        let kernel = FakeKernel(table: Self.table([11]))
+        kernel.interruptedDumps = 1
+        try ApplierFaultTests.withApplier(kernel) { applier, _ in
+            let result = try applier.apply(Self.table([11, 12]), ApplyOptions(mode: .replace))
+            #expect(result.committed && result.attempts == 2)
+        }
+    }
+
+    /// Rule comments are userdata: the planner ignores them, so the verifier does too (a
+    /// comment someone put on migfw's rule must not fail every later apply).
+    @Test func aRuleCommentIsNoDifference() {
+        let table = Self.table([11])
+        var commented = table
+        commented.chains[0].rules[0].comment = "added by someone"
+        #expect(Verifier.difference(expected: table, actual: commented) == nil)
+        commented.chains[0].rules[0].expressions.removeLast()
+        #expect(Verifier.difference(expected: table, actual: commented) != nil)
+    }
+
     /// A created table is verified in full by default: an element the kernel lost is caught,
     /// and no record is left for the fast path.
     @Test func aCreatedTableIsVerifiedInFull() throws {
