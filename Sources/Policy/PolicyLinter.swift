@@ -163,12 +163,16 @@ public enum PolicyLinter {
         }
     }
 
+    /// `trusted.files` and, in gateway mode, `protected.files` globs that matched no file.
     static func unmatchedFiles(_ policy: Policy) -> [Finding] {
-        policy.trusted.unmatchedFiles.map { pattern in
-            Finding(
-                id: "files-unmatched", severity: .warning, location: pattern.location,
-                message: "trusted.files: '\(pattern.value)' matches no file",
-                hint: "check the path; a relative pattern is relative to the policy file's directory")
+        let sections = [("trusted", policy.trusted)] + (policy.gateway.map { [("protected", $0.protected)] } ?? [])
+        return sections.flatMap { section, sources in
+            sources.unmatchedFiles.map { pattern in
+                Finding(
+                    id: "files-unmatched", severity: .warning, location: pattern.location,
+                    message: "\(section).files: '\(pattern.value)' matches no file",
+                    hint: "check the path; a relative pattern is relative to the policy file's directory")
+            }
         }
     }
 
