@@ -73,10 +73,3 @@ extension Applier {
         do { try record(table, generation: generation, digest: digest) } catch { ApplyState.forget(path: statePath) }
     }
 }
-
-extension Applier {
-    /// Whether network interface `name` exists in `namespace` (nil: the current one).
-    public static func interfaceExists(_ name: String, namespace: String?) throws -> Bool {
-        try netlink { try NetworkNamespace.run(in: namespace) { NetworkNamespace.interfaceIndex(name) != nil } }
-    }
-}

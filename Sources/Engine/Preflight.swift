@@ -12,7 +12,7 @@ public enum Preflight {
     public static func checkInterface(_ interface: String, dedicated: Bool, namespace: String?,
                                       allowMissing: Bool, force: Bool,
                                       environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Bool {
-        if try !Applier.interfaceExists(interface, namespace: namespace) {
+        if try !interfaceExists(interface, namespace: namespace) {
             guard allowMissing else { throw EngineError.interfaceMissing(name: interface, place: place(namespace)) }
             // A NIC that does not exist carries neither the default route nor this session.
             return true
@@ -21,6 +21,11 @@ public enum Preflight {
             try LockoutGuard.check(interface: interface, dedicated: dedicated, namespace: namespace, environment: environment)
         }
         return false
+    }
+
+    /// Whether network interface `name` exists in `namespace` (nil: the current one).
+    public static func interfaceExists(_ name: String, namespace: String?) throws -> Bool {
+        try netlink { try NetworkNamespace.run(in: namespace) { NetworkNamespace.interfaceIndex(name) != nil } }
     }
 
     /// Where a run applies, for messages.

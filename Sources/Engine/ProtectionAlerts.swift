@@ -44,7 +44,7 @@ public enum ProtectionAlerts {
             alerts.append(.unconfirmedApply(pid: pid, pendingPath: confirmation.pendingPath))
         }
         if tableLoaded {
-            for name in interfaces where try !Applier.interfaceExists(name, namespace: namespace) {
+            for name in interfaces where try !Preflight.interfaceExists(name, namespace: namespace) {
                 alerts.append(.interfaceMissing(name: name, namespace: namespace))
             }
         }

@@ -82,7 +82,7 @@ public final class ReconcileReport {
                 ok = false
             }
         }
-        if let metricsFile, let family {
+        if metricsFile != nil, let family {
             // Runtime state, read apart from the plan: the fast path dumps no table.
             do { metrics.refused = try RefusedSources.read(namespace: namespace, family: family) } catch {
                 log.warning("refused sources not read: \(error)")

@@ -27,9 +27,7 @@ struct GatewayPacketTests {
         let testbed = try await onOwnThread { try Testbed(routed: routed) }
         defer { testbed.destroy() }
         let gateway = routed ? Testbed.Node.gw : .seg
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(testbed.name)
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        let scratch = try testbed.scratchDirectory()
         try await onOwnThread {
             try testbed.listen(on: .hv, ports: profile.ports + [PacketProfile.otherPort])
             try testbed.listen(on: .trusted, ports: profile.ports)

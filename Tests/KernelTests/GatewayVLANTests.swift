@@ -23,9 +23,7 @@ struct GatewayVLANTests {
     @Test func taggedFramesAreFilteredAndDoubleTaggedOnesDropped() async throws {
         let testbed = try await onOwnThread { try Testbed() }
         defer { testbed.destroy() }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(testbed.name)
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        let scratch = try testbed.scratchDirectory()
         let hv4 = testbed.address(.hv, .v4), hv6 = testbed.address(.hv, .v6)
         let untrusted4 = testbed.address(.untrusted, .v4), untrusted6 = testbed.address(.untrusted, .v6)
         let trusted4 = testbed.address(.trusted, .v4), trusted6 = testbed.address(.trusted, .v6)

@@ -16,9 +16,7 @@ struct PacketTests {
         let testbed = try await onOwnThread { try Testbed() }
         defer { testbed.destroy() }
         // migfw's lock and state files default to /run: keep this run's away from other runs.
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(testbed.name)
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        let scratch = try testbed.scratchDirectory()
         try await onOwnThread {
             try testbed.listen(on: .hv, ports: profile.ports + [PacketProfile.otherPort])
             try testbed.listen(on: .trusted, ports: profile.ports)

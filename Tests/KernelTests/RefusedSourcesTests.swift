@@ -13,9 +13,7 @@ struct RefusedSourcesTests {
     @Test func statusListsTheRefusedPeersWithCountsAndPlanStaysInSync() async throws {
         let testbed = try await onOwnThread { try Testbed() }
         defer { testbed.destroy() }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(testbed.name)
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        let scratch = try testbed.scratchDirectory()
         let hv = testbed.namespace(.hv)
         let file = scratch.appendingPathComponent("policy.yaml")
         let common = ["-c", file.path, "--netns", hv, "--state-dir", scratch.appendingPathComponent("state").path]
@@ -128,9 +126,7 @@ struct RefusedSourcesTests {
     @Test func aFullSetStillDrops() async throws {
         let testbed = try await onOwnThread { try Testbed() }
         defer { testbed.destroy() }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(testbed.name)
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        let scratch = try testbed.scratchDirectory()
         let hv = testbed.namespace(.hv)
         let applied = try await onOwnThread {
             try testbed.listen(on: .hv, ports: [Self.port])

@@ -109,7 +109,17 @@ public final class Testbed: @unchecked Sendable {
         }
         guard wasAlive else { return }
         _ = try? run(["bash", Self.script, "down", name])
+        try? FileManager.default.removeItem(at: scratchURL)
     }
+
+    /// A directory of this testbed's own for policy files, state and locks (created here,
+    /// removed by ``destroy()``).
+    public func scratchDirectory() throws -> URL {
+        try FileManager.default.createDirectory(at: scratchURL, withIntermediateDirectories: true)
+        return scratchURL
+    }
+
+    private var scratchURL: URL { FileManager.default.temporaryDirectory.appendingPathComponent(name) }
 
     deinit { destroy() }
 }
