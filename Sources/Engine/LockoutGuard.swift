@@ -1,4 +1,6 @@
+import Foundation
 import Netlink
+import Policy
 import Prefix
 
 /// Refuses, in dedicated mode, a migration NIC whose lockdown would cut the operator off:
@@ -9,8 +11,10 @@ public struct LockoutGuard: Sendable {
     public struct Risk: Error, Hashable, Sendable, CustomStringConvertible {
         public var interface: String
         public var reason: String
+        /// What would be locked down, when it is not `interface` in dedicated mode.
+        public var scope: String? = nil
         public var description: String {
-            "refusing to lock down \(interface) in dedicated mode: \(reason); use --force if this is intended"
+            "refusing to lock down \(scope ?? "\(interface) in dedicated mode"): \(reason); use --force if this is intended"
         }
     }
 
@@ -58,6 +62,27 @@ public struct LockoutGuard: Sendable {
             throw Risk(interface: interface,
                        reason: "the current SSH session arrives on it (\(fields[2]))")
         }
+    }
+
+    /// Host mode closes the migration-only ports on every NIC but the migration NIC(s): refuses
+    /// when the current SSH session arrives on another NIC at one of those ports (a custom
+    /// profile that lists its SSH port as migration-only), since the next login would fail.
+    public static func checkOtherInterfaces(_ policy: Policy, namespace: String?,
+                                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard policy.mode == .host, policy.otherInterfacesPolicy == .drop else { return }
+        let fields = environment["SSH_CONNECTION"]?.split(separator: " ") ?? []
+        guard fields.count >= 4, let port = UInt16(fields[3]), let server = serverAddress(fields[2]) else { return }
+        guard let closed = policy.migrationOnlyPorts.first(where: {
+            $0.transport == .tcp && $0.range.lower <= port && port <= $0.range.upper
+        }) else { return }
+        let names = policy.interfaces.map(\.value)
+        let onMigrationNIC = try names.contains { name in
+            try NetworkNamespace.run(in: namespace) { HostNetwork.addresses(of: name) }.contains(server)
+        }
+        guard !onMigrationNIC else { return }
+        throw Risk(interface: names.joined(separator: ", "),
+                   reason: "the current SSH session arrives at \(fields[2]) port \(port), which is migration-only (\(closed)) and would be closed there",
+                   scope: "port \(port) on every NIC but \(names.joined(separator: ", "))")
     }
 
     /// The server address of `SSH_CONNECTION` as the interface lists it: a link-local address

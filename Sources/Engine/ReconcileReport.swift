@@ -8,7 +8,7 @@ import Ruleset
 /// at priority alert), Prometheus metrics, and the alerts that turn a run whose kernel
 /// matches the policy into an error because the host is still not protected.
 public final class ReconcileReport {
-    /// The metrics written at the end (``finish(failed:interface:family:metricsFile:stateDirectory:namespace:)``).
+    /// The metrics written at the end (``finish(failed:interfaces:family:metricsFile:stateDirectory:namespace:)``).
     public private(set) var metrics = ReconcileMetrics()
     private let log: Logger
     private let started = ContinuousClock.now
@@ -64,12 +64,12 @@ public final class ReconcileReport {
     /// `apply --confirm`, a missing `interface`) and logs each; reads the refused sources of
     /// table `family` when metrics are written; writes `metricsFile`. Returns false when an
     /// alert or a failed write makes the run an error.
-    public func finish(failed: Bool, interface: String, family: TableFamily?, metricsFile: String?,
+    public func finish(failed: Bool, interfaces: [String], family: TableFamily?, metricsFile: String?,
                        stateDirectory: String, namespace: String?) -> Bool {
         var ok = !failed
         if !failed {
             do {
-                let alerts = try ProtectionAlerts.check(interfaces: [interface], tableLoaded: true,
+                let alerts = try ProtectionAlerts.check(interfaces: interfaces, tableLoaded: true,
                                                         stateDirectory: stateDirectory, namespace: namespace)
                 for alert in alerts { log.critical("ALERT: \(alert)") }
                 metrics.alertKinds = Set(alerts.map(\.kind))

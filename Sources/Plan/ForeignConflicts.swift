@@ -30,13 +30,15 @@ public enum ForeignConflicts {
             guard [.inet, .ip, .ip6].contains(table.family), !table.flags.contains(.dormant) else { continue }
             for chain in table.chains {
                 guard let base = chain.base, base.type != .nat, traffic.passes(base.hook) else { continue }
-                let interface = traffic.interface(for: base.hook)
+                let interfaces = traffic.interfaces(for: base.hook)
                 func add(_ reason: String) {
                     conflicts.append(ForeignConflict(family: table.family, table: table.name, chain: chain.name,
                                                      hook: base.hook, priority: base.priority, reason: reason))
                 }
                 for rule in chain.rules {
-                    if let what = RuleMatch(rule, in: table).drops(ports: traffic.ports, interface: interface) {
+                    let match = RuleMatch(rule, in: table)
+                    let candidates: [[UInt8]?] = interfaces.map { $0.map(Optional.some) } ?? [nil]
+                    if let what = candidates.lazy.compactMap({ match.drops(ports: traffic.ports, interface: $0) }).first {
                         add("rule `\(NftText.render(rule: rule))` \(what)")
                     }
                 }
@@ -52,7 +54,7 @@ public enum ForeignConflicts {
 struct MigrationTraffic {
     var ports: [ClosedRange<UInt16>] = []
     var hooks: Set<BaseChain.Hook> = []
-    var interfaces: [BaseChain.Hook: [UInt8]] = [:]
+    var interfaces: [BaseChain.Hook: [[UInt8]]] = [:]
 
     init(_ table: Table) {
         for set in table.sets where set.name == "tcp_ports" {
@@ -61,12 +63,17 @@ struct MigrationTraffic {
         for chain in table.chains {
             guard let base = chain.base else { continue }
             hooks.insert(base.hook)
-            // `iifname != "mig0" return`: the chain sees the migration NIC only.
+            // `iifname "mig0" goto migration_in` (one per migration NIC), or a table from before
+            // other NICs were closed: `iifname != "mig0" return`. Migration is accepted there only.
             for rule in chain.rules {
                 let e = rule.expressions
                 guard e.count >= 3, case .meta(let key, _) = e[0], key == .iifname || key == .oifname,
-                      case .cmp(.neq, _, let data) = e[1], case .verdict(.return) = e[2] else { continue }
-                interfaces[base.hook] = RuleMatch.trimmed(data)
+                      case .cmp(let op, _, let data) = e[1] else { continue }
+                switch (op, e[2]) {
+                case (.neq, .verdict(.return)), (.eq, .verdict(.goto)), (.eq, .verdict(.jump)):
+                    interfaces[base.hook, default: []].append(RuleMatch.trimmed(data))
+                default: continue
+                }
             }
         }
     }
@@ -80,7 +87,7 @@ struct MigrationTraffic {
         }
     }
 
-    func interface(for hook: BaseChain.Hook) -> [UInt8]? {
+    func interfaces(for hook: BaseChain.Hook) -> [[UInt8]]? {
         switch hook {
         case .prerouting, .input: interfaces[.input]
         case .output, .postrouting: interfaces[.output]

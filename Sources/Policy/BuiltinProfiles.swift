@@ -15,6 +15,9 @@ ports: []
 # the memory is copied over SMB Direct/Multichannel instead, so TCP 445 must be open too.
 summary: Hyper-V live migration (VMMS on TCP 6600; TCP 445 with the SMB performance option)
 ports: [6600]
+# SMB serves file shares on other NICs too: guarded on the migration NIC only. 6600 is
+# migration-only and closed on every other NIC.
+shared: [445]
 performance:
   tcpip: []
   compression: []
@@ -26,6 +29,9 @@ performance:
 # libvirtd itself listens on 16514 (TLS) and 16509 (plain TCP) for peer-to-peer migration.
 summary: libvirt/QEMU live migration (QEMU native 49152-49215, libvirtd TLS 16514, TCP 16509)
 ports: [49152-49215, 16514, 16509]
+# libvirtd's listeners also serve remote management (virsh -c qemu+tls://) on other NICs:
+# guarded on the migration NIC, left alone elsewhere. 49152-49215 is migration-only.
+shared: [16514, 16509]
 
 """#,
         "proxmox": #"""
@@ -33,6 +39,9 @@ ports: [49152-49215, 16514, 16509]
 # over SSH on TCP 22.
 summary: Proxmox VE live migration (plain 60000-60050, SSH tunnel 22)
 ports: [60000-60050, 22]
+# SSH is the management path too: guarded on the migration NIC only. 60000-60050 is
+# migration-only and closed on every other NIC.
+shared: [22]
 
 """#,
         "vmware": #"""

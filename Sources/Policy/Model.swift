@@ -64,11 +64,26 @@ public struct Profile: Hashable, Sendable {
     public var name: String
     public var summary: String
     public var ports: [MigrationPort]
-    public init(name: String, summary: String, ports: [MigrationPort]) {
+    /// The ports (of `ports` or a performance option's) that are shared services other NICs
+    /// legitimately carry too (libvirtd's 16509/16514, SSH, SMB): host mode guards them on the
+    /// migration NIC only. Every other port is migration-only and is closed on every other NIC.
+    public var shared: [MigrationPort]
+    public init(name: String, summary: String, ports: [MigrationPort], shared: [MigrationPort] = []) {
         self.name = name
         self.summary = summary
         self.ports = ports
+        self.shared = shared
     }
+}
+
+/// What host mode does with migration-only ports on the NICs that are not migration NICs.
+public enum OtherInterfaces: String, Hashable, Sendable, CaseIterable {
+    /// Dropped from every source, IPv4 and IPv6 (loopback excepted): migration arrives on the
+    /// migration NIC(s) only. The default.
+    case drop
+    /// Left alone: the opt-out for hosts where migration must also arrive elsewhere. Every
+    /// migration-only port is then open to anyone who reaches another NIC.
+    case open
 }
 
 /// How migration authenticates. Audited by `migfw check`, not enforced by the firewall.
@@ -143,8 +158,14 @@ public struct Policy: Hashable, Sendable {
     /// The file the policy was read from.
     public var path: String
     public var version: Int
-    /// The migration NIC.
+    /// The (first) migration NIC.
     public var interface: Located<String>
+    /// Every migration NIC (`interface: [bond0, mig1]`), the first being ``interface``.
+    public var interfaces: [Located<String>]
+    /// Host mode: what happens to migration-only ports on every other NIC.
+    public var otherInterfaces: Located<OtherInterfaces>? = nil
+    /// The policy's own shared-service ports (see ``Profile/shared``), beside the profile's.
+    public var shared: [Located<MigrationPort>] = []
     public var profile: Located<Profile>
     /// Extra ports beyond the profile's (for `custom`, the only ports).
     public var ports: [Located<MigrationPort>]
@@ -174,6 +195,7 @@ public struct Policy: Hashable, Sendable {
         self.path = path
         self.version = version
         self.interface = interface
+        self.interfaces = [interface]
         self.profile = profile
         self.ports = ports
         self.dedicated = dedicated
@@ -188,6 +210,30 @@ public struct Policy: Hashable, Sendable {
     /// Every port migration uses: the profile's and the policy's own, sorted, duplicates removed.
     public var migrationPorts: [MigrationPort] {
         Array(Set(profile.value.ports + ports.map(\.value))).sorted()
+    }
+
+    /// Host mode's closing of other NICs: ``OtherInterfaces/drop`` unless the policy opts out.
+    public var otherInterfacesPolicy: OtherInterfaces { otherInterfaces?.value ?? .drop }
+
+    /// The migration ports that are not shared services: closed on every NIC but the
+    /// migration NIC(s) in host mode. Sorted, per protocol, shared ports cut out of ranges.
+    public var migrationOnlyPorts: [MigrationPort] {
+        let shared = profile.value.shared + self.shared.map(\.value)
+        var result: [MigrationPort] = []
+        for transport in TransportProtocol.allCases {
+            var free = migrationPorts.filter { $0.transport == transport }.map { ($0.range.lower, $0.range.upper) }
+            for cut in shared where cut.transport == transport {
+                free = free.flatMap { lower, upper -> [(UInt16, UInt16)] in
+                    guard cut.range.upper >= lower, cut.range.lower <= upper else { return [(lower, upper)] }
+                    var pieces: [(UInt16, UInt16)] = []
+                    if cut.range.lower > lower { pieces.append((lower, cut.range.lower - 1)) }
+                    if cut.range.upper < upper { pieces.append((cut.range.upper + 1, upper)) }
+                    return pieces
+                }
+            }
+            result += free.compactMap { PortRange(lower: $0.0, upper: $0.1).map { MigrationPort(transport, $0) } }
+        }
+        return Array(Set(result)).sorted()
     }
 
     /// How many trusted prefixes the policy lists (networks, hosts, files).

@@ -42,7 +42,7 @@ final class PolicyDecoder {
         }
         let version = PolicyLoader.supportedVersion
 
-        let interface = decodeInterface(entries["interface"])
+        let interfaces = decodeInterfaces(entries["interface"])
         var ports: [Located<MigrationPort>] = []
         if let (_, node) = entries["ports"] { ports = reader.ports(node, path: "ports") }
         // Bad port entries are already reported; "no ports" is only news when none were written.
@@ -65,7 +65,9 @@ final class PolicyDecoder {
         let log = entries["log"].map { decodeLog($0.value) } ?? LogOptions()
         let windows = entries["windows"].map { decodeWindows($0.key, $0.value) }
 
-        guard versionValid, let interface, let profile else { return nil }
+        let hostOptions = decodeHostOptions(entries, gatewayMode: gatewayMode, interfaces: interfaces)
+
+        guard versionValid, let interfaces, let interface = interfaces.first, let profile else { return nil }
         var policy = Policy(
             path: path, version: version, interface: interface, profile: profile.profile, ports: ports,
             dedicated: dedicated, egress: egress, authentication: authentication, trusted: trusted,
@@ -73,21 +75,11 @@ final class PolicyDecoder {
         policy.performance = profile.performance
         policy.windows = windows
         policy.gateway = gateway
+        policy.interfaces = interfaces
+        policy.otherInterfaces = hostOptions.otherInterfaces
+        policy.shared = hostOptions.shared
+        checkShared(policy)
         return policy
-    }
-
-    private func decodeInterface(_ entry: (key: Node, value: Node)?) -> Located<String>? {
-        guard let (_, node) = entry else {
-            reader.missing("interface", in: root, path: "", hint: "name the migration NIC, e.g. 'interface: mig0'")
-            return nil
-        }
-        guard let name = reader.string(node, path: "interface") else { return nil }
-        if let problem = InterfaceName.problem(name) {
-            reader.error("interface", node, "interface: \(problem)",
-                         hint: "an interface name has 1-15 characters from A-Z, a-z, 0-9, '-', '_' and '.', and is not '.' or '..'")
-            return nil
-        }
-        return Located(name, at: reader.location(node))
     }
 
     private func decodeProfile(

@@ -19,6 +19,7 @@ public enum PolicyLinter {
         findings += unusedExclusions(policy)
         findings += unmatchedFiles(policy)
         findings += gateway(policy)
+        findings += otherInterfaces(policy)
         findings += PrefixOverlaps.findings(policy, budget: &budget)
         return PolicyLoader.sorted(capped(findings, notBuilt: budget.skipped), primary: policy.path)
     }

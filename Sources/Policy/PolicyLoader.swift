@@ -16,7 +16,7 @@ public enum PolicyLoader {
     static let topLevelKeys = [
         "version", "interface", "profile", "performance", "ports", "dedicated", "egress",
         "authentication", "trusted", "exclude", "log", "allow_broad", "windows",
-        "mode", "gateway", "protected",
+        "mode", "gateway", "protected", "other_interfaces", "shared",
     ]
 
     /// Reads the policy at `path`, finding profiles through ``ProfileCatalog/standard``.

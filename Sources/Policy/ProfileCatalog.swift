@@ -117,14 +117,16 @@ public struct ProfileCatalog: Sendable {
         let reader = NodeReader(document: document)
         var ports: [MigrationPort] = []
         var options: [String: [MigrationPort]] = [:]
+        var shared: [Located<MigrationPort>] = []
         var summary = ""
-        if let entries = reader.mapping(document.root, path: "", known: ["summary", "ports", "performance"]) {
+        if let entries = reader.mapping(document.root, path: "", known: ["summary", "ports", "shared", "performance"]) {
             if let (_, value) = entries["summary"] { summary = reader.string(value, path: "summary") ?? "" }
             if let (_, value) = entries["ports"] {
                 ports = reader.ports(value, path: "ports").map(\.value)
             } else {
                 reader.missing("ports", in: document.root, path: "", hint: "write ports: [] for a profile whose policy lists the ports")
             }
+            if let (_, value) = entries["shared"] { shared = reader.ports(value, path: "shared") }
             if let (_, value) = entries["performance"], case .mapping(let mapping) = value {
                 for (key, optionPorts) in mapping {
                     guard let option = document.keyText(key) else { continue }
@@ -134,8 +136,15 @@ public struct ProfileCatalog: Sendable {
                 _ = reader.mapping(value, path: "performance", known: [])
             }
         }
+        let allPorts = ports + options.values.flatMap { $0 }
+        for port in shared where !allPorts.contains(where: { $0.transport == port.value.transport
+                                                            && $0.range.lower <= port.value.range.lower
+                                                            && port.value.range.upper <= $0.range.upper }) {
+            reader.error("shared", at: port.location, "shared: \(port.value) is not one of the profile's ports",
+                         hint: "list in 'shared' only ports of 'ports' or of a performance option that other NICs legitimately carry")
+        }
         if !reader.findings.isEmpty { throw PolicyError(reader.findings) }
-        return ProfileDefinition(profile: Profile(name: name, summary: summary, ports: ports),
+        return ProfileDefinition(profile: Profile(name: name, summary: summary, ports: ports, shared: shared.map(\.value)),
                                  performanceOptions: options, source: origin)
     }
 }

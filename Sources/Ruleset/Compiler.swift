@@ -33,10 +33,9 @@ public enum RulesetCompiler {
         if let gateway = policy.gateway {
             return gatewayTable(policy, via: gateway.via, trustedSets: sets, portSets: portSets, ports: ports)
         }
-        sets += portSets + refusedSets
-        var chains = [inputChain(policy, ports: ports)]
-        if policy.egress { chains.append(outputChain(policy, ports: ports)) }
-        return Table(sets: sets, chains: chains)
+        let closed = policy.otherInterfacesPolicy == .drop ? RulesetCompiler.portSets(policy.migrationOnlyPorts, names: migrationOnlySets) : []
+        sets += portSets + closed.map { NamedSet(name: $0.set, elements: .ports($0.ranges)) } + refusedSets
+        return Table(sets: sets, chains: hostChains(policy, ports: ports, closedElsewhere: closed))
     }
 
     /// One transport's migration ports: the set that holds them and the field they match.
@@ -46,10 +45,11 @@ public enum RulesetCompiler {
         var ranges: [ClosedRange<UInt16>]
     }
 
-    /// Migration ports per protocol, merged into sorted, disjoint, non-adjacent ranges.
-    static func portSets(_ ports: [MigrationPort]) -> [PortSet] {
+    /// Migration ports per protocol, merged into sorted, disjoint, non-adjacent ranges, in
+    /// the sets `names` (TCP, UDP).
+    static func portSets(_ ports: [MigrationPort], names: (tcp: String, udp: String) = (tcpPortsSet, udpPortsSet)) -> [PortSet] {
         let layout: [(TransportProtocol, String, MatchField)] = [
-            (.tcp, tcpPortsSet, .tcpDport), (.udp, udpPortsSet, .udpDport),
+            (.tcp, names.tcp, .tcpDport), (.udp, names.udp, .udpDport),
         ]
         return layout.compactMap { transport, set, field in
             let ranges = mergedRanges(ports.filter { $0.transport == transport }.map { $0.range.lower...$0.range.upper })
@@ -67,48 +67,6 @@ public enum RulesetCompiler {
             }
         }
         return merged
-    }
-
-    static func inputChain(_ policy: Policy, ports: [PortSet]) -> Chain {
-        var rules = [
-            rule(.match(Match(.iifname, .interface(policy.interface.value), negated: true)), .verdict(.return)),
-            rule(.match(Match(.ctState, .ctState([.established, .related]))), .verdict(.accept)),
-            rule(.match(Match(.ctState, .ctState(.invalid))), .counter, .verdict(.drop)),
-        ]
-        rules += icmpRules
-        for port in ports {
-            rules.append(rule(.match(Match(.ipSaddr, .set(NamedSet.trusted4))),
-                              .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)))
-            rules.append(rule(.match(Match(.ip6Saddr, .set(NamedSet.trusted6))),
-                              .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)))
-        }
-        if policy.dedicated {
-            rules += dropRules(policy, condition: [], recording: recordBothVersions)
-        } else {
-            for port in ports {
-                rules += dropRules(policy, condition: [.match(Match(port.destination, .set(port.set)))],
-                                   recording: recordBothVersions)
-            }
-        }
-        return Chain(name: "input", base: BaseChain(hook: .input, priority: priority), rules: rules)
-    }
-
-    static func outputChain(_ policy: Policy, ports: [PortSet]) -> Chain {
-        var rules = [
-            rule(.match(Match(.oifname, .interface(policy.interface.value), negated: true)), .verdict(.return)),
-            // Replies of accepted inbound flows may go to ephemeral ports inside a migration range.
-            rule(.match(Match(.ctState, .ctState([.established, .related]))), .verdict(.accept)),
-        ]
-        for port in ports {
-            rules.append(rule(.match(Match(.ipDaddr, .set(NamedSet.trusted4))),
-                              .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)))
-            rules.append(rule(.match(Match(.ip6Daddr, .set(NamedSet.trusted6))),
-                              .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)))
-        }
-        for port in ports {
-            rules += dropRules(policy, condition: [.match(Match(port.destination, .set(port.set)))])
-        }
-        return Chain(name: "output", base: BaseChain(hook: .output, priority: priority), rules: rules)
     }
 
     /// ICMP errors (path MTU discovery needs them) and IPv6 neighbour discovery, from anyone:

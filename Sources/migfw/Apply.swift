@@ -82,12 +82,18 @@ struct Apply: ParsableCommand {
         let output = ApplyOutput(namespace: namespace.netns, verbose: verbose, timings: timings)
         let options = ApplyOptions(mode: rebuild ? .replace : .plan, verification: noVerify ? Verification.none : verify)
         // Said last, after the outcome (an error included).
-        var interfaceMissing = false
-        defer { if interfaceMissing { output.warnMissing(policy.interface.value) } }
+        var missingInterfaces: [String] = []
+        defer { for name in missingInterfaces { output.warnMissing(name) } }
         do {
-            interfaceMissing = try Preflight.checkInterface(
-                policy.interface.value, dedicated: policy.dedicated, namespace: namespace.netns,
-                allowMissing: allowMissingInterface, force: force)
+            for interface in policy.interfaces {
+                if try Preflight.checkInterface(interface.value, dedicated: policy.dedicated, namespace: namespace.netns,
+                                                allowMissing: allowMissingInterface, force: force) {
+                    missingInterfaces.append(interface.value)
+                }
+            }
+            if !force {
+                try LockoutGuard.checkOtherInterfaces(policy, namespace: namespace.netns)
+            }
             let held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
             defer { withExtendedLifetime(held) {} }
             let applier = try Applier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)

@@ -48,9 +48,9 @@ struct Reconcile: ParsableCommand {
 
     func run() throws {
         let report = ReconcileReport(context: namespace.netns.map { "netns \($0)" })
-        var interface = "", family: TableFamily?
-        let outcome = reconcile(report, interface: &interface, family: &family)
-        let ok = report.finish(failed: outcome == .failure, interface: interface, family: family,
+        var interfaces: [String] = [], family: TableFamily?
+        let outcome = reconcile(report, interfaces: &interfaces, family: &family)
+        let ok = report.finish(failed: outcome == .failure, interfaces: interfaces, family: family,
                                metricsFile: metricsFile, stateDirectory: state.stateDirectory, namespace: namespace.netns)
         if !ok { throw ExitCode.failure }
         if outcome != .success { throw outcome }
@@ -58,7 +58,7 @@ struct Reconcile: ParsableCommand {
 
     /// The run itself: policy, lock, then the engine (``Reconciler``). Returns success (in
     /// sync), ``ExitCode/changesPending`` (repaired) or ``ExitCode/failure`` (reported).
-    private func reconcile(_ report: ReconcileReport, interface: inout String, family: inout TableFamily?) -> ExitCode {
+    private func reconcile(_ report: ReconcileReport, interfaces: inout [String], family: inout TableFamily?) -> ExitCode {
         let compiled: DesiredRuleset
         do {
             var phases = PhaseTimes()
@@ -68,7 +68,7 @@ struct Reconcile: ParsableCommand {
             return .failure
         }
         let desired = compiled.table
-        (interface, family) = (compiled.policy.interface.value, desired.family)
+        (interfaces, family) = (compiled.policy.interfaces.map(\.value), desired.family)
         report.policy(trusted: compiled.trusted.ipv4CIDRCount, compiled.trusted.ipv6CIDRCount)
         do {
             let held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
