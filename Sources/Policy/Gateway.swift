@@ -26,6 +26,12 @@ public struct GatewayOptions: Hashable, Sendable {
     public var protected: TrustedSources
     /// Where the `protected` key was written.
     public var location: SourceLocation
+    /// `gateway.protected_side`: the interfaces toward the protected hosts (a routed
+    /// gateway's NICs, a bridge's ports). Migration ports are guarded on them for every
+    /// address, listed or not (link-local, SLAAC, privacy, the other IP version).
+    public var protectedSide: [Located<String>] = []
+    /// Where the `gateway` key was written.
+    public var gatewayLocation: SourceLocation? = nil
 
     public init(via: GatewayPath, protected: TrustedSources, location: SourceLocation) {
         self.via = via
@@ -44,6 +50,14 @@ extension Policy {
         for network in protected.networks { body(network.value) }
         for host in protected.hosts { body(host.address.value) }
         for value in protected.filePrefixes.values { body(value) }
+    }
+
+    /// The interfaces toward the protected hosts: `gateway.protected_side`, else, for a routed
+    /// gateway, `interface` (its NIC toward them). Empty for a bridge that names no port.
+    public var protectedSideInterfaces: [String] {
+        guard let gateway else { return [] }
+        if !gateway.protectedSide.isEmpty { return gateway.protectedSide.map(\.value) }
+        return gateway.via == .routed ? [interface.value] : []
     }
 
     /// The protected hypervisors as one aggregated set (empty in host mode).

@@ -12,7 +12,7 @@ extension PolicyLinter {
                 message: "other_interfaces: open leaves the migration ports \(list(migrationOnly)) open on every NIC but \(nics): anyone who reaches another NIC (the management network included) can migrate a VM onto this host",
                 hint: "remove it (the default, drop, closes them there), or set the hypervisor's migration address to the migration NIC's (libvirt: migration_address in qemu.conf)")]
         }
-        if migrationOnly.isEmpty {
+        if migrationOnly.isEmpty && !policy.migrationPorts.isEmpty {
             return [Finding(
                 id: "no-migration-only-ports", severity: .warning, location: policy.profile.location,
                 message: "every migration port of this policy is marked shared, so none is closed on the NICs that are not \(nics): migration is filtered on \(nics) only",

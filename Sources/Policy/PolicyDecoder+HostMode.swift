@@ -32,6 +32,14 @@ extension PolicyDecoder {
         return valid ? names : nil
     }
 
+    /// `gateway.protected_side: [port1]`: one name or a list, each a valid interface name.
+    func protectedSide(_ node: Node) -> [Located<String>] {
+        guard case .sequence(let sequence) = node else {
+            return interfaceName(node, path: "gateway.protected_side").map { [$0] } ?? []
+        }
+        return Array(sequence).enumerated().compactMap { interfaceName($1, path: "gateway.protected_side[\($0)]") }
+    }
+
     private func interfaceName(_ node: Node, path: String) -> Located<String>? {
         guard let name = reader.string(node, path: path) else { return nil }
         if let problem = InterfaceName.problem(name) {

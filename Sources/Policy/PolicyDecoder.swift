@@ -171,8 +171,10 @@ final class PolicyDecoder {
                          hint: "remove it: a gateway filters only migration ports to the protected hosts and leaves their other traffic alone")
         }
         var via: GatewayPath? = nil
+        var side: [Located<String>] = []
         if let (_, node) = entries["gateway"],
-           let options = reader.mapping(node, path: "gateway", known: ["via"]) {
+           let options = reader.mapping(node, path: "gateway", known: ["via", "protected_side"]) {
+            if let (_, value) = options["protected_side"] { side = protectedSide(value) }
             if let (_, value) = options["via"],
                let name = reader.choice(value, path: "gateway.via", allowed: GatewayPath.allCases.map(\.rawValue)) {
                 via = GatewayPath(rawValue: name)
@@ -190,7 +192,10 @@ final class PolicyDecoder {
         }
         let protected = decodeTrusted(protectedKey, protectedNode, section: "protected")
         guard let via else { return nil }
-        return GatewayOptions(via: via, protected: protected, location: reader.location(protectedKey))
+        var options = GatewayOptions(via: via, protected: protected, location: reader.location(protectedKey))
+        options.protectedSide = side
+        options.gatewayLocation = entries["gateway"].map { reader.location($0.key) }
+        return options
     }
 
     private func decodeHost(_ node: Node, path: String, section: String = "trusted") -> TrustedHost? {

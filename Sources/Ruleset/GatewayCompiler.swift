@@ -21,9 +21,23 @@ extension RulesetCompiler {
         ] + portSets + refusedSets
         let family: TableFamily = via == .bridge ? .bridge : .inet
         let priority = via == .bridge ? BaseChain.bridgeFilterPriority : Self.priority
-        let chain = Chain(name: "forward", base: BaseChain(hook: .forward, priority: priority),
-                          rules: forwardRules(policy, family: family, ports: ports))
-        return Table(family: family, sets: sets, chains: [chain])
+        var chains = [Chain(name: "forward", base: BaseChain(hook: .forward, priority: priority),
+                            rules: forwardRules(policy, family: family, ports: ports))]
+        // The gateway's own connections (a local connect, a relay such as `ssh -L`) leave
+        // through the output hook, not forward: the same rules toward the protected hosts.
+        chains.append(Chain(name: "output", base: BaseChain(hook: .output, priority: priority),
+                            rules: stateRules(family) + inboundRules(policy, family: family, ports: ports)))
+        if policy.egress {
+            chains.append(Chain(name: "input", base: BaseChain(hook: .input, priority: priority),
+                                rules: stateRules(family) + egressRules(policy, family: family, ports: ports)))
+        }
+        return Table(family: family, sets: sets, chains: chains)
+    }
+
+    /// Routed: replies and related ICMP of accepted flows first. Bridged: nothing (no conntrack).
+    private static func stateRules(_ family: TableFamily) -> [Rule] {
+        family == .bridge ? [] : [Rule(Statement.lowered([.match(Match(.ctState, .ctState([.established, .related]))), .verdict(.accept)],
+                                                         family: family))]
     }
 
     /// The address fields and sets of one IP version.
@@ -43,8 +57,6 @@ extension RulesetCompiler {
     ]
 
     static func forwardRules(_ policy: Policy, family: TableFamily, ports: [PortSet]) -> [Rule] {
-        func rule(_ statements: [Statement]) -> Rule { Rule(Statement.lowered(statements, family: family)) }
-        func match(_ field: MatchField, _ set: String) -> Statement { .match(Match(field, .set(set))) }
         var rules: [Rule] = []
         if family == .bridge {
             // The stack takes one 802.1Q/802.1ad tag off before the bridge looks, so the rules
@@ -54,39 +66,63 @@ extension RulesetCompiler {
             for tag: [UInt8] in [[0x81, 0x00], [0x88, 0xa8]] {
                 rules += dropRules(policy, condition: [.match(Match(.metaProtocol, .value(tag)))], family: family)
             }
-        } else {
-            // Replies and related ICMP of flows accepted below; other flows are untouched either way.
-            rules.append(rule([.match(Match(.ctState, .ctState([.established, .related]))), .verdict(.accept)]))
         }
-        // Into the protected hosts: trusted sources only.
-        for version in versions {
-            for port in ports {
-                rules.append(rule([match(version.destination, version.protected), match(version.source, version.trusted),
-                                   match(port.destination, port.set), .counter, .verdict(.accept)]))
-            }
-        }
-        for version in versions {
-            for port in ports {
-                rules += dropRules(policy, condition: [match(version.destination, version.protected),
-                                                       match(port.destination, port.set)], family: family,
-                                   recording: [.update(set: version.refused, key: version.source)])
-            }
-        }
-        // Out of the protected hosts: migration connections to trusted peers only.
-        if policy.egress {
-            for version in versions {
-                for port in ports {
-                    rules.append(rule([match(version.source, version.protected), match(version.destination, version.trusted),
-                                       match(port.destination, port.set), .counter, .verdict(.accept)]))
+        return rules + stateRules(family) + inboundRules(policy, family: family, ports: ports)
+            + (policy.egress ? egressRules(policy, family: family, ports: ports) : [])
+    }
+
+    /// One way to tell traffic of the protected hosts: a condition and the IP versions it
+    /// can carry (a protected set is one version; an interface carries both).
+    private struct ProtectedPath {
+        var condition: Statement
+        var versions: [Version]
+    }
+
+    /// By the protected addresses, then by the interfaces toward the hosts (`toward`: the
+    /// field naming them, oifname into the hosts, iifname out of them).
+    private static func paths(_ policy: Policy, address: (Version) -> (MatchField, String), interface: MatchField) -> [ProtectedPath] {
+        versions.map { version in
+            let (field, set) = address(version)
+            return ProtectedPath(condition: .match(Match(field, .set(set))), versions: [version])
+        } + policy.protectedSideInterfaces.map { ProtectedPath(condition: .match(Match(interface, .interface($0))), versions: versions) }
+    }
+
+    /// Into the protected hosts, trusted sources only: first by the protected addresses,
+    /// then by the interfaces toward them, which covers every address a host has there.
+    static func inboundRules(_ policy: Policy, family: TableFamily, ports: [PortSet]) -> [Rule] {
+        let paths = paths(policy, address: { ($0.destination, $0.protected) }, interface: .oifname)
+        return guarded(policy, paths, family: family, ports: ports, peer: { ($0.source, $0.trusted) }, recordRefused: true)
+    }
+
+    /// Out of the protected hosts (`egress`): migration connections to trusted peers only.
+    static func egressRules(_ policy: Policy, family: TableFamily, ports: [PortSet]) -> [Rule] {
+        let paths = paths(policy, address: { ($0.source, $0.protected) }, interface: .iifname)
+        return guarded(policy, paths, family: family, ports: ports, peer: { ($0.destination, $0.trusted) }, recordRefused: false)
+    }
+
+    /// For each path: accept migration ports when the peer is trusted, then drop them. An
+    /// address path's accepts all come before its drops, as the kernel table always had them.
+    private static func guarded(_ policy: Policy, _ paths: [ProtectedPath], family: TableFamily, ports: [PortSet],
+                                peer: (Version) -> (MatchField, String), recordRefused: Bool) -> [Rule] {
+        func accepts(_ path: ProtectedPath) -> [Rule] {
+            path.versions.flatMap { version in
+                ports.map { port in
+                    let (field, set) = peer(version)
+                    return Rule(Statement.lowered([path.condition, .match(Match(field, .set(set))),
+                                                   .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)],
+                                                  family: family))
                 }
             }
-            for version in versions {
-                for port in ports {
-                    rules += dropRules(policy, condition: [match(version.source, version.protected),
-                                                           match(port.destination, port.set)], family: family)
-                }
+        }
+        func drops(_ path: ProtectedPath) -> [Rule] {
+            ports.flatMap { port in
+                dropRules(policy, condition: [path.condition, .match(Match(port.destination, .set(port.set)))], family: family,
+                          recording: recordRefused ? path.versions.map { .update(set: $0.refused, key: $0.source) } : [])
             }
         }
-        return rules
+        let addressPaths = paths.filter { $0.versions.count == 1 }
+        let interfacePaths = paths.filter { $0.versions.count > 1 }
+        return addressPaths.flatMap(accepts) + addressPaths.flatMap(drops)
+            + interfacePaths.flatMap { accepts($0) + drops($0) }
     }
 }

@@ -42,8 +42,8 @@ import TestSupport
             let objects = document?["nftables"] as? [[String: Any]] ?? []
             #expect(objects.first?.keys.first == "metainfo")
             let kinds = objects.compactMap(\.keys.first)
-            #expect(kinds.filter { $0 == "set" }.count == 5)  // trusted4/6, tcp_ports, refused4/6
-            #expect(kinds.filter { $0 == "chain" }.count == 2)
+            #expect(kinds.filter { $0 == "set" }.count == 6)  // trusted4/6, tcp_ports, tcp_migration_only, refused4/6
+            #expect(kinds.filter { $0 == "chain" }.count == 4)  // migration_in/out, input, output
         }
     }
 

@@ -42,12 +42,18 @@ func packetExpectations(_ testbed: Testbed, _ profile: PacketProfile, _ state: F
     for family in Testbed.Family.allCases {
         let hv = testbed.address(.hv, family)
         let management = testbed.managementAddress(family)
+        let loopback = family == .v4 ? "127.0.0.1" : "::1"
         for port in profile.ports {
+            let shared = profile.shared.contains(port)
             add(.trusted, hv, port, true, "a peer in a trusted network may migrate")
             add(.host, hv, port, true, "a trusted host may migrate")
             add(.untrusted, hv, port, !firewalled, "an untrusted peer may not migrate")
             add(.excluded, hv, port, !firewalled, "an excluded address may not migrate")
-            add(.mgmt, management, port, true, "the management NIC is not filtered")
+            add(.mgmt, management, port, !firewalled || shared,
+                shared ? "a shared service stays open on the other NICs" : "migration-only ports are closed on every other NIC")
+            add(.hv, loopback, port, true, "loopback is never filtered")
+            add(.hv, testbed.address(.mgmt, family), port, !(egressRestricted && !shared),
+                egressRestricted && !shared ? "egress: no migration over the other NICs" : "egress on the other NICs is free")
             add(.hv, testbed.address(.trusted, family), port, true, "egress to a trusted peer")
             add(.hv, testbed.address(.untrusted, family), port, !egressRestricted,
                 egressRestricted ? "egress only to trusted peers" : "egress unrestricted")
@@ -59,7 +65,7 @@ func packetExpectations(_ testbed: Testbed, _ profile: PacketProfile, _ state: F
         if !dedicated {
             add(.trusted, hv, other, true, otherRule)
         }
-        add(.mgmt, management, other, true, "the management NIC is not filtered")
+        add(.mgmt, management, other, true, "the management NIC's other ports are not filtered")
     }
     return all
 }

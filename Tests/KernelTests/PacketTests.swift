@@ -21,6 +21,7 @@ struct PacketTests {
             try testbed.listen(on: .hv, ports: profile.ports + [PacketProfile.otherPort])
             try testbed.listen(on: .trusted, ports: profile.ports)
             try testbed.listen(on: .untrusted, ports: profile.ports)
+            try testbed.listen(on: .mgmt, ports: profile.ports)
         }
         // Before migfw, everything connects: a later refusal is migfw's doing.
         try await verify(testbed, profile, .open)

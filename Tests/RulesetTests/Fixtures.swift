@@ -14,10 +14,13 @@ enum Fixtures {
 
     /// The design's profile table.
     static let profiles: [Profile] = [
-        Profile(name: "hyperv", summary: "Hyper-V", ports: [port(.tcp, 6600), port(.tcp, 445)]),
+        // As the built-in profiles mark them (PolicyTests checks those): shared ports stay
+        // open on the NICs that are not migration NICs.
+        Profile(name: "hyperv", summary: "Hyper-V", ports: [port(.tcp, 6600), port(.tcp, 445)], shared: [port(.tcp, 445)]),
         Profile(name: "libvirt", summary: "libvirt/QEMU",
-                ports: [port(.tcp, 49152, 49215), port(.tcp, 16514), port(.tcp, 16509)]),
-        Profile(name: "proxmox", summary: "Proxmox VE", ports: [port(.tcp, 60000, 60050), port(.tcp, 22)]),
+                ports: [port(.tcp, 49152, 49215), port(.tcp, 16514), port(.tcp, 16509)],
+                shared: [port(.tcp, 16514), port(.tcp, 16509)]),
+        Profile(name: "proxmox", summary: "Proxmox VE", ports: [port(.tcp, 60000, 60050), port(.tcp, 22)], shared: [port(.tcp, 22)]),
         Profile(name: "vmware", summary: "vMotion", ports: [port(.tcp, 8000)]),
         Profile(name: "xen", summary: "Xen relocation", ports: [port(.tcp, 8002), port(.tcp, 8003)]),
         Profile(name: "custom", summary: "own ports", ports: []),

@@ -10,7 +10,7 @@ struct GatewayCompilerTests {
     @Test func routedIsAForwardChainInTableInetMigfw() {
         let table = RulesetCompiler.compile(Fixtures.gateway(.routed, egress: true))
         #expect(table.family == .inet)
-        #expect(table.chains.map(\.name) == ["forward"])
+        #expect(table.chains.map(\.name) == ["forward", "output", "input"])
         #expect(table.chains[0].base == BaseChain(hook: .forward, priority: 0, policy: .accept))
         #expect(table.sets.map(\.name) == ["trusted4", "trusted6", "protected4", "protected6", "tcp_ports", "refused4", "refused6"])
         #expect(Fixtures.lines(table, "forward") == [
@@ -21,11 +21,39 @@ struct GatewayCompilerTests {
             "ip daddr @protected4 tcp dport @tcp_ports counter drop",
             "ip6 daddr @protected6 tcp dport @tcp_ports update @refused6 { ip6 saddr }",
             "ip6 daddr @protected6 tcp dport @tcp_ports counter drop",
+            // Every other address behind the routed interface: link-local, SLAAC, the other version.
+            "oifname \"prod0\" ip saddr @trusted4 tcp dport @tcp_ports counter accept",
+            "oifname \"prod0\" ip6 saddr @trusted6 tcp dport @tcp_ports counter accept",
+            "oifname \"prod0\" tcp dport @tcp_ports update @refused4 { ip saddr }",
+            "oifname \"prod0\" tcp dport @tcp_ports update @refused6 { ip6 saddr }",
+            "oifname \"prod0\" tcp dport @tcp_ports counter drop",
             "ip saddr @protected4 ip daddr @trusted4 tcp dport @tcp_ports counter accept",
             "ip6 saddr @protected6 ip6 daddr @trusted6 tcp dport @tcp_ports counter accept",
             "ip saddr @protected4 tcp dport @tcp_ports counter drop",
             "ip6 saddr @protected6 tcp dport @tcp_ports counter drop",
+            "iifname \"prod0\" ip daddr @trusted4 tcp dport @tcp_ports counter accept",
+            "iifname \"prod0\" ip6 daddr @trusted6 tcp dport @tcp_ports counter accept",
+            "iifname \"prod0\" tcp dport @tcp_ports counter drop",
         ])
+        // The gateway's own connections toward the protected hosts: the same inbound rules.
+        let forward = Fixtures.lines(table, "forward")
+        #expect(Fixtures.lines(table, "output") == Array(forward.prefix(12)))
+        #expect(table.chain(named: "output")?.base?.hook == .output)
+        #expect(Fixtures.lines(table, "input") == ["ct state established,related accept"] + Array(forward.suffix(7)))
+    }
+
+    @Test func aBridgeGuardsTheNamedPortsTowardTheHosts() {
+        var policy = Fixtures.gateway(.bridge, egress: false)
+        #expect(!Fixtures.lines(RulesetCompiler.compile(policy), "forward").contains { $0.contains("oifname") })
+        policy.gateway?.protectedSide = [Located("esx1", at: policy.interface.location)]
+        let table = RulesetCompiler.compile(policy)
+        #expect(table.chains.map(\.name) == ["forward", "output"])
+        #expect(table.chain(named: "output")?.base == BaseChain(hook: .output, priority: -200, policy: .accept))
+        let forward = Fixtures.lines(table, "forward")
+        #expect(forward.contains("oifname \"esx1\" ether type ip ip saddr @trusted4 tcp dport @tcp_ports counter accept")
+                || forward.contains("oifname \"esx1\" ip saddr @trusted4 tcp dport @tcp_ports counter accept"), "\(forward)")
+        #expect(forward.last?.hasPrefix("oifname \"esx1\"") == true && forward.last?.hasSuffix("counter drop") == true)
+        #expect(!Fixtures.lines(table, "output").contains { $0.contains("ct state") })
     }
 
     @Test func bridgedIsStatelessInTableBridgeMigfw() {
@@ -69,7 +97,7 @@ struct GatewayCompilerTests {
     @Test func hostModeIsUnchanged() {
         let table = RulesetCompiler.compile(Fixtures.policy())
         #expect(table.family == .inet)
-        #expect(table.chains.map(\.name) == ["input"])
+        #expect(table.chains.map(\.name) == ["migration_in", "input"])
         #expect(table.set(named: "protected4") == nil)
     }
 
@@ -95,7 +123,7 @@ struct GatewayCompilerTests {
         let end = try #require(readme.range(of: "```", range: block.upperBound..<readme.endIndex))
         let rules = readme[block.upperBound..<end.lowerBound].split(separator: "\n")
             .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { $0.hasPrefix("ip") || $0.hasPrefix("ct ") }
+            .filter { $0.hasPrefix("ip") || $0.hasPrefix("ct ") || $0.hasPrefix("oifname") || $0.hasPrefix("iifname") }
         let table = RulesetCompiler.compile(Fixtures.gateway(.routed, egress: true))
         #expect(rules == Fixtures.lines(table, "forward"))
     }
