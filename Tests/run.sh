@@ -8,8 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/become-root.sh"
 become_root "${BASH_SOURCE[0]}" "$@"
 cd "$(dirname "$0")/.."
 
-# dpkg-dev, lintian, man-db, systemd (systemd-analyze), binutils: the package test (Tests/package.sh).
-packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config python3 dpkg-dev lintian man-db systemd binutils)
+# dpkg-dev, lintian, man-db, systemd (systemd-analyze), binutils: the package test (Tests/package.sh);
+# qemu-system-x86: real QEMU live migrations across the testbed (QEMUMigrationTests).
+packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config python3 dpkg-dev lintian man-db systemd binutils qemu-system-x86)
 missing=0
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing=1

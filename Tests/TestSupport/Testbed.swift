@@ -101,6 +101,25 @@ public final class Testbed: @unchecked Sendable {
         return try runChecked(arguments).stdout
     }
 
+    /// Starts a forwarder in `node` on `port` toward `target` (`ADDR,PORT`), as `ssh -L`
+    /// would be: each client is answered "relayed" or "failed" (``relayed(from:via:)``).
+    public func relay(on node: Node, port: UInt16, to target: String) throws {
+        try runChecked(["bash", Self.script, "relay", name, node.rawValue, String(port), target])
+    }
+
+    /// What the relay at `relay` (`ADDR,PORT`) answers a client in `node`: "relayed",
+    /// "failed" (it could not reach its target) or "timeout".
+    public func relayed(from node: Node, via relay: String) throws -> String {
+        let line = try runChecked(["bash", Self.script, "relayed", name, node.rawValue, relay]).stdout
+        return String(line.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `node`'s IPv6 link-local address on `device`, once duplicate address detection is done.
+    public func linkLocalAddress(_ node: Node, device: String) throws -> String {
+        try runChecked(["bash", Self.script, "linklocal", name, node.rawValue, device]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Deletes every namespace of the testbed and the processes in them (idempotent).
     public func destroy() {
         let wasAlive = alive.withLock { alive in

@@ -16,6 +16,12 @@
 #   testbed.sh probe NAME NODE [-t S] ADDR,PORT...
 #                                        connect from NODE to every target at once, bounded by
 #                                        S seconds (default 1); prints "ADDR PORT RESULT" lines
+#   testbed.sh relay NAME NODE PORT ADDR,PORT
+#                                        a forwarder in NODE (as `ssh -L` would be): each client
+#                                        gets "relayed" or "failed" after NODE connects to ADDR,PORT
+#   testbed.sh relayed NAME NODE ADDR,PORT
+#                                        ask the relay at ADDR,PORT from NODE; prints the answer
+#   testbed.sh linklocal NAME NODE DEV   NODE's IPv6 link-local address on DEV, once usable
 #   testbed.sh policy PROFILE [--shared] [--egress] [--performance OPTION] [--gateway routed|bridge]
 #                                        a migfw policy trusting this plan's trusted peers;
 #                                        --gateway: a gateway-mode policy protecting hv, for
@@ -260,8 +266,12 @@ cmd_policy() {
     local hv4=${V4[hv]} hv6=${V6[hv]}
     interface=br0
     if [ "$gateway" = routed ]; then interface=prod0 hv4=$ROUTED_HV4 hv6=$ROUTED_HV6; fi
+    # The bridge's port toward hv (the veth end named hv in NAME-seg): every address hv
+    # has behind it is guarded, link-local included. A routed gateway guards prod0 itself.
+    local side=""
+    [ "$gateway" = bridge ] && side=", protected_side: [hv]"
     mode="mode: gateway
-gateway: { via: $gateway }
+gateway: { via: $gateway$side }
 protected:
   hosts: [$hv4, \"$hv6\"]
 "
@@ -296,6 +306,18 @@ cmd_probe() {
   in_ns "$(ns_of "$name" "$node")" python3 "$TCP" probe "$@"
 }
 
+cmd_linklocal() {
+  local ns address tries
+  ns=$(ns_of "$1" "$2")
+  for tries in $(seq 50); do
+    # Usable once duplicate address detection is over (no "tentative" flag).
+    address=$(ip -n "$ns" -6 addr show dev "$3" scope link | awk '/inet6/ && !/tentative/ {print $2; exit}')
+    if [ -n "$address" ]; then echo "${address%/*}"; return 0; fi
+    sleep 0.1
+  done
+  die "no usable link-local address on $2's $3"
+}
+
 main() {
   local command=${1:-}
   shift || true
@@ -308,6 +330,11 @@ main() {
           check_name "$1"; local ns; ns=$(ns_of "$1" "$2"); shift 2; in_ns "$ns" "$@" ;;
     listen) [ $# -ge 3 ] || die "listen NAME NODE PORT..."; check_name "$1"; cmd_listen "$@" ;;
     probe) [ $# -ge 3 ] || die "probe NAME NODE [-t S] ADDR,PORT..."; check_name "$1"; cmd_probe "$@" ;;
+    relay) [ $# -eq 4 ] || die "relay NAME NODE PORT ADDR,PORT"; check_name "$1"
+           in_ns "$(ns_of "$1" "$2")" python3 "$TCP" relay "$3" "$4" ;;
+    relayed) [ $# -eq 3 ] || die "relayed NAME NODE ADDR,PORT"; check_name "$1"
+             in_ns "$(ns_of "$1" "$2")" python3 "$TCP" relayed "$3" ;;
+    linklocal) [ $# -eq 3 ] || die "linklocal NAME NODE DEV"; check_name "$1"; cmd_linklocal "$@" ;;
     policy) cmd_policy "$@" ;;
     gc) cmd_gc ;;
     *) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
