@@ -34,7 +34,14 @@ public enum GatewayTopology {
                     hint: "name the Linux bridge the migration traffic crosses, or use 'gateway: { via: routed }'")]
             }
             let ports = (try? FileManager.default.contentsOfDirectory(atPath: "\(sysRoot)/\(interface.value)/brif")) ?? []
-            guard ports.count < 2 else { return [] }
+            guard ports.count < 2 else {
+                // A named side that is not a port of this bridge guards nothing.
+                return gateway.protectedSide.filter { !ports.contains($0.value) }.map { side in
+                    Finding(id: "gateway-side-not-a-port", severity: .warning, location: side.location,
+                            message: "gateway.protected_side: '\(side.value)' is not a port of bridge '\(interface.value)' (ports: \(ports.sorted().joined(separator: ", "))): the protected hosts' unlisted addresses pass unfiltered",
+                            hint: "name the bridge port(s) toward the protected hosts")
+                }
+            }
             return [Finding(
                 id: "gateway-bridge-ports", severity: .warning, location: interface.location,
                 message: "interface: bridge '\(interface.value)' has \(ports.count) port(s): no traffic crosses it toward the protected hosts, so nothing would be filtered",
@@ -51,6 +58,20 @@ public enum GatewayTopology {
             }
             for network in gateway.protected.networks { visit(network.value, network.location) }
             for host in gateway.protected.hosts { visit(host.address.value, host.address.location) }
+            // A protected host routed through another NIC than the protected side: its listed
+            // addresses are guarded, its others (SLAAC, privacy, the other version) are not.
+            let side = Set(policy.protectedSideInterfaces)
+            func checkSide(_ value: AnyCIDR, _ location: SourceLocation) {
+                let candidates = routes.filter { $0.destination.length > 0 && AddressSpaceCheck.contains($0.destination, value) }
+                guard let best = candidates.max(by: { $0.destination.length < $1.destination.length }),
+                      !side.contains(best.device) else { return }
+                findings.append(Finding(
+                    id: "gateway-side-route", severity: .warning, location: location,
+                    message: "protected: \(value) is reached through \(best.device), not through the protected side (\(side.sorted().joined(separator: ", "))): its listed addresses are guarded there, its other addresses are not",
+                    hint: "add \(best.device) to gateway.protected_side"))
+            }
+            for network in gateway.protected.networks { checkSide(network.value, network.location) }
+            for host in gateway.protected.hosts { checkSide(host.address.value, host.address.location) }
             return findings
         }
     }

@@ -38,6 +38,8 @@ public struct StatusReport: Sendable {
     public var conflicts: [ForeignConflict] = []
     /// Sources refused on the migration ports, most packets first (``RefusedSources``).
     public var refused: [RefusedSource] = []
+    /// Which paths the table guards, read from its rules (``GuardedPaths``).
+    public var paths: GuardedPaths? = nil
 }
 
 /// Reads migfw's table.
@@ -87,7 +89,7 @@ public enum StatusReader {
             alerts: try ProtectionAlerts.check(interfaces: table.interfaceNames, tableLoaded: true,
                                                stateDirectory: stateDirectory, namespace: namespace),
             conflicts: ForeignConflicts.find(migfw: table, others: try netlink { try foreignTables(session) }),
-            refused: RefusedSources.list(snapshot))
+            refused: RefusedSources.list(snapshot), paths: GuardedPaths(table))
     }
 
     /// The other tables of the families whose hooks migfw's traffic passes (inet, ip, ip6),

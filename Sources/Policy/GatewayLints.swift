@@ -6,6 +6,12 @@ extension PolicyLinter {
     static func gateway(_ policy: Policy) -> [Finding] {
         guard let gateway = policy.gateway else { return [] }
         var findings = emptyProtectedSet(gateway)
+        if gateway.via == .bridge && gateway.protectedSide.isEmpty {
+            findings.append(Finding(
+                id: "gateway-unguarded-addresses", severity: .warning, location: gateway.gatewayLocation ?? gateway.location,
+                message: "gateway: a bridge that names no port toward the protected hosts guards only their listed addresses: their link-local, SLAAC and privacy addresses, and an IP version the policy does not list, stay open on the migration ports",
+                hint: "name the bridge port(s) toward the protected hosts: 'gateway: { via: bridge, protected_side: [PORT] }'"))
+        }
         let protectedNetworks = gateway.protected.networks.filter { !$0.value.isHost }
         for network in protectedNetworks {
             findings.append(Finding(

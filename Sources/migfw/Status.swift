@@ -66,6 +66,7 @@ struct Status: ParsableCommand {
             let counter = rule.counter.map { "  [\($0.packets) packets, \($0.bytes) bytes]" } ?? ""
             lines.append("    \(rule.text)\(counter)  # handle \(rule.handle)")
         }
+        lines += report.paths?.lines ?? []
         lines += refusedLines(report.refused)
         if report.conflicts.isEmpty {
             lines.append("other tables: none can drop what migfw accepts")
@@ -118,7 +119,8 @@ struct Status: ParsableCommand {
         return "{\"loaded\":true,\"family\":\(quote(report.family.rawValue)),\"generation\":\(report.generation),\"digest\":\(digest),\"digest_matches\":\(matches),"
             + "\"alerts\":[\(alerts.joined(separator: ","))],"
             + "\"sets\":[\(sets.joined(separator: ","))],\"rules\":[\(rules.joined(separator: ","))],"
-            + "\"conflicts\":[\(conflicts.joined(separator: ","))],\"refused\":[\(refused.joined(separator: ","))]}\n"
+            + "\"conflicts\":[\(conflicts.joined(separator: ","))],\"refused\":[\(refused.joined(separator: ","))],"
+            + "\"paths\":[\((report.paths?.lines ?? []).map(quote).joined(separator: ","))]}\n"
     }
 
     static func hex(_ value: UInt64) -> String {

@@ -38,13 +38,13 @@ struct ChainOrderTests {
         try withPlanLab(tag: "corder") { lab in
             try Self.writePolicy(lab)
             #expect(try lab.run("apply").status == 0)
-            #expect(try Self.chainOrder(lab) == ["input", "output"])
+            #expect(try Self.chainOrder(lab) == ["migration_in", "migration_out", "input", "output"])
             // Drift in the input chain's policy: the repair re-creates the chain (a policy
             // cannot change in place), and the kernel then lists it after output.
             try lab.nft("add", "chain", "inet", "migfw", "input", "{ type filter hook input priority filter; policy drop; }")
             let changed = try lab.run("apply")
             #expect(changed.status == 0, "\(changed.stderr)")
-            #expect(try Self.chainOrder(lab) == ["output", "input"], "the test needs a re-created chain")
+            #expect(try Self.chainOrder(lab) == ["migration_in", "migration_out", "output", "input"], "the test needs a re-created chain")
             // Element-only applies after it: committed and verified, exit 0.
             try Self.writePolicy(lab, extra: ["10.50.0.0/16"])
             let elements = try lab.run("apply")

@@ -77,7 +77,7 @@ struct ExpressionRoundTripTests {
             #expect(try NetlinkSession(namespace: namespace.name).readTable(family: .inet) == nil)
             let listing = try namespace.exec(["nft", "list", "chain", "bridge", "migfw", "forward"]).stdout
             let listed = listing.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { $0.hasPrefix("ip") || $0.hasPrefix("meta") }
+                .filter { $0.hasPrefix("ip") || $0.hasPrefix("meta") || $0.hasPrefix("oifname") || $0.hasPrefix("iifname") }
                 .map { $0.replacingOccurrences(of: #"counter packets \d+ bytes \d+"#, with: "counter", options: .regularExpression) }
             #expect(listed == table.chains[0].rules.map { NftText.render(rule: $0) })
             #expect(listing.contains("type filter hook forward priority filter; policy accept;"))

@@ -73,29 +73,47 @@ struct PlanDriftTests {
                      expected: ["~ set trusted6: 1 element to add", "    + 2001:db8:10::/64"])
     }
 
+    @Test func migrationChainFlushed() throws {
+        try scenario("flin", drift: { try $0.nft("flush", "chain", "inet", "migfw", "migration_in") },
+                     expected: ["~ chain migration_in: rules replaced (0 -> 13)", "    + ip saddr @trusted4 tcp dport @tcp_ports counter accept"])
+    }
+
+    /// Flushing the base chain opens every door at once (the migration NIC's dispatch and the
+    /// other NICs' drops): drift, repaired.
     @Test func inputChainFlushed() throws {
-        try scenario("flin", drift: { try $0.nft("flush", "chain", "inet", "migfw", "input") },
-                     expected: ["~ chain input: rules replaced (0 -> 14)", "    + ip saddr @trusted4 tcp dport @tcp_ports counter accept"])
+        try scenario("flbase", drift: { try $0.nft("flush", "chain", "inet", "migfw", "input") },
+                     expected: ["~ chain input: rules replaced (0 -> 6)", "    + iifname \"mig0\" goto migration_in",
+                                "    + tcp dport @tcp_migration_only counter drop"])
+    }
+
+    /// The other NICs' drop deleted (the management network's door reopened): drift, repaired.
+    @Test func otherNICDropDeleted() throws {
+        try scenario("othernic", drift: { lab in
+            let listing = try lab.nft("-a", "list", "chain", "inet", "migfw", "input")
+            let handle = try #require(listing.split(separator: "\n").last { $0.contains("counter") && $0.contains("drop") }?
+                .components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
+            try lab.nft("delete", "rule", "inet", "migfw", "input", "handle", handle)
+        }, expected: ["~ chain input: rules replaced (5 -> 6)", "    + tcp dport @tcp_migration_only counter drop"])
     }
 
     /// The refused-source recorder is part of the ruleset: deleting it is drift, repaired.
     @Test func refusedRecorderDeleted() throws {
         try scenario("recorder", drift: { lab in
-            let listing = try lab.nft("-a", "list", "chain", "inet", "migfw", "input")
+            let listing = try lab.nft("-a", "list", "chain", "inet", "migfw", "migration_in")
             let handle = try #require(listing.split(separator: "\n").first { $0.contains("update @refused4") }?
                 .components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
-            try lab.nft("delete", "rule", "inet", "migfw", "input", "handle", handle)
-        }, expected: ["~ chain input: rules replaced (13 -> 14)", "    + update @refused4 { ip saddr }"])
+            try lab.nft("delete", "rule", "inet", "migfw", "migration_in", "handle", handle)
+        }, expected: ["~ chain migration_in: rules replaced (12 -> 13)", "    + update @refused4 { ip saddr }"])
     }
 
     @Test func ruleDeleted() throws {
         try scenario("rule", drift: { lab in
             // The last rule is the final drop: its handle is the highest in the chain.
-            let listing = try lab.nft("-a", "list", "chain", "inet", "migfw", "input")
+            let listing = try lab.nft("-a", "list", "chain", "inet", "migfw", "migration_in")
             let handle = try #require(listing.split(separator: "\n").last { $0.contains("counter") && $0.contains("drop") }?
                 .components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
-            try lab.nft("delete", "rule", "inet", "migfw", "input", "handle", handle)
-        }, expected: ["~ chain input: rules replaced (13 -> 14)", "    + counter drop"])
+            try lab.nft("delete", "rule", "inet", "migfw", "migration_in", "handle", handle)
+        }, expected: ["~ chain migration_in: rules replaced (12 -> 13)", "    + counter drop"])
     }
 
     @Test func chainPolicyChanged() throws {

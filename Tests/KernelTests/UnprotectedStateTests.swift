@@ -92,7 +92,7 @@ struct UnprotectedStateTests {
                                             "--lock-file", lab.lockFile])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("WARNING: interface \"mig0\" does not exist"), "\(result.stderr)")
-            #expect(try lab.ruleset().contains("iifname != \"mig0\" return"))
+            #expect(try lab.ruleset().contains("iifname \"mig0\" goto migration_in"))
             #expect(try lab.run("reconcile").status == 1)   // reported until the NIC exists
             try lab.namespace.exec(["ip", "link", "add", "mig0", "type", "veth", "peer", "name", "mig0p"])
             #expect(try lab.run("reconcile").status == 0)

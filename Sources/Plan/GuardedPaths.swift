@@ -1,0 +1,91 @@
+import Ruleset
+
+/// Which paths into the hypervisor(s) a loaded migfw table guards, read from its rules (not
+/// from a policy), so `status` claims only what the kernel holds: the NICs migration is
+/// accepted on and whether every other NIC has the migration-only ports closed (host mode),
+/// or whether a gateway guards the interfaces toward the protected hosts or only the listed
+/// addresses, and its own connections.
+public struct GuardedPaths: Hashable, Sendable {
+    /// Host mode: the NICs whose traffic the migration chain judges.
+    public var migrationInterfaces: [String] = []
+    /// Host mode: TCP ports dropped on every other NIC (empty: other NICs are open).
+    public var closedElsewhere: [ClosedRange<UInt16>] = []
+    /// Host mode: the TCP migration ports filtered on the migration NICs only.
+    public var filteredOnMigrationNICs: [ClosedRange<UInt16>] = []
+    /// Gateway mode: the interfaces toward the protected hosts whose migration ports are
+    /// guarded for every address.
+    public var protectedSide: [String] = []
+    /// Gateway mode: whether the gateway's own connections meet the rules (an output chain).
+    public var ownConnections = false
+    public var gateway = false
+
+    public init(_ table: Table) {
+        gateway = table.chain(named: "forward")?.base?.hook == .forward
+        if gateway {
+            protectedSide = Self.names(in: table.chain(named: "forward")?.rules ?? [], key: .oifname, verdictDrop: true)
+            ownConnections = table.chain(named: "output")?.base?.hook == .output
+            return
+        }
+        guard let input = table.chain(named: "input"), input.base?.hook == .input else { return }
+        for rule in input.rules {
+            let e = rule.expressions
+            guard e.count >= 3, case .meta(.iifname, _) = e[0], case .cmp(let op, _, let data) = e[1] else { continue }
+            let name = String(decoding: data.prefix { $0 != 0 }, as: UTF8.self)
+            // `iifname "mig0" goto migration_in`, or an old table's `iifname != "mig0" return`.
+            if case .verdict(.goto) = e[2], op == .eq { migrationInterfaces.append(name) }
+            if case .verdict(.return) = e[2], op == .neq { migrationInterfaces.append(name) }
+        }
+        let dropped = Set(input.rules.filter { $0.expressions.contains(.verdict(.drop)) }.flatMap(Self.lookedUpSets))
+        closedElsewhere = dropped.sorted().flatMap { Self.ports(table, $0) }
+        filteredOnMigrationNICs = RuleMatch.intersection(Self.ports(table, "tcp_ports"), RuleMatch.complement(closedElsewhere))
+    }
+
+    /// One line per path, for `migfw status`.
+    public var lines: [String] {
+        if gateway {
+            var lines: [String] = []
+            if protectedSide.isEmpty {
+                lines.append("paths: only the protected sets' addresses are guarded; the hosts' other addresses (link-local, SLAAC, privacy, an unlisted IP version) are NOT (no gateway.protected_side)")
+            } else {
+                lines.append("paths: migration ports toward \(protectedSide.joined(separator: ", ")) pass from trusted sources only, whatever the destination address")
+            }
+            lines.append(ownConnections ? "paths: this gateway's own connections to the protected hosts meet the same rules"
+                                        : "paths: this gateway's own connections to the protected hosts are NOT filtered (a table written before gateways filtered them: run migfw apply)")
+            return lines
+        }
+        guard !migrationInterfaces.isEmpty else { return [] }
+        let nics = migrationInterfaces.joined(separator: ", ")
+        guard !closedElsewhere.isEmpty else {
+            return ["paths: migration ports are filtered on \(nics) only; every other NIC passes them unfiltered (other_interfaces: open, or a table written before migfw closed other NICs: run migfw apply)"]
+        }
+        var line = "paths: migration ports are filtered on \(nics); every other NIC (loopback excepted) drops new connections to TCP \(Self.text(closedElsewhere))"
+        if !filteredOnMigrationNICs.isEmpty { line += "; shared TCP \(Self.text(filteredOnMigrationNICs)) are filtered on \(nics) only" }
+        return [line]
+    }
+
+    private static func names(in rules: [Rule], key: MetaKey, verdictDrop: Bool) -> [String] {
+        var names: [String] = []
+        for rule in rules where !verdictDrop || rule.expressions.contains(.verdict(.drop)) {
+            let e = rule.expressions
+            guard e.count >= 2, case .meta(let loaded, _) = e[0], loaded == key, case .cmp(.eq, _, let data) = e[1] else { continue }
+            let name = String(decoding: data.prefix { $0 != 0 }, as: UTF8.self)
+            if !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+
+    private static func lookedUpSets(_ rule: Rule) -> [String] {
+        rule.expressions.compactMap { if case .lookup(let set, _, false) = $0 { set } else { nil } }
+    }
+
+    private static func ports(_ table: Table, _ set: String) -> [ClosedRange<UInt16>] {
+        guard let named = table.set(named: set), named.keyType == .inetService, case .ports(let ranges) = named.elements,
+              set.hasPrefix("tcp") else { return [] }
+        return ranges
+    }
+
+    private static func text(_ ranges: [ClosedRange<UInt16>]) -> String {
+        ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            .joined(separator: ", ")
+    }
+}
