@@ -70,19 +70,25 @@ public struct LockoutGuard: Sendable {
     public static func checkOtherInterfaces(_ policy: Policy, namespace: String?,
                                             environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard policy.mode == .host, policy.otherInterfacesPolicy == .drop else { return }
-        let fields = environment["SSH_CONNECTION"]?.split(separator: " ") ?? []
-        guard fields.count >= 4, let port = UInt16(fields[3]), let server = serverAddress(fields[2]) else { return }
-        guard let closed = policy.migrationOnlyPorts.first(where: {
-            $0.transport == .tcp && $0.range.lower <= port && port <= $0.range.upper
-        }) else { return }
         let names = policy.interfaces.map(\.value)
-        let onMigrationNIC = try names.contains { name in
-            try NetworkNamespace.run(in: namespace) { HostNetwork.addresses(of: name) }.contains(server)
-        }
-        guard !onMigrationNIC else { return }
-        throw Risk(interface: names.joined(separator: ", "),
-                   reason: "the current SSH session arrives at \(fields[2]) port \(port), which is migration-only (\(closed)) and would be closed there",
-                   scope: "port \(port) on every NIC but \(names.joined(separator: ", "))")
+        let addresses = try NetworkNamespace.run(in: namespace) { Dictionary(uniqueKeysWithValues: names.map { ($0, HostNetwork.addresses(of: $0)) }) }
+        try LockoutGuard(sshConnection: environment["SSH_CONNECTION"], defaultRouteInterfaces: [],
+                         addresses: { addresses[$0] ?? [] })
+            .checkOtherInterfaces(migrationInterfaces: names,
+                                  closed: policy.migrationOnlyPorts.filter { $0.transport == .tcp }.map(\.range))
+    }
+
+    /// Throws a ``Risk`` when the SSH session's server port is one of `closed` and its server
+    /// address is on none of `migrationInterfaces`: that port is closed on the NIC it came in on.
+    public func checkOtherInterfaces(migrationInterfaces: [String], closed: [PortRange]) throws(Risk) {
+        let fields = sshConnection?.split(separator: " ") ?? []
+        guard fields.count >= 4, let port = UInt16(fields[3]), let server = Self.serverAddress(fields[2]),
+              let range = closed.first(where: { $0.lower <= port && port <= $0.upper }) else { return }
+        guard !migrationInterfaces.contains(where: { addresses($0).contains(server) }) else { return }
+        let nics = migrationInterfaces.joined(separator: ", ")
+        throw Risk(interface: nics,
+                   reason: "the current SSH session arrives at \(fields[2]) port \(port), which is migration-only (\(range)) and would be closed there",
+                   scope: "port \(port) on every NIC but \(nics)")
     }
 
     /// The server address of `SSH_CONNECTION` as the interface lists it: a link-local address

@@ -7,12 +7,14 @@
 #   mig   an established migration flow on the migration NIC: trusted peer -> hv's mig0
 #         address (through the segment's bridge), port 49152 (libvirt profile)
 #
-# under five configurations, loaded in hv's namespace only:
+# under six configurations, loaded in hv's namespace only:
 #
 #   none           no nft table at all (no netfilter hook, no conntrack in the namespace)
 #   ct             conntrack alone: table inet hostfw, input chain, policy accept,
 #                  `ct state established,related accept` (what most hypervisors already have)
-#   ct+migfw       hostfw + `migfw apply --netns NS -c POLICY` (testbed.sh policy libvirt)
+#   migfw          migfw's table alone (`migfw apply --netns NS -c POLICY`, testbed.sh policy
+#                  libvirt): its `ct state` rules turn conntrack on, as any stateful table does
+#   ct+migfw       hostfw + migfw's table
 #   notrack        hostfw + a raw-priority table (prerouting and output, priority -300)
 #                  that exempts the trusted migration flows on mig0 from conntrack, both
 #                  directions; every other packet is tracked as in `ct`
@@ -96,7 +98,7 @@ MIG_PORT=49152 MIG_RANGE=49152-49215 MGMT_PORT=5201
 hv_nft() { ip netns exec "$HV" nft "$@"; }
 
 # --- the configurations --------------------------------------------------------------------
-CONFIGS=(none ct ct+migfw notrack notrack+migfw)
+CONFIGS=(none ct migfw ct+migfw notrack notrack+migfw)
 
 load_hostfw() {
   hv_nft -f - <<'EOF'
@@ -136,6 +138,7 @@ set_config() {
   case $1 in
     none) ;;
     ct) load_hostfw ;;
+    migfw) load_migfw ;;
     ct+migfw) load_hostfw; load_migfw ;;
     notrack) load_notrack; load_hostfw ;;
     notrack+migfw) load_notrack; load_hostfw; load_migfw ;;
@@ -145,6 +148,7 @@ set_config() {
   case $1 in
     none) [ -z "$tables" ] ;;
     ct) [ "$tables" = "hostfw " ] ;;
+    migfw) [ "$tables" = "migfw " ] ;;
     ct+migfw) [ "$tables" = "hostfw migfw " ] ;;
     notrack) [ "$tables" = "hostfw mfwbench_notrack " ] ;;
     notrack+migfw) [ "$tables" = "hostfw mfwbench_notrack migfw " ] ;;

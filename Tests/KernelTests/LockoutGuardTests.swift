@@ -1,4 +1,5 @@
 import Engine
+import Policy
 import Prefix
 import Testing
 
@@ -51,5 +52,45 @@ import Testing
     @Test func anUnrelatedMappedAddressStillPasses() {
         let guardrail = guardFor(ssh: "::ffff:198.51.100.7 51234 ::ffff:203.0.113.1 22")
         #expect(throws: Never.self) { try guardrail.check(interface: "mig0", dedicated: true) }
+    }
+}
+
+/// Host mode closes migration-only ports on the other NICs (#19): an SSH session that
+/// arrives at such a port on another NIC would be cut off at its next login.
+@Suite struct LockoutGuardOtherInterfaceTests {
+    static let closed = [PortRange(lower: 49152, upper: 49215)!]
+
+    func guardFor(ssh: String) -> LockoutGuard {
+        LockoutGuard(sshConnection: ssh, defaultRouteInterfaces: ["eth0"],
+                     addresses: { $0 == "mig0" ? [LockoutGuardTests.mig0Address] : [] })
+    }
+
+    @Test func refusesASessionOnAClosedPortOfAnotherNIC() {
+        let guardrail = guardFor(ssh: "198.51.100.7 51234 203.0.113.1 49160")
+        #expect(throws: LockoutGuard.Risk.self) {
+            try guardrail.checkOtherInterfaces(migrationInterfaces: ["mig0"], closed: Self.closed)
+        }
+    }
+
+    @Test func acceptsASessionOnTheMigrationNICOrAnotherPort() {
+        #expect(throws: Never.self) {
+            try guardFor(ssh: "198.51.100.7 51234 192.0.2.10 49160").checkOtherInterfaces(migrationInterfaces: ["mig0"], closed: Self.closed)
+        }
+        #expect(throws: Never.self) {
+            try guardFor(ssh: "198.51.100.7 51234 203.0.113.1 22").checkOtherInterfaces(migrationInterfaces: ["mig0"], closed: Self.closed)
+        }
+        #expect(throws: Never.self) {
+            try LockoutGuard(sshConnection: nil, defaultRouteInterfaces: [], addresses: { _ in [] })
+                .checkOtherInterfaces(migrationInterfaces: ["mig0"], closed: Self.closed)
+        }
+    }
+
+    @Test func theRiskSaysWhatWouldClose() {
+        do {
+            try guardFor(ssh: "198.51.100.7 51234 203.0.113.1 49160").checkOtherInterfaces(migrationInterfaces: ["mig0"], closed: Self.closed)
+            Issue.record("no risk reported")
+        } catch {
+            #expect(error.description == "refusing to lock down port 49160 on every NIC but mig0: the current SSH session arrives at 203.0.113.1 port 49160, which is migration-only (49152-49215) and would be closed there; use --force if this is intended")
+        }
     }
 }
