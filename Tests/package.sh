@@ -78,6 +78,37 @@ verify=$(systemd-analyze verify "${units[@]}" 2>&1) || fail "systemd-analyze ver
 grep -q '^ExecStart=/usr/sbin/migfw apply' /lib/systemd/system/migfw.service || fail "migfw.service does not run /usr/sbin/migfw"
 grep -q '^PartOf=nftables.service' /lib/systemd/system/migfw.service || fail "migfw.service is not bound to nftables.service"
 if find /etc/systemd/system -name 'migfw*' | grep .; then fail "install enabled a unit"; fi
+# A skipped unit is silent: no ConditionPathExists (a missing policy must fail the run), and
+# every ReadWritePaths= directory but /run may be absent ("-"), or the unit could not start.
+if grep -n '^Condition' "${units[@]}"; then fail "a unit skips silently on a condition"; fi
+for unit in "${units[@]}"; do
+  for path in $(sed -n 's/^ReadWritePaths=//p' "$unit"); do
+    [ "$path" = /run ] || [[ "$path" == -* ]] || fail "$unit: ReadWritePaths=$path fails the unit where it does not exist"
+  done
+done
+step "the units' conditions and sandbox paths cannot skip or fail a run silently"
+
+step "migfw-reconcile.service's command line, as the unit runs it, with no policy (throwaway namespace)"
+# The exact ExecStart (continuation lines joined), with the policy and metrics paths moved
+# into the scratch directory and the namespace added.
+exec_start=$(sed -n '/^ExecStart=/,/[^\\]$/p' /lib/systemd/system/migfw-reconcile.service | sed 's/^ExecStart=//; s/\\$//' | tr -s ' \n' ' ')
+[[ "$exec_start" == "/usr/sbin/migfw reconcile -c /etc/migfw/migfw.yaml --metrics-file /var/lib/prometheus/node-exporter/migfw.prom "* ]] ||
+  fail "unexpected ExecStart: $exec_start"
+read -r -a command <<<"${exec_start//\/etc\/migfw\/migfw.yaml/$WORK/missing.yaml}"
+command=("${command[@]//\/var\/lib\/prometheus\/node-exporter/$WORK}")
+NS=mfwt-pkg-$$-$RANDOM
+ip netns add "$NS"
+set +e
+"${command[@]}" --netns "$NS" --state-dir "$WORK/state" --lock-file "$WORK/lock" > "$WORK/reconcile.out" 2>&1
+status=$?
+set -e
+ip netns del "$NS"
+NS=""
+[ "$status" = 1 ] || fail "reconcile without a policy exited $status, expected 1: $(cat "$WORK/reconcile.out")"
+grep -q "$WORK/missing.yaml" "$WORK/reconcile.out" || fail "reconcile's error does not name the policy: $(cat "$WORK/reconcile.out")"
+grep -q '^migfw_last_error{' "$WORK/migfw.prom" || fail "the metrics file does not say the run failed"
+if grep -q '^migfw_in_sync 1' "$WORK/migfw.prom"; then fail "the metrics file says in sync"; fi
+echo "  exit $status: $(grep -m1 error "$WORK/reconcile.out")"
 
 [ "$(dpkg-query -W -f='${Conffiles}' migfw | awk '{print $1}')" = /etc/migfw/migfw.yaml ] ||
   fail "/etc/migfw/migfw.yaml is not a conffile"

@@ -58,8 +58,27 @@ public struct ApplyState: Equatable, Sendable {
         // A record another account could have written proves nothing.
         guard OwnFiles.isPrivateDirectory(OwnFiles.directoryPart(of: path)),
               let data = FileManager.default.contents(atPath: path) else { return nil }
-        var reader = ByteReader(bytes: [UInt8](data))
-        return reader.state()
+        // A record that fails its checksum (a flipped byte, a torn write) is no record: it
+        // would make plan show phantom changes while the fast path says in sync.
+        guard let body = verified([UInt8](data)) else { return nil }
+        var reader = ByteReader(bytes: body)
+        guard let state = reader.state(), reader.offset == body.count else { return nil }
+        return state
+    }
+
+    /// The record's bytes without their checksum, when the checksum matches.
+    static func verified(_ bytes: [UInt8]) -> [UInt8]? {
+        guard bytes.count > 8 else { return nil }
+        let body = Array(bytes[..<(bytes.count - 8)])
+        let stored = bytes[(bytes.count - 8)...].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return checksum(body) == stored ? body : nil
+    }
+
+    /// FNV-1a over the record's bytes.
+    static func checksum(_ bytes: [UInt8]) -> UInt64 {
+        var hash = FNV1a()
+        for byte in bytes { hash.addByte(byte) }
+        return hash.value
     }
 
     /// Writes the state atomically into a private directory (``OwnFiles``).
@@ -109,9 +128,10 @@ public struct ApplyState: Equatable, Sendable {
         return UInt64(info.st_ino) | 1 << 63
     }
 
-    // MARK: - Encoding: "MIGFWST2", then little-endian fields (the boot id first).
+    // MARK: - Encoding: "MIGFWST3", little-endian fields (the boot id first), then the
+    // FNV-1a checksum of everything before it. (A "MIGFWST2" record has none: not read.)
 
-    private static let magic = Array("MIGFWST2".utf8)
+    private static let magic = Array("MIGFWST3".utf8)
 
     func encoded() -> [UInt8] {
         var out = Self.magic
@@ -146,6 +166,7 @@ public struct ApplyState: Equatable, Sendable {
                 break
             }
         }
+        u64(Self.checksum(out))
         return out
     }
 

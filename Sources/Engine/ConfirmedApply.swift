@@ -32,6 +32,8 @@ public final class ConfirmedApply {
     private let rolledBackPath: String
     private let shield: SignalShield
     private let previous: Applier.Snapshot
+    /// The applier's own `beforeCommit` (tests set one), put back for the restore.
+    private var callerBeforeCommit: ((Int) throws -> Void)?
 
     /// Raises the signal shield, takes the snapshot to restore and announces the pending
     /// confirmation in `stateDirectory`. Throws, with nothing committed, when any of these fails.
@@ -54,6 +56,14 @@ public final class ConfirmedApply {
         let outcome: Confirmation.Outcome
         var applied: Applier.Result?
         let result: Applier.Result
+        // Right before each batch goes out: from then on the kernel may hold the new ruleset.
+        let earlier = applier.beforeCommit
+        callerBeforeCommit = earlier
+        let confirmation = self.confirmation
+        applier.beforeCommit = { attempt in
+            try earlier?(attempt)
+            try confirmation.sending()
+        }
         do {
             result = try applier.apply(desired, options)
             applied = result
@@ -84,6 +94,7 @@ public final class ConfirmedApply {
     /// batch went out, then ends the pending file. Returns what to tell.
     private func rollBack(_ desired: Table, reason: String) -> [String] {
         applier.afterCommit = nil
+        applier.beforeCommit = callerBeforeCommit
         let sent = applier.batchesSent > 0
         var restored: Applier.Result?
         var failure: Error?

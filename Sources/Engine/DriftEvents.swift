@@ -4,7 +4,8 @@ import Ruleset
 
 /// The log lines `reconcile` writes for a plan it repaired: one per change (elements
 /// included, up to ``elementLimit`` per set and direction, then a count), and a security
-/// event per set that trusted addresses the policy does not.
+/// event per set that trusted addresses the policy does not. For a plan a rollback hold
+/// keeps back, each line says what reconcile would do and that it is held: nothing changed.
 public enum DriftEvents {
     /// Element lines per set and direction before the rest is summarised, so a mass change
     /// cannot flood syslog.
@@ -12,30 +13,33 @@ public enum DriftEvents {
 
     /// Each event's level; a possible intrusion is `.critical` (log it with
     /// ``EventLogHandler/securityMetadata``).
-    public static func events(for plan: RulesetPlan) -> [(level: Logger.Level, message: String)] {
+    public static func events(for plan: RulesetPlan, held: Bool = false) -> [(level: Logger.Level, message: String)] {
         var events: [(Logger.Level, String)] = []
+        // "re-created it", or, held, "would re-create it (held: not changed)".
+        func did(_ past: String, _ would: String) -> String { held ? "would \(would) (held: not changed)" : past }
         let table = "table \(plan.desired.family.rawValue) \(plan.desired.name)"
-        if plan.tableMissing { events.append((.warning, "drift: \(table) was missing; re-created it")) }
+        if plan.tableMissing { events.append((.warning, "drift: \(table) was missing; \(did("re-created it", "re-create it"))")) }
         if let flags = plan.tableFlags {
             // A dormant table hooks none of its chains: the firewall was off.
             events.append((flags.reactivates ? .critical : .warning,
-                           "drift: \(table) had flags \(flags.from.names) instead of \(flags.to.names); set them back"
+                           "drift: \(table) had flags \(flags.from.names) instead of \(flags.to.names); \(did("set them back", "set them back"))"
                                + (flags.reactivates ? " (it was dormant: no chain was hooked, the firewall was off)" : "")))
         }
         func elements(_ list: SetElements, _ set: String, _ verb: String) {
             for index in 0..<min(list.count, elementLimit) {
-                events.append((.warning, "drift: set \(set): \(verb) element \(ElementText.text(list, at: index))"))
+                events.append((.warning, "drift: set \(set): \(held ? "would have \(verb)" : verb) element \(ElementText.text(list, at: index))"
+                                         + (held ? " (held: not changed)" : "")))
             }
             if list.count > elementLimit {
-                events.append((.warning, "drift: set \(set): \(verb) \(list.count - elementLimit) more elements"))
+                events.append((.warning, "drift: set \(set): \(held ? "would have \(verb)" : verb) \(list.count - elementLimit) more elements"))
             }
         }
         for change in plan.sets where !plan.tableMissing {
             switch change {
-            case .add(let set): events.append((.warning, "drift: set \(set.name) was missing; re-created it with \(set.elements.count) elements"))
-            case .remove(let set): events.append((.warning, "drift: set \(set.name) is not in the policy; deleted it"))
+            case .add(let set): events.append((.warning, "drift: set \(set.name) was missing; \(did("re-created it", "re-create it")) with \(set.elements.count) elements"))
+            case .remove(let set): events.append((.warning, "drift: set \(set.name) is not in the policy; \(did("deleted it", "delete it"))"))
             case .replace(let old, let new):
-                events.append((.warning, "drift: set \(new.name) had type \(old.keyType.rawValue) flags \(ElementText.flagsText(old.flags)); re-created it"))
+                events.append((.warning, "drift: set \(new.name) had type \(old.keyType.rawValue) flags \(ElementText.flagsText(old.flags)); \(did("re-created it", "re-create it"))"))
             case .elements(let delta):
                 elements(delta.removed, delta.setName, "removed unexpected")
                 elements(delta.added, delta.setName, "restored missing")
@@ -43,15 +47,15 @@ public enum DriftEvents {
         }
         for change in plan.chains where !plan.tableMissing {
             switch change {
-            case .add(let chain): events.append((.warning, "drift: chain \(chain.name) was missing; re-created it"))
-            case .remove(let chain): events.append((.warning, "drift: chain \(chain.name) is not in the policy; deleted it"))
-            case .replace(_, let new, let reason): events.append((.warning, "drift: chain \(new.name) changed (\(reason)); re-created it"))
+            case .add(let chain): events.append((.warning, "drift: chain \(chain.name) was missing; \(did("re-created it", "re-create it"))"))
+            case .remove(let chain): events.append((.warning, "drift: chain \(chain.name) is not in the policy; \(did("deleted it", "delete it"))"))
+            case .replace(_, let new, let reason): events.append((.warning, "drift: chain \(new.name) changed (\(reason)); \(did("re-created it", "re-create it"))"))
             case .update(let update):
                 if let policy = update.policy {
-                    events.append((.warning, "drift: chain \(update.name) policy was \(RuleText.verdictText(policy.from)); set it back to \(RuleText.verdictText(policy.to))"))
+                    events.append((.warning, "drift: chain \(update.name) policy was \(RuleText.verdictText(policy.from)); \(did("set it back", "set it back")) to \(RuleText.verdictText(policy.to))"))
                 }
                 if let rules = update.rules {
-                    events.append((.warning, "drift: chain \(update.name) had \(rules.old.count) rules instead of the policy's \(rules.new.count) (or different ones); replaced them"))
+                    events.append((.warning, "drift: chain \(update.name) had \(rules.old.count) rules instead of the policy's \(rules.new.count) (or different ones); \(did("replaced them", "replace them"))"))
                 }
             }
         }
@@ -60,14 +64,14 @@ public enum DriftEvents {
             let catchAll = unexpected.catchAll ? " (a catch-all element: every address)" : ""
             events.append((.critical, "possible intrusion: set \(unexpected.setName) trusted addresses the policy does not\(catchAll): \(list)"
                 + (unexpected.addresses.count > elementLimit ? " (and \(unexpected.addresses.count - elementLimit) more ranges)" : "")
-                + "; removed them"))
+                + "; \(did("removed them", "remove them"))"))
         }
         for unprotected in plan.unprotectedAddresses {
             let list = ElementText.texts(unprotected.addresses).prefix(elementLimit).joined(separator: " ")
             events.append((.critical, "possible intrusion: set \(unprotected.setName) no longer protected addresses the policy protects "
                 + "(their migration ports were open to everyone): \(list)"
                 + (unprotected.addresses.count > elementLimit ? " (and \(unprotected.addresses.count - elementLimit) more ranges)" : "")
-                + "; restored them"))
+                + "; \(did("restored them", "restore them"))"))
         }
         return events
     }

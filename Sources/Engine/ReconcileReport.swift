@@ -25,9 +25,13 @@ public final class ReconcileReport {
         metrics.trustedPrefixes = (ipv4, ipv6)
     }
 
+    /// Whether a rollback hold keeps every plan back (``RolledBackPolicy``): drift is then
+    /// logged as what reconcile would do, not as done.
+    public var holding = false
+
     /// A plan about to be committed (or held): its drift events, logged once each.
     public func drift(_ plan: RulesetPlan) {
-        for event in DriftEvents.events(for: plan) where logged.insert(event.message).inserted {
+        for event in DriftEvents.events(for: plan, held: holding) where logged.insert(event.message).inserted {
             log.log(level: event.level, "\(event.message)",
                     metadata: event.level == .critical ? EventLogHandler.securityMetadata : nil)
         }

@@ -54,9 +54,11 @@ enum PrefixListFile {
         }
         prefixes.beginFile(path)
         var mapped: [Finding] = []
+        var firstPrefixLine = Int.max
         let problems: [PrefixListError]
         do {
             problems = try PrefixListReader().forEachPrefixCollectingErrors(in: .file(path)) { prefix, line, column in
+                firstPrefixLine = min(firstPrefixLine, line)
                 // As in a policy, a mapped address would trust nothing; aggregate keeps them.
                 if let v4 = prefix.ipv4Mapped {
                     let location = SourceLocation(file: path, line: line, column: column)
@@ -69,6 +71,18 @@ enum PrefixListFile {
             }
         } catch {
             problems = [error]
+        }
+        // A file that does not start as a prefix list (a credentials file, a key, a binary
+        // matched by a glob or behind a symlink) is refused whole, quoting nothing of it.
+        let firstBadLine = problems.map(\.line).filter { $0 > 0 }.min() ?? Int.max
+        if firstBadLine < firstPrefixLine {
+            prefixes.truncate(to: before)
+            return [Finding(
+                id: "prefix-list", severity: .error, location: SourceLocation(file: path, line: firstBadLine, column: 1),
+                message: "not a prefix list: "
+                    + (firstPrefixLine == Int.max ? "no line of it is an address or prefix" : "it starts with lines that are not addresses or prefixes")
+                    + " (nothing of it is quoted here)",
+                hint: "point the pattern at files of one address or prefix a line ('#' comments allowed)")]
         }
         var findings = PolicyLoader.sorted(problems.map(finding) + mapped, primary: path)
         // A binary or wrong file can be bad on every line; the first ones say enough.

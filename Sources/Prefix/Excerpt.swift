@@ -8,13 +8,17 @@
 public enum Excerpt {
     /// How many characters of the offending text a message quotes at most.
     public static let maximumCharacters = 40
+    /// How many characters of a bad token in a prefix-list file a message quotes: enough to
+    /// find it at the line and column the message names, too few to carry a token or
+    /// password out of a file that was never meant to be a list.
+    public static let fileTokenCharacters = 12
 
-    /// `text` escaped and, past ``maximumCharacters``, cut with "...".
-    public static func quoted(_ text: some StringProtocol) -> String {
+    /// `text` escaped and, past `limit` characters, cut with "...".
+    public static func quoted(_ text: some StringProtocol, limit: Int = maximumCharacters) -> String {
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {
-            if count == maximumCharacters {
+            if count == limit {
                 out += "..."
                 break
             }

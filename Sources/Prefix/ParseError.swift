@@ -34,8 +34,11 @@ public struct PrefixParseError: Error, Hashable, Sendable, CustomStringConvertib
     }
 
     /// One line that says what is wrong, naming the text (escaped and cut: ``Excerpt``).
-    public var message: String {
-        let text = Excerpt.quoted(self.text)
+    public var message: String { message(quoting: Excerpt.maximumCharacters) }
+
+    /// ``message`` quoting at most `limit` characters of the text.
+    public func message(quoting limit: Int) -> String {
+        let text = Excerpt.quoted(self.text, limit: limit)
         return switch reason {
         case .empty: "empty address"
         case .malformedAddress: "'\(text)' is not an IPv4 or IPv6 address or prefix"

@@ -29,11 +29,23 @@ public struct PrefixListError: Error, Hashable, Sendable, CustomStringConvertibl
     /// One line that says what is wrong.
     public var message: String {
         switch reason {
-        case .invalidPrefix(let error): error.message
-        case .trailingText(let text): "unexpected '\(Excerpt.quoted(text))' after the prefix (one prefix a line)"
+        // A list's bad token is quoted short, since the file may hold other things than
+        // prefixes; whole only when it is shaped like an address (hex digits, '.', ':', '/').
+        case .invalidPrefix(let error):
+            error.message(quoting: Self.addressShaped(error.text) ? Excerpt.maximumCharacters : Excerpt.fileTokenCharacters)
+        case .trailingText(let text):
+            "unexpected '\(Excerpt.quoted(text, limit: Excerpt.fileTokenCharacters))' after the prefix (one prefix a line)"
         case .tooLarge(let limit): "more than \(limit) bytes, the size limit for a prefix list"
         case .unreadable(let why): "cannot read: \(why)"
         }
+    }
+
+    /// Whether `text` looks like an address or prefix (up to the 43 characters of the longest
+    /// IPv6 prefix, of hex digits, '.', ':' and '/', with a '.' or ':'): quoting it whole
+    /// helps and leaks nothing a token or password would carry.
+    static func addressShaped(_ text: String) -> Bool {
+        text.utf8.count <= 43 && (text.contains(".") || text.contains(":"))
+            && text.utf8.allSatisfy { $0.isHexDigitASCII || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") }
     }
 
     /// How to fix it, when there is something useful to say.
@@ -53,5 +65,11 @@ public struct PrefixListError: Error, Hashable, Sendable, CustomStringConvertibl
         var text = "\(place): error: \(message)"
         if let hint { text += "\n\(place): note: \(hint)" }
         return text
+    }
+}
+
+private extension UInt8 {
+    var isHexDigitASCII: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self)
     }
 }

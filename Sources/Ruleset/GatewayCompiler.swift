@@ -62,8 +62,9 @@ extension RulesetCompiler {
             // The stack takes one 802.1Q/802.1ad tag off before the bridge looks, so the rules
             // below see a single-tagged frame's IP header. A frame still tagged here carries a
             // second tag (QinQ): its addresses and ports are out of reach, so it is dropped,
-            // counted, rather than passed unseen.
-            for tag: [UInt8] in [[0x81, 0x00], [0x88, 0xa8]] {
+            // counted, rather than passed unseen. So is a frame whose outer tag the stack does
+            // not take off at all: the older QinQ tag types 0x9100, 0x9200 and 0x9300.
+            for tag: [UInt8] in [[0x81, 0x00], [0x88, 0xa8], [0x91, 0x00], [0x92, 0x00], [0x93, 0x00]] {
                 rules += dropRules(policy, condition: [.match(Match(.metaProtocol, .value(tag)))], family: family)
             }
         }

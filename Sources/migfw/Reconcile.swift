@@ -76,6 +76,7 @@ struct Reconcile: ParsableCommand {
             // After an `apply --confirm` rollback, the policy file still says what was refused:
             // reconcile commits nothing until a person applies deliberately (RolledBackPolicy).
             let hold = RolledBackPolicy.current(directory: state.stateDirectory, namespace: namespace.netns)
+            report.holding = hold != nil
             let applier = try Applier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)
             switch try Reconciler(applier: applier, hold: hold).run(desired, full: full, reportDrift: report.drift) {
             case .inSync(let fastPath):

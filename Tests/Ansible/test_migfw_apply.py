@@ -87,3 +87,63 @@ class RenderDiffTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StateFileTests(unittest.TestCase):
+    """The confirm log is written the way migfw writes its own files (#20): never through
+    a symlink planted in the state directory, and only in a directory no one else can write."""
+
+    def setUp(self):
+        import tempfile
+        self.root = tempfile.mkdtemp()
+        self.state = os.path.join(self.root, "state")
+        os.mkdir(self.state, 0o700)
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.root)
+
+    def test_a_planted_symlink_is_replaced_not_followed(self):
+        victim = os.path.join(self.root, "victim")
+        with open(victim, "w") as handle:
+            handle.write("precious\n")
+        log_path = os.path.join(self.state, "confirm-default.ansible.log")
+        os.symlink(victim, log_path)
+        fd = migfw_apply.create_log(self.state, log_path)
+        try:
+            os.write(fd, b"apply output\n")
+            self.assertEqual(migfw_apply.read_fd(fd), "apply output\n")
+        finally:
+            os.close(fd)
+        with open(victim) as handle:
+            self.assertEqual(handle.read(), "precious\n")
+        self.assertFalse(os.path.islink(log_path))
+        self.assertEqual(migfw_apply.read_private(log_path), "apply output\n")
+        self.assertEqual(os.stat(log_path).st_mode & 0o777, 0o600)
+        self.assertEqual(sorted(os.listdir(self.state)), ["confirm-default.ansible.log"])
+
+    def test_reading_refuses_a_symlink(self):
+        target = os.path.join(self.root, "secret")
+        with open(target, "w") as handle:
+            handle.write("token\n")
+        link = os.path.join(self.state, "confirm-default.pending")
+        os.symlink(target, link)
+        with self.assertRaises(OSError):
+            migfw_apply.read_private(link)
+
+    def test_a_directory_others_can_write_is_refused(self):
+        class Failed(Exception):
+            pass
+
+        class Module:
+            def fail_json(self, **kwargs):
+                raise Failed(kwargs["msg"])
+
+        os.chmod(self.state, 0o777)
+        with self.assertRaises(Failed) as raised:
+            migfw_apply.private_state_dir(Module(), self.state)
+        self.assertIn("no one else can write", str(raised.exception))
+        os.chmod(self.state, 0o700)
+        migfw_apply.private_state_dir(Module(), self.state)
+        migfw_apply.private_state_dir(Module(), os.path.join(self.root, "new"))
+        self.assertEqual(os.stat(os.path.join(self.root, "new")).st_mode & 0o777, 0o700)

@@ -56,8 +56,8 @@ import TestSupport
     }
 
     /// A symlink in the feed directory to a file that is not a prefix list (think
-    /// /etc/shadow): its lines are not printed; at most the start of each bad token, with
-    /// terminal escapes escaped.
+    /// /etc/shadow): nothing of it is printed (#20: its first line is no prefix, so the
+    /// file is refused whole); a real list's bad token is quoted short, escapes escaped.
     @Test func aFileThatIsNotAPrefixListIsNotEchoed() throws {
         try Self.withFeed { directory, policy in
             let secret = "root:$6$Zx9secretHASHthatMustNotBeShownAnywhere0123456789abcdef:19000:0:99999:7:::"
@@ -67,10 +67,19 @@ import TestSupport
             let (result, _) = try Self.bounded("check", policy)
             let output = result.stdout + result.stderr
             #expect(result.status == 2)
-            #expect(output.contains("feed.txt:1:1: error:"), "\(output)")
-            #expect(!output.contains("abcdef:19000"), "the line was echoed: \(output)")
+            #expect(output.contains("feed.txt:1:1: error: not a prefix list"), "\(output)")
+            for part in ["root:", "Zx9sec", "abcdef:19000", "pwned"] {
+                #expect(!output.contains(part), "'\(part)' was echoed: \(output)")
+            }
             #expect(!output.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 }, "raw escapes: \(output)")
-            #expect(output.contains("\\u{1b}"), "\(output)")
+
+            // A list with one bad line: its token's start, escaped.
+            try "10.1.0.0/16\n\(escape)\n".write(toFile: directory + "/shadow", atomically: true, encoding: .utf8)
+            let (list, _) = try Self.bounded("check", policy)
+            let listed = list.stdout + list.stderr
+            #expect(listed.contains("feed.txt:2:1: error:"), "\(listed)")
+            #expect(!listed.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 }, "raw escapes: \(listed)")
+            #expect(listed.contains("\\u{1b}"), "\(listed)")
         }
     }
 

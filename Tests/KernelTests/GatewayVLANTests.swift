@@ -17,7 +17,9 @@ struct GatewayVLANTests {
         var port: UInt16
         var tags: [Int]
         var arrivesThroughMigfw: Bool
-        var description: String { "\(source) -> \(destination):\(port) tags \(tags)" }
+        /// The outer tag's type (0x9100: an older QinQ type the stack does not take off).
+        var outerTPID: Int = 0x8100
+        var description: String { "\(source) -> \(destination):\(port) tags \(tags) outer 0x\(String(outerTPID, radix: 16))" }
     }
 
     @Test func taggedFramesAreFilteredAndDoubleTaggedOnesDropped() async throws {
@@ -35,6 +37,8 @@ struct GatewayVLANTests {
             Case(source: trusted4, destination: hv4, port: 6600, tags: [100], arrivesThroughMigfw: true),
             Case(source: trusted6, destination: hv6, port: 6600, tags: [100], arrivesThroughMigfw: true),
             Case(source: trusted4, destination: hv4, port: 6600, tags: [100, 200], arrivesThroughMigfw: false),
+            // A tag the rules cannot read through is dropped like QinQ, from a trusted source too.
+            Case(source: trusted4, destination: hv4, port: 6600, tags: [100], arrivesThroughMigfw: false, outerTPID: 0x9100),
         ]
         let mac = try await onOwnThread {
             try testbed.exec(.hv, ["cat", "/sys/class/net/mig0/address"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -66,7 +70,7 @@ struct GatewayVLANTests {
 
     /// Sends one SYN of `item` from the untrusted peer to hv's MAC; returns how many arrived on hv.
     static func send(_ item: Case, testbed: Testbed, mac: String) throws -> Int {
-        let tags = item.tags.map { " --vlan \($0)" }.joined()
+        let tags = item.tags.map { " --vlan \($0)" }.joined() + " --outer-tpid 0x\(String(item.outerTPID, radix: 16))"
         // The counter is started first and the SYN sent once it says its socket is open; it
         // then waits 1.5 s from the moment the sender is done (a loaded machine can take a
         // while to start Python), or stops at the first SYN that arrives.

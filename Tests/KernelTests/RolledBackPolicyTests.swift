@@ -45,6 +45,16 @@ struct RolledBackPolicyTests {
             #expect(held.stderr.contains("possible intrusion: set trusted4 trusted addresses the policy does not: 10.66.0.7/32"), "\(held.stderr)")
             #expect(held.stderr.contains("the drift above is not repaired"), "\(held.stderr)")
             #expect(try lab.nft("list", "set", "inet", "migfw", "trusted4").contains("10.66.0.7"))
+            // It says what it would do, and that it is held: never that it did it (#20).
+            #expect(held.stderr.contains("would remove them (held: not changed)"), "\(held.stderr)")
+            #expect(held.stderr.contains("drift: set trusted4: would have removed unexpected element 10.66.0.7/32 (held: not changed)"),
+                    "\(held.stderr)")
+            #expect(!held.stderr.contains("; removed them"), "\(held.stderr)")
+            try lab.nft("flush", "chain", "inet", "migfw", "migration_in")
+            let flushed = try lab.run("reconcile")
+            #expect(flushed.status == 1)
+            #expect(flushed.stderr.contains("would replace them (held: not changed)"), "\(flushed.stderr)")
+            #expect(!flushed.stderr.contains("replaced them"), "\(flushed.stderr)")
         }
     }
 

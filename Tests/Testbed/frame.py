@@ -3,9 +3,10 @@
 VLAN device is needed to send (the test kernel has no 802.1Q module), and a counter of
 the SYNs that arrive.
 
-  frame.py send IFACE DSTMAC SRC DST DPORT [--vlan ID]...
+  frame.py send IFACE DSTMAC SRC DST DPORT [--vlan ID]... [--outer-tpid 0xNNNN]
       one TCP SYN from SRC to DST:DPORT (IPv4 or IPv6), with one 802.1Q tag per --vlan
-      (outermost first; a second tag makes a QinQ frame)
+      (outermost first; a second tag makes a QinQ frame); --outer-tpid: the outer tag's
+      type (default 0x8100; 0x9100 is an older QinQ type the kernel does not untag)
   frame.py count IFACE DST DPORT SECONDS [DONEFILE]
       prints 1 as soon as a TCP SYN to DST:DPORT arrives on IFACE, 0 if none did within
       SECONDS (after DONEFILE exists, when given: the sender creates it once it has sent,
@@ -49,7 +50,7 @@ def ip_packet(src, dst, payload):
     return 0x86DD, header + payload
 
 
-def send(iface, dstmac, src, dst, dport, vlans):
+def send(iface, dstmac, src, dst, dport, vlans, outer_tpid=0x8100):
     src, dst = ipaddress.ip_address(src), ipaddress.ip_address(dst)
     ethertype, packet = ip_packet(src, dst, tcp_syn(src, dst, dport))
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -59,7 +60,7 @@ def send(iface, dstmac, src, dst, dport, vlans):
     for index, vlan in enumerate(vlans):
         inner = ethertype if index == len(vlans) - 1 else 0x8100
         tags += struct.pack("!HH", vlan & 0xFFF, inner)
-    outer = 0x8100 if vlans else ethertype
+    outer = outer_tpid if vlans else ethertype
     frame = bytes.fromhex(dstmac.replace(":", "")) + srcmac + struct.pack("!H", outer) + tags + packet
     s.send(frame)
 
@@ -90,7 +91,7 @@ def count(iface, dst, dport, seconds, done_file=None):
         # The kernel hands a packet socket the frame without its accelerated tag; an in-band
         # tag is skipped here.
         offset, ethertype = 14, struct.unpack("!H", frame[12:14])[0]
-        while ethertype in (0x8100, 0x88A8):
+        while ethertype in (0x8100, 0x88A8, 0x9100, 0x9200, 0x9300):
             ethertype = struct.unpack("!H", frame[offset + 2:offset + 4])[0]
             offset += 4
         if ethertype == 0x0800 and dst.version == 4:
@@ -111,8 +112,10 @@ def count(iface, dst, dport, seconds, done_file=None):
 
 def main(argv):
     if len(argv) >= 6 and argv[0] == "send":
-        vlans = [int(v) for flag, v in zip(argv[6::2], argv[7::2]) if flag == "--vlan"]
-        send(argv[1], argv[2], argv[3], argv[4], int(argv[5]), vlans)
+        options = list(zip(argv[6::2], argv[7::2]))
+        vlans = [int(v) for flag, v in options if flag == "--vlan"]
+        outer = [int(v, 16) for flag, v in options if flag == "--outer-tpid"]
+        send(argv[1], argv[2], argv[3], argv[4], int(argv[5]), vlans, *outer[-1:])
     elif len(argv) in (5, 6) and argv[0] == "count":
         count(argv[1], argv[2], int(argv[3]), float(argv[4]), argv[5] if len(argv) == 6 else None)
     else:

@@ -127,6 +127,8 @@ stdout:
 
 import json
 import os
+import secrets
+import stat
 import subprocess
 import time
 
@@ -280,9 +282,9 @@ def wait_until_committed(proc, pending_path, log_path, timeout):
         if rc is not None:
             return rc
         try:
-            with open(pending_path) as handle:
-                fields = handle.read().split()
-            if len(fields) >= 2 and fields[0] == str(proc.pid) and fields[1] == "ready":
+            fields = read_private(pending_path).split()
+            # `PID START STAGE` (an older migfw wrote `PID ready`).
+            if len(fields) >= 2 and fields[0] == str(proc.pid) and fields[-1] == "ready":
                 return None
         except OSError:
             pass
@@ -291,26 +293,75 @@ def wait_until_committed(proc, pending_path, log_path, timeout):
     return proc.wait()
 
 
+def private_state_dir(module, state_dir):
+    """Creates the state directory if needed and fails unless it is a directory of this user
+    that no one else can write: in one another account could write, a planted symlink would
+    have root write a file of that account's choosing."""
+    os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    info = os.lstat(state_dir)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        module.fail_json(msg="state directory %s must be a directory owned by uid %d that no one else can write "
+                             "(it is mode %o, owner %d)" % (state_dir, os.geteuid(), stat.S_IMODE(info.st_mode), info.st_uid))
+
+
+def create_log(state_dir, log_path):
+    """A new log file at log_path, open for reading and writing: created under a random name
+    with O_EXCL|O_NOFOLLOW, then renamed over log_path (a rename replaces a symlink planted
+    there, never the file it points to). Returns the descriptor."""
+    temporary = os.path.join(state_dir, ".%s.%s" % (os.path.basename(log_path), secrets.token_hex(8)))
+    fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        os.rename(temporary, log_path)
+    except OSError:
+        os.close(fd)
+        os.unlink(temporary)
+        raise
+    return fd
+
+
+def read_fd(fd):
+    """Everything written to fd so far, from its start."""
+    chunks, offset = [], 0
+    while True:
+        chunk = os.pread(fd, 65536, offset)
+        if not chunk:
+            return b"".join(chunks).decode("utf-8", "replace")
+        chunks.append(chunk)
+        offset += len(chunk)
+
+
+def read_private(path):
+    """A file migfw wrote, never through a symlink (raises OSError if it is one or is missing)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        return read_fd(fd)
+    finally:
+        os.close(fd)
+
+
 def apply_with_confirmation(module, migfw, result):
     p = module.params
     state_dir = p["state_dir"] or "/run/migfw"
     name = namespace_name(p["netns"])
     pending = os.path.join(state_dir, "confirm-%s.pending" % name)
     log_path = os.path.join(state_dir, "confirm-%s.ansible.log" % name)
-    os.makedirs(state_dir, exist_ok=True)
+    private_state_dir(module, state_dir)
     line = migfw.args("apply", lock=True) + ["--confirm", str(p["confirm_seconds"])]
     if p["force"]:
         line.append("--force")
     environ = dict(os.environ, **migfw.environ)
-    with open(log_path, "w") as log, open(os.devnull) as devnull:
-        # A session of its own, no terminal, no pipe back to Ansible: it outlives this
-        # connection and is confirmed (or rolls back) on its own.
-        proc = subprocess.Popen(line, stdin=devnull, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True, env=environ)
-    timeout = (p["lock_timeout"] if p["lock_timeout"] is not None else 60) + 120
-    rc = wait_until_committed(proc, pending, log_path, timeout)
-    with open(log_path) as log:
-        output = log.read()
+    log = create_log(state_dir, log_path)
+    try:
+        with open(os.devnull) as devnull:
+            # A session of its own, no terminal, no pipe back to Ansible: it outlives this
+            # connection and is confirmed (or rolls back) on its own.
+            proc = subprocess.Popen(line, stdin=devnull, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True, close_fds=True, env=environ)
+        timeout = (p["lock_timeout"] if p["lock_timeout"] is not None else 60) + 120
+        rc = wait_until_committed(proc, pending, log_path, timeout)
+        output = read_fd(log)
+    finally:
+        os.close(log)
     if rc is not None:
         module.fail_json(msg=output.strip() or "migfw apply --confirm exited %d" % rc, rc=rc,
                          cmd=" ".join(line), confirm_log=log_path)
@@ -328,16 +379,14 @@ def confirm(module, migfw, result):
     log_path = os.path.join(state_dir, "confirm-%s.ansible.log" % namespace_name(p["netns"]))
     pid = None
     try:
-        with open(pending) as handle:
-            pid = int(handle.read().split()[0])
+        pid = int(read_private(pending).split()[0])
     except (OSError, ValueError, IndexError):
         pass
     line = migfw.args("confirm", config=False)
     rc, out, err = migfw.run(line)
     if rc != 0:
         try:
-            with open(log_path) as log:
-                err = (err or "") + "\n" + log.read()
+            err = (err or "") + "\n" + read_private(log_path)
         except OSError:
             pass
         migfw.fail(" ".join(line), rc, out, err)
