@@ -88,18 +88,25 @@ public enum StatusReader {
             digestMatches: stored.map { $0 == RulesetDigest.digest(table) }, generation: snapshot.generation,
             alerts: try ProtectionAlerts.check(interfaces: table.interfaceNames, tableLoaded: true,
                                                stateDirectory: stateDirectory, namespace: namespace),
-            conflicts: ForeignConflicts.find(migfw: table, others: try netlink { try foreignTables(session) }),
+            conflicts: try netlink { try foreignConflicts(table, session) },
             refused: RefusedSources.list(snapshot), paths: GuardedPaths(table))
     }
 
-    /// The other tables of the families whose hooks migfw's traffic passes (inet, ip, ip6),
-    /// read (never written) with their sets, so port sets can be evaluated.
-    static func foreignTables(_ session: NetlinkSession) throws -> [Table] {
+    /// What in the other tables can drop migfw's traffic (``ForeignConflicts``): the tables
+    /// of every family a migration packet can cross (inet, ip, ip6, netdev, bridge), read
+    /// (never written) with their sets, so port sets can be evaluated, and rule handles.
+    static func foreignConflicts(_ migfw: Table, _ session: NetlinkSession) throws -> [ForeignConflict] {
         var tables: [Table] = []
+        var handles: [String: [UInt64]] = [:]
         for (family, name, flags) in try session.listTables()
-        where [.inet, .ip, .ip6].contains(family) && !(family == .inet && name == Table.migfwName) && !flags.contains(.dormant) {
-            if let snapshot = try session.readTable(family: family, name: name) { tables.append(snapshot.table) }
+        where [.inet, .ip, .ip6, .netdev, .bridge].contains(family) && !(family == migfw.family && name == Table.migfwName)
+            && !flags.contains(.dormant) {
+            guard let snapshot = try session.readTable(family: family, name: name) else { continue }
+            tables.append(snapshot.table)
+            for (chain, chainHandles) in snapshot.ruleHandles {
+                handles[ForeignConflicts.handleKey(snapshot.table, chain)] = chainHandles
+            }
         }
-        return tables
+        return ForeignConflicts.find(migfw: migfw, others: tables, handles: handles)
     }
 }

@@ -164,9 +164,12 @@ enum DumpDecoding {
         table.chains = chains
         for index in table.chains.indices {
             let chainRules = rules.filter { $0.chain == table.chains[index].name }
-            table.chains[index].rules = chainRules.map(\.rule)
-            handles[table.chains[index].name] = chainRules.map(\.handle)
-            counters[table.chains[index].name] = chainRules.map(\.counter)
+            // A chain on a hook the model cannot express keeps its marker rule first (no
+            // handle, no counter), so nothing reads it as an ordinary regular chain.
+            let marker = table.chains[index].rules
+            table.chains[index].rules = marker + chainRules.map(\.rule)
+            handles[table.chains[index].name] = marker.map { _ in 0 } + chainRules.map(\.handle)
+            counters[table.chains[index].name] = marker.map { _ in nil } + chainRules.map(\.counter)
         }
         return TableSnapshot(table: table, ruleHandles: handles, counters: counters,
                              kernelElementCounts: counts, generation: generation, dynamicElements: dynamic)

@@ -1,68 +1,109 @@
 import Ruleset
 
-/// A base chain of another table that can drop traffic migfw accepts. On Linux a packet must
-/// be accepted by every table whose base chains it meets, so such a chain silently breaks
-/// migration from trusted peers.
+/// A rule or base chain of another table that can drop traffic migfw accepts, or that migfw
+/// cannot read well enough to tell. On Linux a packet must be accepted by every table whose
+/// base chains it meets, so such a chain silently breaks migration from trusted peers.
 public struct ForeignConflict: Hashable, Sendable {
     public var family: TableFamily
     public var table: String
     public var chain: String
     public var hook: BaseChain.Hook
     public var priority: Int32
-    /// Why: `policy drop`, or the rule (nft text) and what it drops.
+    /// Why: `policy drop`, or the rule (nft text) and what it drops; for an uncertain one,
+    /// what migfw could not read.
     public var reason: String
+    /// The rule's handle, when it is a rule and the handle is known.
+    public var handle: UInt64? = nil
+    /// False when migfw cannot tell whether it drops migration traffic ("cannot tell").
+    public var certain = true
 }
 
-/// Finds base chains of other tables, on the hooks migfw's traffic passes, that drop what
-/// migfw accepts: a drop policy, an unconditional drop or reject, or a drop or reject rule
-/// matching a migration port (TCP destination port by value, range or set). Pure: reads the
-/// model of tables someone already read from the kernel.
-///
-/// Not followed: jumps to regular chains, and conditions other than the interface and the
-/// destination port (a drop of one source address on a migration port is reported).
+/// Finds what can drop migration traffic migfw accepts in other tables, on every hook a
+/// migration packet crosses in the mode migfw's table is in: host mode prerouting and input
+/// (and output and postrouting with `egress`), netdev ingress included; a routed gateway
+/// prerouting, forward and postrouting; a bridged gateway the bridge family's. Chains of
+/// every type (filter, nat, route). A rule is judged from its kernel expressions
+/// (``RuleJudgement``): it passes migration traffic, drops it (always, or when its other
+/// conditions match), or cannot be read well enough (a verdict map, a concatenation, a
+/// masked port, an expression migfw does not model): then it is reported as "cannot tell",
+/// never left out. Jumps and gotos are followed into the table's regular chains. Accept
+/// rules are not credited: a later drop is reported even where an earlier accept would win.
+/// Pure: reads the model of tables someone already read from the kernel.
 public enum ForeignConflicts {
-    /// The conflicts between migfw's table `migfw` (as read from the kernel) and `others`.
-    public static func find(migfw: Table, others: [Table]) -> [ForeignConflict] {
+    /// The conflicts between migfw's table `migfw` (as read from the kernel) and `others`;
+    /// `handles` gives rule handles by ``handleKey(_:_:)``.
+    public static func find(migfw: Table, others: [Table], handles: [String: [UInt64]] = [:]) -> [ForeignConflict] {
         let traffic = MigrationTraffic(migfw)
         guard !traffic.ports.isEmpty else { return [] }
         var conflicts: [ForeignConflict] = []
         for table in others where table.family != migfw.family || table.name != migfw.name {
-            guard [.inet, .ip, .ip6].contains(table.family), !table.flags.contains(.dormant) else { continue }
+            guard traffic.families.contains(table.family), !table.flags.contains(.dormant) else { continue }
             for chain in table.chains {
-                guard let base = chain.base, base.type != .nat, traffic.passes(base.hook) else { continue }
-                let interfaces = traffic.interfaces(for: base.hook)
-                func add(_ reason: String) {
-                    conflicts.append(ForeignConflict(family: table.family, table: table.name, chain: chain.name,
-                                                     hook: base.hook, priority: base.priority, reason: reason))
-                }
-                for rule in chain.rules {
-                    let match = RuleMatch(rule, in: table)
-                    let candidates: [[UInt8]?] = interfaces.map { $0.map(Optional.some) } ?? [nil]
-                    if let what = candidates.lazy.compactMap({ match.drops(ports: traffic.ports, interface: $0) }).first {
-                        add("rule `\(NftText.render(rule: rule))` \(what)")
-                    }
-                }
-                if base.policy == .drop { add("policy drop: whatever its rules do not accept is dropped") }
+                conflicts += chainConflicts(chain, in: table, traffic: traffic, handles: handles[handleKey(table, chain.name)] ?? [])
             }
         }
         return conflicts
     }
+
+    /// The key of a chain's rule handles: `FAMILY TABLE CHAIN`.
+    public static func handleKey(_ table: Table, _ chain: String) -> String {
+        "\(table.family.rawValue) \(table.name) \(chain)"
+    }
+
+    private static func chainConflicts(_ chain: Chain, in table: Table, traffic: MigrationTraffic,
+                                       handles: [UInt64]) -> [ForeignConflict] {
+        // A base chain on a hook the model has no name for (inet ingress): its rules run on
+        // every packet of the interface, before everything else.
+        if chain.base == nil, case .unknown(name: "chain", let detail)? = chain.rules.first?.expressions.first {
+            return [ForeignConflict(family: table.family, table: table.name, chain: chain.name, hook: .prerouting, priority: 0,
+                                    reason: "cannot tell: a base chain on a hook migfw does not model (\(detail))", certain: false)]
+        }
+        guard let base = chain.base, let direction = traffic.direction(of: base.hook, family: table.family) else { return [] }
+        var conflicts: [ForeignConflict] = []
+        func add(_ reason: String, handle: UInt64?, certain: Bool) {
+            conflicts.append(ForeignConflict(family: table.family, table: table.name, chain: chain.name, hook: base.hook,
+                                             priority: base.priority, reason: reason, handle: handle, certain: certain))
+        }
+        let interfaces = traffic.interfaces(for: direction)
+        for (index, rule) in chain.rules.enumerated() {
+            let handle = index < handles.count ? handles[index] : nil
+            let text = "rule `\(NftText.render(rule: rule))`"
+            switch RuleJudgement.judge(rule, in: table, ports: traffic.ports, interfaces: interfaces, direction: direction) {
+            case .passes: continue
+            case .drops(let what): add("\(text) \(what)", handle: handle, certain: true)
+            case .cannotTell(let why):
+                let place = "table \(table.family.rawValue) \(table.name) chain \(chain.name)" + (handle.map { " handle \($0)" } ?? "")
+                add("cannot tell: \(place): \(text) (\(why))", handle: handle, certain: false)
+            }
+        }
+        if base.policy == .drop { add("policy drop: whatever its rules do not accept is dropped", handle: nil, certain: true) }
+        return conflicts
+    }
 }
 
-/// What migfw accepts, as its own table says: the TCP ports of its `tcp_ports` set, on the
-/// interface its base chains are limited to.
+/// Which way a packet travels through a hook, as migfw's traffic does.
+enum TrafficDirection { case inbound, outbound, forwarded }
+
+/// What migfw accepts, as its own table says: the TCP ports of its `tcp_ports` set, the
+/// hooks its traffic crosses, and the interfaces its base chains dispatch to the migration
+/// rules (host mode).
 struct MigrationTraffic {
     var ports: [ClosedRange<UInt16>] = []
     var hooks: Set<BaseChain.Hook> = []
     var interfaces: [BaseChain.Hook: [[UInt8]]] = [:]
+    /// Table families whose base chains migration packets cross.
+    var families: Set<TableFamily> = [.inet, .ip, .ip6, .netdev]
+    var gateway = false
 
     init(_ table: Table) {
         for set in table.sets where set.name == "tcp_ports" {
             if case .ports(let ranges) = set.elements { ports = ranges }
         }
+        if table.family == .bridge { families = [.bridge, .netdev] }
         for chain in table.chains {
             guard let base = chain.base else { continue }
             hooks.insert(base.hook)
+            if base.hook == .forward { gateway = true }
             // `iifname "mig0" goto migration_in` (one per migration NIC), or a table from before
             // other NICs were closed: `iifname != "mig0" return`. Migration is accepted there only.
             for rule in chain.rules {
@@ -78,145 +119,33 @@ struct MigrationTraffic {
         }
     }
 
-    /// Whether migfw's traffic meets `hook` (prerouting before input, postrouting after output).
-    func passes(_ hook: BaseChain.Hook) -> Bool {
+    /// How migfw's traffic crosses `hook` of a `family` table, or nil when it does not. A
+    /// netdev table's hook 0 is ingress (inbound, modelled as prerouting), 1 egress.
+    func direction(of hook: BaseChain.Hook, family: TableFamily) -> TrafficDirection? {
+        if gateway {
+            if family == .netdev { return hook == .prerouting ? .forwarded : nil }
+            return [.prerouting, .forward, .postrouting].contains(hook) ? .forwarded : nil
+        }
+        if family == .netdev {
+            switch hook {
+            case .prerouting: return hooks.contains(.input) ? .inbound : nil
+            case .input: return hooks.contains(.output) ? .outbound : nil
+            default: return nil
+            }
+        }
         switch hook {
-        case .prerouting, .input: hooks.contains(.input)
-        case .output, .postrouting: hooks.contains(.output)
-        case .forward: false
+        case .prerouting, .input: return hooks.contains(.input) ? .inbound : nil
+        case .output, .postrouting: return hooks.contains(.output) ? .outbound : nil
+        case .forward: return nil
         }
     }
 
-    func interfaces(for hook: BaseChain.Hook) -> [[UInt8]]? {
-        switch hook {
-        case .prerouting, .input: interfaces[.input]
-        case .output, .postrouting: interfaces[.output]
-        case .forward: nil
+    /// The migration NICs a packet of `direction` comes in or goes out on; nil: any.
+    func interfaces(for direction: TrafficDirection) -> [[UInt8]]? {
+        switch direction {
+        case .inbound: interfaces[.input]
+        case .outbound: interfaces[.output]
+        case .forwarded: nil
         }
-    }
-}
-
-/// One rule read as matches on loaded registers, enough to tell whether it drops migration
-/// traffic.
-struct RuleMatch {
-    enum Load { case inputName, outputName, destinationPort, transportProtocol, family, other }
-
-    var drops = false
-    /// The destination ports it matches, when it tests them (nil: it does not).
-    var ports: [ClosedRange<UInt16>]?
-    /// Interface name tests: `iifname "eth0"` compares the name with its NUL (exact),
-    /// `iifname "eth*"` only the prefix.
-    var interfaceTests: [(op: CmpOp, name: [UInt8], exact: Bool)] = []
-    /// It tests something else too (addresses, connection state...).
-    var conditional = false
-    /// It matches a transport protocol other than TCP.
-    var notTCP = false
-
-    init(_ rule: Rule, in table: Table) {
-        var loads: [Register: Load] = [:]
-        for expression in rule.expressions {
-            switch expression {
-            case .meta(let key, let dreg):
-                switch key {
-                case .iifname: loads[dreg] = .inputName
-                case .oifname: loads[dreg] = .outputName
-                case .l4proto: loads[dreg] = .transportProtocol
-                case .nfproto: loads[dreg] = .family
-                default: loads[dreg] = .other
-                }
-            case .payload(.transport, 2, 2, let dreg):
-                loads[dreg] = .destinationPort
-            case .payload(_, _, _, let dreg), .bitwise(_, let dreg, _, _, _), .ct(_, let dreg):
-                loads[dreg] = .other
-            case .cmp(let op, let sreg, let data):
-                switch loads[sreg] ?? .other {
-                case .inputName, .outputName: interfaceTests.append((op, Self.trimmed(data), data.contains(0)))
-                case .destinationPort where data.count == 2:
-                    let port = UInt16(data[0]) << 8 | UInt16(data[1])
-                    switch op {
-                    case .eq: narrow([port...port])
-                    case .neq: narrow(Self.complement([port...port]))
-                    case .lt: narrow(port == 0 ? [] : [0...(port - 1)])
-                    case .lte: narrow([0...port])
-                    case .gt: narrow(port == .max ? [] : [(port + 1)...UInt16.max])
-                    case .gte: narrow([port...UInt16.max])
-                    }
-                case .transportProtocol where data.count == 1:
-                    // IPPROTO_TCP is 6.
-                    if (op == .eq && data[0] != 6) || (op == .neq && data[0] == 6) { notTCP = true }
-                case .family:
-                    break
-                default: conditional = true
-                }
-            case .range(let op, let sreg, let from, let to):
-                if loads[sreg] == .destinationPort, from.count == 2, to.count == 2 {
-                    let range = (UInt16(from[0]) << 8 | UInt16(from[1]))...(UInt16(to[0]) << 8 | UInt16(to[1]))
-                    narrow(op == .eq ? [range] : Self.complement([range]))
-                } else {
-                    conditional = true
-                }
-            case .lookup(let name, let sreg, let inverted):
-                if loads[sreg] == .destinationPort, let set = table.sets.first(where: { $0.name == name }),
-                   case .ports(let ranges) = set.elements {
-                    narrow(inverted ? Self.complement(ranges) : ranges)
-                } else {
-                    conditional = true
-                }
-            case .verdict(.drop):
-                drops = true
-            case .unknown(let name, _) where name == "reject":
-                drops = true
-            case .counter, .log, .limit, .verdict, .unknown, .dynsetUpdate:
-                break
-            }
-        }
-    }
-
-    /// What it drops of traffic to `migrationPorts` on `interface`, as words; nil if nothing.
-    func drops(ports migrationPorts: [ClosedRange<UInt16>], interface: [UInt8]?) -> String? {
-        guard drops, !notTCP else { return nil }
-        if let interface {
-            for test in interfaceTests {
-                let matches = test.exact ? test.name == interface : interface.starts(with: test.name)
-                if (test.op == .eq && !matches) || (test.op == .neq && matches) { return nil }
-            }
-        }
-        guard let ports else {
-            return conditional ? nil : "drops every packet that reaches it"
-        }
-        let hit = Self.intersection(ports, migrationPorts)
-        guard !hit.isEmpty else { return nil }
-        let text = hit.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-        return "drops TCP dport \(text.joined(separator: ", ")) (migration \(hit.count == 1 && hit[0].count == 1 ? "port" : "ports"))"
-            + (conditional ? " when its other conditions match" : "")
-    }
-
-    private mutating func narrow(_ ranges: [ClosedRange<UInt16>]) {
-        ports = ports.map { Self.intersection($0, ranges) } ?? ranges
-    }
-
-    static func trimmed(_ data: [UInt8]) -> [UInt8] {
-        Array(data.prefix { $0 != 0 })
-    }
-
-    static func complement(_ ranges: [ClosedRange<UInt16>]) -> [ClosedRange<UInt16>] {
-        var result: [ClosedRange<UInt16>] = []
-        var next: UInt32 = 0
-        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
-            if UInt32(range.lowerBound) > next { result.append(UInt16(next)...(range.lowerBound - 1)) }
-            next = max(next, UInt32(range.upperBound) + 1)
-        }
-        if next <= 0xFFFF { result.append(UInt16(next)...0xFFFF) }
-        return result
-    }
-
-    static func intersection(_ a: [ClosedRange<UInt16>], _ b: [ClosedRange<UInt16>]) -> [ClosedRange<UInt16>] {
-        var result: [ClosedRange<UInt16>] = []
-        for x in a {
-            for y in b where x.overlaps(y) {
-                result.append(max(x.lowerBound, y.lowerBound)...min(x.upperBound, y.upperBound))
-            }
-        }
-        return result.sorted { $0.lowerBound < $1.lowerBound }
     }
 }

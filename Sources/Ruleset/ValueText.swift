@@ -51,7 +51,10 @@ enum ValueText {
         case .metaProtocol:
             let type = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
             if !inRange, let name = etherTypeNames[type] { return json ? "\"\(name)\"" : name }
-            return "\(type)"
+            // nft lists an EtherType it has no name for in hex (`meta protocol 0x9100`).
+            if json || inRange { return "\(type)" }
+            let digits = String(type, radix: 16)
+            return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
         case .icmpType, .icmpv6Type:
             let type = bytes[0]
             let names = field == .icmpType ? icmpTypeNames : icmpv6TypeNames

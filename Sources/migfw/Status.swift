@@ -71,10 +71,12 @@ struct Status: ParsableCommand {
         if report.conflicts.isEmpty {
             lines.append("other tables: none can drop what migfw accepts")
         } else {
-            lines.append("other tables that can drop what migfw accepts (a packet must pass every table):")
+            lines.append("other tables that can drop what migfw accepts (a packet must pass every table), or that migfw cannot read:")
             for conflict in report.conflicts {
-                lines.append("  ! table \(conflict.family.rawValue) \(conflict.table) chain \(conflict.chain) "
-                             + "(hook \(conflict.hook.rawValue), priority \(conflict.priority)): \(conflict.reason)")
+                let hook = "(hook \(conflict.hook.rawValue), priority \(conflict.priority))"
+                lines.append(conflict.certain
+                    ? "  ! table \(conflict.family.rawValue) \(conflict.table) chain \(conflict.chain) \(hook): \(conflict.reason)"
+                    : "  ? \(conflict.reason) \(hook)")
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -109,7 +111,8 @@ struct Status: ParsableCommand {
         let matches = report.digestMatches.map { $0 ? "true" : "false" } ?? "null"
         let conflicts = report.conflicts.map {
             "{\"family\":\(quote($0.family.rawValue)),\"table\":\(quote($0.table)),\"chain\":\(quote($0.chain)),"
-                + "\"hook\":\(quote($0.hook.rawValue)),\"priority\":\($0.priority),\"reason\":\(quote($0.reason))}"
+                + "\"hook\":\(quote($0.hook.rawValue)),\"priority\":\($0.priority),\"reason\":\(quote($0.reason)),"
+                + "\"certain\":\($0.certain),\"handle\":\($0.handle.map(String.init) ?? "null")}"
         }
         let alerts = report.alerts.map { "{\"kind\":\(quote($0.kind)),\"message\":\(quote($0.description))}" }
         let refused = report.refused.map {

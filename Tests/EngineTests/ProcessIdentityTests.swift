@@ -42,10 +42,11 @@ import TestSupport
     }
 
     @Test func aZombieIsDead() throws {
-        // `sleep 0` exits at once; its parent execs into a sleep that never reaps it.
+        // The child exits once its parent has exec'd into a sleep that never reaps it (bash
+        // itself could reap a child that ended before the exec).
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/bin/bash")
-        shell.arguments = ["-c", "sleep 0 & echo $!; exec sleep 5"]
+        shell.arguments = ["-c", "sleep 0.3 & echo $!; exec sleep 5"]
         let pipe = Pipe()
         shell.standardOutput = pipe
         try shell.run()
@@ -53,7 +54,7 @@ import TestSupport
         let line = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
         let zombie = try #require(Int32(line.trimmingCharacters(in: .whitespacesAndNewlines)))
         var state = ""
-        for _ in 0..<50 {
+        for _ in 0..<150 {
             state = (try? String(contentsOfFile: "/proc/\(zombie)/stat", encoding: .utf8)) ?? ""
             if state.contains(") Z ") { break }
             usleep(20_000)

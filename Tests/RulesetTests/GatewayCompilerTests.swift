@@ -67,6 +67,10 @@ struct GatewayCompilerTests {
         #expect(Fixtures.lines(table, "forward") == [
             "meta protocol 8021q counter drop",
             "meta protocol 8021ad counter drop",
+            // Outer tags the kernel does not take off (older QinQ types): dropped too.
+            "meta protocol 0x9100 counter drop",
+            "meta protocol 0x9200 counter drop",
+            "meta protocol 0x9300 counter drop",
             "ip daddr @protected4 ip saddr @trusted4 tcp dport @tcp_ports counter accept",
             "ip6 daddr @protected6 ip6 saddr @trusted6 tcp dport @tcp_ports counter accept",
             "ip daddr @protected4 tcp dport @tcp_ports update @refused4 { ip saddr }",

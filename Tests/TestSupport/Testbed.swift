@@ -85,8 +85,8 @@ public final class Testbed: @unchecked Sendable {
 
     /// Runs `arguments` inside `node`, returning whatever happened.
     @discardableResult
-    public func exec(_ node: Node, _ arguments: [String]) throws -> CommandResult {
-        try run(["ip", "netns", "exec", namespace(node)] + arguments)
+    public func exec(_ node: Node, _ arguments: [String], input: String? = nil) throws -> CommandResult {
+        try run(["ip", "netns", "exec", namespace(node)] + arguments, input: input)
     }
 
     /// A policy for this testbed's address plan (`testbed.sh policy`).

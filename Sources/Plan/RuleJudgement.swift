@@ -1,0 +1,224 @@
+import Ruleset
+
+/// What a foreign rule does to a migration packet migfw accepts, read from its kernel
+/// expressions.
+enum RuleJudgement: Equatable {
+    /// It cannot drop the packet: it never matches it, or it matches and does not drop.
+    case passes
+    /// It drops (or rejects) the packet: always, or when its other conditions match.
+    case drops(String)
+    /// It might: migfw cannot read part of it well enough to say (the reason).
+    case cannotTell(String)
+
+    /// Judges `rule` of `table` for TCP packets to `ports` travelling in `direction` over
+    /// one of `interfaces` (nil: any); jumps are followed into `table`'s chains.
+    static func judge(_ rule: Rule, in table: Table, ports: [ClosedRange<UInt16>], interfaces: [[UInt8]]?,
+                      direction: TrafficDirection, depth: Int = 0) -> RuleJudgement {
+        let match = RuleMatch(rule, in: table)
+        if match.neverMatches(ports: ports, interfaces: interfaces, direction: direction) { return .passes }
+        let when = match.conditional ? " when its other conditions match" : ""
+        switch match.effect {
+        case .none:
+            return .passes
+        case .divert(let what):
+            return .cannotTell(what)
+        case .jump(let name):
+            guard depth < 8, let target = table.chain(named: name) else { return .cannotTell("a jump to chain \(name) migfw cannot follow") }
+            if let uncertainty = match.uncertainty { return .cannotTell(uncertainty) }
+            for inner in target.rules {
+                switch judge(inner, in: table, ports: ports, interfaces: interfaces, direction: direction, depth: depth + 1) {
+                case .passes: continue
+                case .drops(let what): return .drops("jumps to chain \(name), whose rule `\(NftText.render(rule: inner))` \(what)\(when)")
+                case .cannotTell(let why): return .cannotTell("through chain \(name): \(why)")
+                }
+            }
+            return .passes
+        case .drop:
+            if let uncertainty = match.uncertainty { return .cannotTell(uncertainty) }
+            guard let matched = match.ports else {
+                return .drops(match.conditional ? "can drop migration traffic when its other conditions match"
+                                                : "drops every packet that reaches it")
+            }
+            let hit = RuleMatch.intersection(matched, ports)
+            let text = hit.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            let noun = hit.count == 1 && hit[0].count == 1 ? "port" : "ports"
+            return .drops("drops TCP dport \(text.joined(separator: ", ")) (migration \(noun))\(when)")
+        }
+    }
+}
+
+/// One rule read as matches on loaded registers, enough to tell whether it can drop
+/// migration traffic, and where it cannot be read.
+struct RuleMatch {
+    enum Load: Equatable {
+        case inputName, outputName, destinationPort, transportProtocol, family, ctState, other
+        /// A destination port under a mask (`tcp dport & 0xff00 == ...`).
+        case maskedPort
+        /// `ct state` under a mask: the states it tests.
+        case ctStateBits(UInt32)
+    }
+    /// What the rule does to a packet it matches.
+    enum Effect: Equatable {
+        case none, drop
+        case jump(String)
+        /// A verdict decided elsewhere or a diversion: a verdict map, a queue, NAT, tproxy.
+        case divert(String)
+    }
+
+    var effect = Effect.none
+    /// The destination ports it matches, when it tests them (nil: it does not).
+    var ports: [ClosedRange<UInt16>]?
+    /// Interface name tests: `iifname "eth0"` compares the name with its NUL (exact),
+    /// `iifname "eth*"` only the prefix.
+    var interfaceTests: [(input: Bool, op: CmpOp, name: [UInt8], exact: Bool)] = []
+    /// It tests something else too (addresses, connection state...).
+    var conditional = false
+    /// It matches a transport protocol other than TCP.
+    var notTCP = false
+    /// It matches only connection states migfw never accepts (invalid, untracked).
+    var onlyInvalidStates = false
+    /// A part migfw cannot read, when there is one.
+    var uncertainty: String?
+
+    /// Expressions that decide the packet's fate elsewhere, or send it elsewhere.
+    static let diverting = ["lookup": "a verdict map", "queue": "a queue to userspace", "nat": "NAT (the packet is diverted)",
+                            "tproxy": "tproxy (the packet is diverted)", "fwd": "fwd (the packet is sent elsewhere)",
+                            "synproxy": "synproxy"]
+
+    init(_ rule: Rule, in table: Table) {
+        var loads: [Register: Load] = [:]
+        for expression in rule.expressions {
+            switch expression {
+            case .meta(let key, let dreg):
+                switch key {
+                case .iifname: loads[dreg] = .inputName
+                case .oifname: loads[dreg] = .outputName
+                case .l4proto: loads[dreg] = .transportProtocol
+                case .nfproto: loads[dreg] = .family
+                default: loads[dreg] = .other
+                }
+            case .payload(.transport, 2, 2, let dreg):
+                loads[dreg] = .destinationPort
+            case .ct(let key, let dreg):
+                loads[dreg] = key == .state ? .ctState : .other
+            case .bitwise(let sreg, let dreg, _, let mask, _):
+                switch loads[sreg] ?? .other {
+                case .destinationPort: loads[dreg] = .maskedPort
+                case .ctState where mask.count == 4:
+                    loads[dreg] = .ctStateBits(mask.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+                default: loads[dreg] = .other
+                }
+            case .payload(_, _, _, let dreg):
+                loads[dreg] = .other
+            case .cmp(let op, let sreg, let data):
+                compare(op, loads[sreg] ?? .other, data)
+            case .range(let op, let sreg, let from, let to):
+                if loads[sreg] == .destinationPort, from.count == 2, to.count == 2 {
+                    let range = (UInt16(from[0]) << 8 | UInt16(from[1]))...(UInt16(to[0]) << 8 | UInt16(to[1]))
+                    narrow(op == .eq ? [range] : Self.complement([range]))
+                } else {
+                    unread(loads[sreg], "a range match")
+                }
+            case .lookup(let name, let sreg, let inverted):
+                let set = table.sets.first { $0.name == name }
+                switch (loads[sreg] ?? .other, set?.elements) {
+                case (.destinationPort, .ports(let ranges)?): narrow(inverted ? Self.complement(ranges) : ranges)
+                case (.destinationPort, _), (.maskedPort, _): uncertainty = "a set lookup on the port migfw cannot read (@\(name))"
+                case (_, .unknown?), (_, nil): uncertainty = "a set lookup migfw cannot read (@\(name): a concatenation or a map?)"
+                default: conditional = true
+                }
+            case .verdict(.drop):
+                effect = .drop
+            case .verdict(.jump(let chain)), .verdict(.goto(let chain)):
+                effect = .jump(chain)
+            case .unknown(let name, _) where name == "reject":
+                effect = .drop
+            case .unknown(let name, _):
+                if let what = Self.diverting[name] { effect = .divert(what) } else { uncertainty = "a match migfw does not read (\(name))" }
+            case .counter, .log, .verdict, .dynsetUpdate:
+                break
+            case .limit:
+                conditional = true
+            }
+        }
+    }
+
+    private mutating func compare(_ op: CmpOp, _ load: Load, _ data: [UInt8]) {
+        switch load {
+        case .inputName, .outputName:
+            interfaceTests.append((load == .inputName, op, Self.trimmed(data), data.contains(0)))
+        case .destinationPort where data.count == 2:
+            let port = UInt16(data[0]) << 8 | UInt16(data[1])
+            switch op {
+            case .eq: narrow([port...port])
+            case .neq: narrow(Self.complement([port...port]))
+            case .lt: narrow(port == 0 ? [] : [0...(port - 1)])
+            case .lte: narrow([0...port])
+            case .gt: narrow(port == .max ? [] : [(port + 1)...UInt16.max])
+            case .gte: narrow([port...UInt16.max])
+            }
+        case .maskedPort:
+            uncertainty = "a masked port match"
+        case .transportProtocol where data.count == 1:
+            // IPPROTO_TCP is 6.
+            if (op == .eq && data[0] != 6) || (op == .neq && data[0] == 6) { notTCP = true }
+        case .family:
+            break
+        case .ctStateBits(let bits) where op == .neq && data.allSatisfy { $0 == 0 }:
+            // `ct state invalid` (and untracked) never match a connection migfw accepts.
+            if bits & ~(CtState.invalid.rawValue | CtState.untracked.rawValue) == 0 { onlyInvalidStates = true } else { conditional = true }
+        default:
+            conditional = true
+        }
+    }
+
+    private mutating func unread(_ load: Load?, _ what: String) {
+        if load == .maskedPort || load == .destinationPort { uncertainty = "\(what) on the port migfw cannot read" } else { conditional = true }
+    }
+
+    /// Whether the rule certainly never matches a migration packet: another protocol, other
+    /// ports, other interfaces for every migration NIC, or only states migfw never accepts.
+    func neverMatches(ports migrationPorts: [ClosedRange<UInt16>], interfaces: [[UInt8]]?, direction: TrafficDirection) -> Bool {
+        if notTCP || onlyInvalidStates { return true }
+        if let ports, Self.intersection(ports, migrationPorts).isEmpty { return true }
+        guard direction != .forwarded, let interfaces else { return false }
+        // Inbound: the packet's input name is the NIC's and its output name empty; outbound
+        // the other way round.
+        return interfaces.allSatisfy { nic in
+            interfaceTests.contains { test in
+                let name = test.input == (direction == .inbound) ? nic : []
+                let matches = test.exact ? test.name == name : name.starts(with: test.name)
+                return (test.op == .eq && !matches) || (test.op == .neq && matches)
+            }
+        }
+    }
+
+    private mutating func narrow(_ ranges: [ClosedRange<UInt16>]) {
+        ports = ports.map { Self.intersection($0, ranges) } ?? ranges
+    }
+
+    static func trimmed(_ data: [UInt8]) -> [UInt8] {
+        Array(data.prefix { $0 != 0 })
+    }
+
+    static func complement(_ ranges: [ClosedRange<UInt16>]) -> [ClosedRange<UInt16>] {
+        var result: [ClosedRange<UInt16>] = []
+        var next: UInt32 = 0
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if UInt32(range.lowerBound) > next { result.append(UInt16(next)...(range.lowerBound - 1)) }
+            next = max(next, UInt32(range.upperBound) + 1)
+        }
+        if next <= 0xFFFF { result.append(UInt16(next)...0xFFFF) }
+        return result
+    }
+
+    static func intersection(_ a: [ClosedRange<UInt16>], _ b: [ClosedRange<UInt16>]) -> [ClosedRange<UInt16>] {
+        var result: [ClosedRange<UInt16>] = []
+        for x in a {
+            for y in b where x.overlaps(y) {
+                result.append(max(x.lowerBound, y.lowerBound)...min(x.upperBound, y.upperBound))
+            }
+        }
+        return result.sorted { $0.lowerBound < $1.lowerBound }
+    }
+}
