@@ -1,4 +1,5 @@
 import Foundation
+import Plan
 
 /// Prometheus textfile metrics of one reconcile run (for node_exporter's textfile collector).
 ///
@@ -29,6 +30,9 @@ public struct ReconcileMetrics: Sendable {
     /// Sources refused on the migration ports, most packets first; the text exports the
     /// first ``refusedExported`` (a bounded label set). Nil: not read.
     public var refused: [RefusedSource]?
+    /// The paths the policy's table leaves unfiltered by the policy's own choice
+    /// (``GuardedPaths/unguarded``); nil when not known (no policy compiled).
+    public var unguardedPaths: [String]?
     /// How many refused sources get a `source` label.
     public static let refusedExported = 5
 
@@ -72,6 +76,11 @@ public struct ReconcileMetrics: Sendable {
         if let trustedPrefixes {
             metric("trusted_prefixes", "Trusted prefixes in the policy, per address family.",
                    [("{family=\"ipv4\"}", "\(trustedPrefixes.ipv4)"), ("{family=\"ipv6\"}", "\(trustedPrefixes.ipv6)")])
+        }
+        if let unguardedPaths {
+            metric("unguarded_paths", "1 for each way to the hypervisor(s) the policy leaves unfiltered by its own choice "
+                   + "(other_interfaces: open; a bridged gateway without protected_side).",
+                   GuardedPaths.unguardedKinds.map { ("{path=\"\($0)\"}", unguardedPaths.contains($0) ? "1" : "0") })
         }
         metric("fast_path", "1 if the last run proved the kernel unchanged by its generation id, without a dump.",
                [("", fastPath ? "1" : "0")])

@@ -20,9 +20,11 @@ public final class ReconcileReport {
         log = Logger(label: "migfw.reconcile") { _ in EventLogHandler(context: context) }
     }
 
-    /// The policy's trusted prefixes per family, for the metrics.
-    public func policy(trusted ipv4: Int, _ ipv6: Int) {
+    /// The policy's trusted prefixes per family, and the paths its table leaves open by its
+    /// own choice, for the metrics.
+    public func policy(trusted ipv4: Int, _ ipv6: Int, table: Table) {
         metrics.trustedPrefixes = (ipv4, ipv6)
+        metrics.unguardedPaths = GuardedPaths(table).unguarded
     }
 
     /// Whether a rollback hold keeps every plan back (``RolledBackPolicy``): drift is then

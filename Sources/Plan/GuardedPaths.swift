@@ -40,6 +40,17 @@ public struct GuardedPaths: Hashable, Sendable {
         filteredOnMigrationNICs = RuleMatch.intersection(Self.ports(table, "tcp_ports"), RuleMatch.complement(closedElsewhere))
     }
 
+    /// The kinds of path a policy can leave unfiltered by its own choice, as metric labels.
+    public static let unguardedKinds = ["other_interfaces", "unlisted_addresses"]
+
+    /// Which of ``unguardedKinds`` this table leaves open: migration ports on the NICs that
+    /// are not migration NICs (host mode), the protected hosts' unlisted addresses (a gateway
+    /// without a protected side).
+    public var unguarded: [String] {
+        if gateway { return protectedSide.isEmpty ? ["unlisted_addresses"] : [] }
+        return !migrationInterfaces.isEmpty && closedElsewhere.isEmpty ? ["other_interfaces"] : []
+    }
+
     /// One line per path, for `migfw status`.
     public var lines: [String] {
         if gateway {

@@ -69,7 +69,7 @@ struct Reconcile: ParsableCommand {
         }
         let desired = compiled.table
         (interfaces, family) = (compiled.policy.interfaces.map(\.value), desired.family)
-        report.policy(trusted: compiled.trusted.ipv4CIDRCount, compiled.trusted.ipv6CIDRCount)
+        report.policy(trusted: compiled.trusted.ipv4CIDRCount, compiled.trusted.ipv6CIDRCount, table: desired)
         do {
             let held = try RunLock.acquire(path: lock.lockFile, timeout: lock.lockTimeout)
             defer { withExtendedLifetime(held) {} }
