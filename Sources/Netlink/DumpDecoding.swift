@@ -76,56 +76,6 @@ enum DumpDecoding {
         }
     }
 
-    static func chain(_ message: Messages.Message, table: String) -> Chain? {
-        guard message.type & 0xff == MessageType.newChain, libnftnlCanParseChain(message) else { return nil }
-        let c = nftnl_chain_alloc()!
-        defer { nftnl_chain_free(c) }
-        // Safety: the message lies in the caller's buffer for the duration of the parse.
-        guard nftnl_chain_nlmsg_parse(message.header, c) >= 0,
-              string(nftnl_chain_get_str(c, UInt16(NFTNL_CHAIN_TABLE.rawValue))) == table,
-              let name = string(nftnl_chain_get_str(c, UInt16(NFTNL_CHAIN_NAME.rawValue))) else { return nil }
-        var chain = Chain(name: name)
-        if nftnl_chain_is_set(c, UInt16(NFTNL_CHAIN_HOOKNUM.rawValue)) {
-            let hookValue = nftnl_chain_get_u32(c, UInt16(NFTNL_CHAIN_HOOKNUM.rawValue))
-            let type = string(nftnl_chain_get_str(c, UInt16(NFTNL_CHAIN_TYPE.rawValue))) ?? "filter"
-            let policyCode = Int32(bitPattern: nftnl_chain_get_u32(c, UInt16(NFTNL_CHAIN_POLICY.rawValue)))
-            if let hook = BaseChain.Hook(kernelValue: hookValue), let chainType = BaseChain.ChainType(rawValue: type),
-               let policy = Verdict(code: policyCode, chain: nil) {
-                chain.base = BaseChain(type: chainType, hook: hook,
-                                       priority: nftnl_chain_get_s32(c, UInt16(NFTNL_CHAIN_PRIO.rawValue)), policy: policy)
-            } else {
-                // A hook the model cannot express: keep the chain, mark it with a rule
-                // that can never be compiled so it differs from anything migfw wants.
-                chain.rules = [Rule([.unknown(name: "chain", detail: "hook \(hookValue) type \(type) policy \(policyCode)")])]
-            }
-        }
-        return chain
-    }
-
-    static func rule(_ message: Messages.Message, table: String) -> NetlinkSession.DecodedRule? {
-        guard message.type & 0xff == MessageType.newRule, libnftnlCanParseRule(message) else { return nil }
-        let r = nftnl_rule_alloc()!
-        defer { nftnl_rule_free(r) }
-        // Safety: the message lies in the caller's buffer for the duration of the parse.
-        guard nftnl_rule_nlmsg_parse(message.header, r) >= 0,
-              string(nftnl_rule_get_str(r, UInt16(NFTNL_RULE_TABLE.rawValue))) == table,
-              let chain = string(nftnl_rule_get_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue))) else { return nil }
-        var decoded = NetlinkSession.DecodedRule(chain: chain, handle: nftnl_rule_get_u64(r, UInt16(NFTNL_RULE_HANDLE.rawValue)), rule: Rule([]))
-        var length: UInt32 = 0
-        if let userdata = nftnl_rule_get_data(r, UInt16(NFTNL_RULE_USERDATA.rawValue), &length) {
-            // Safety: libnftnl returns `length` bytes owned by the rule; copied at once.
-            decoded.rule.comment = RuleUserdata.decodeComment(Array(UnsafeRawBufferPointer(start: userdata, count: Int(length))))
-        }
-        let iterator = nftnl_expr_iter_create(r)!
-        defer { nftnl_expr_iter_destroy(iterator) }
-        while let e = nftnl_expr_iter_next(iterator) {
-            let (expression, counter) = ExpressionCoding.decode(e)
-            decoded.rule.expressions.append(expression)
-            if decoded.counter == nil, let counter { decoded.counter = counter }
-        }
-        return decoded
-    }
-
     /// The table and its runtime facts from its decoded parts.
     static func snapshot(
         family: TableFamily, name: String, header: NetlinkSession.TableHeader,

@@ -185,9 +185,3 @@ extension NetlinkSession {
         return rules
     }
 }
-
-/// A Swift string from a C string libnftnl owns, nil for NULL.
-func string(_ pointer: UnsafePointer<CChar>?) -> String? {
-    // Safety: libnftnl strings are NUL-terminated and outlive this call.
-    pointer.map { String(cString: $0) }
-}

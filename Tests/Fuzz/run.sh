@@ -63,13 +63,9 @@ done
 # Inputs that once crashed a fuzzer (Tests/Fuzz/Regressions/TARGET-*) are seeds too.
 cp Tests/Fuzz/Seeds/TableDump/* Tests/Fuzz/Regressions/TableDump-* "$seeds/FuzzTableDump/"
 
-# libnftnl ends the process with exit(1) ("nf_tables kernel ABI is broken") when a kernel
-# reply has an attribute of the wrong size; that is its policy, not a crash, and a real kernel
-# never sends such replies. The dump decoder's fuzzer therefore runs in fork mode, which
-# survives those exits, and every input that ended a child is replayed below: one that ends in
-# anything but libnftnl's exit fails the run.
-declare -A fork_mode=([FuzzTableDump]=1)
-libnftnl_exit="nf_tables kernel ABI is broken"
+# Every fuzzer runs in plain mode: a crash, a failed check or an exit of the process (the
+# dump decoder no longer hands messages to libnftnl, whose parsers ended the process on some
+# malformed attributes) fails the run, and every input that did is replayed below.
 
 status=0
 for fuzzer in "${fuzzers[@]}"; do
@@ -80,41 +76,30 @@ for fuzzer in "${fuzzers[@]}"; do
   log="$scratch/$fuzzer.log"
   options=(-max_total_time="$seconds" -max_len="${max_len[$fuzzer]}" -timeout=10 -rss_limit_mb=2048
            -print_final_stats=1 -artifact_prefix="$artifacts/")
-  [ -z "${fork_mode[$fuzzer]:-}" ] || options+=(-fork=1 -ignore_crashes=1)
   # -timeout: one input taking 10 s is a hang; -rss_limit_mb: one input may not use 2 GiB.
   # Leak detection is on (libFuzzer's default under address sanitizer).
   start=$(date +%s)
   if "$scratch/debug/$fuzzer" "$corpus" "$seeds/$fuzzer" "${options[@]}" > "$log" 2>&1; then
     result=ok
-  elif [ -n "${fork_mode[$fuzzer]:-}" ]; then
-    result=ok  # fork mode exits 77 after ignored crashes: the replay below decides
   else
     result=FAILED
     grep -E -A40 "ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer)|Fatal error" "$log" | head -80 >&2 || tail -40 "$log" >&2
   fi
   elapsed=$(( $(date +%s) - start ))
-  exits=0
   for artifact in "$artifacts"/*; do
     [ -e "$artifact" ] || continue
     replay=$("$scratch/debug/$fuzzer" "$artifact" 2>&1 || true)
-    if [ -n "${fork_mode[$fuzzer]:-}" ] && grep -q "$libnftnl_exit" <<< "$replay"; then
-      exits=$((exits + 1))
-      rm -f "$artifact"
-    else
-      result=FAILED
-      echo "fuzz $fuzzer: failing input $artifact:" >&2
-      grep -E -A30 "ERROR|Fatal error" <<< "$replay" | head -40 >&2 || true
-    fi
+    result=FAILED
+    echo "fuzz $fuzzer: failing input $artifact:" >&2
+    grep -E -A30 "ERROR|Fatal error|exited" <<< "$replay" | head -40 >&2 || true
   done
   [ "$result" = ok ] || status=1
-  # Plain mode ends with libFuzzer's final stats; fork mode with its last status line.
+  # libFuzzer's final stats, or its last status line.
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   [ -n "$runs" ] || runs=$( (grep -oE '^#[0-9]+' "$log" || true) | tail -1 | tr -d '#')
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
   [ -n "$rate" ] || rate=$(( ${runs:-0} / (elapsed > 0 ? elapsed : 1) ))
   coverage=$( (grep -oE 'cov: [0-9]+' "$log" || true) | tail -1)
-  note=""
-  [ -z "${fork_mode[$fuzzer]:-}" ] || note=", $exits inputs ended by libnftnl's exit"
-  echo "fuzz $fuzzer: $result, ${runs:-?} runs in ${elapsed} s, ${rate:-?} exec/s, ${coverage:-cov: ?}$note"
+  echo "fuzz $fuzzer: $result, ${runs:-?} runs in ${elapsed} s, ${rate:-?} exec/s, ${coverage:-cov: ?}"
 done
 exit "$status"
