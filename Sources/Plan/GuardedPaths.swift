@@ -27,16 +27,21 @@ public struct GuardedPaths: Hashable, Sendable {
             return
         }
         guard let input = table.chain(named: "input"), input.base?.hook == .input else { return }
+        var oldShape = false
         for rule in input.rules {
             let e = rule.expressions
             guard e.count >= 3, case .meta(.iifname, _) = e[0], case .cmp(let op, _, let data) = e[1] else { continue }
             let name = String(decoding: data.prefix { $0 != 0 }, as: UTF8.self)
-            // `iifname "mig0" goto migration_in`, or an old table's `iifname != "mig0" return`.
+            // `iifname "mig0" goto migration_in`, or an old table's `iifname != "mig0" return`
+            // (which filters the migration NIC only: every other NIC is open).
             if case .verdict(.goto) = e[2], op == .eq { migrationInterfaces.append(name) }
-            if case .verdict(.return) = e[2], op == .neq { migrationInterfaces.append(name) }
+            if case .verdict(.return) = e[2], op == .neq { migrationInterfaces.append(name); oldShape = true }
         }
-        let dropped = Set(input.rules.filter { $0.expressions.contains(.verdict(.drop)) }.flatMap(Self.lookedUpSets))
-        closedElsewhere = dropped.sorted().flatMap { Self.ports(table, $0) }
+        // Only the drops of the migration-only set close other NICs: the base chain of an old
+        // table also holds the migration NIC's own drops of `tcp_ports`.
+        let closing = RulesetCompiler.migrationOnlySets.tcp
+        let closes = input.rules.contains { $0.expressions.contains(.verdict(.drop)) && Self.lookedUpSets($0).contains(closing) }
+        closedElsewhere = !oldShape && closes ? Self.ports(table, closing) : []
         filteredOnMigrationNICs = RuleMatch.intersection(Self.ports(table, "tcp_ports"), RuleMatch.complement(closedElsewhere))
     }
 

@@ -19,7 +19,7 @@ enum RuleJudgement: Equatable {
         let when = match.conditional ? " when its other conditions match" : ""
         switch match.effect {
         case .none:
-            return .passes
+            return match.unknownEffect.map { .cannotTell("an expression migfw does not know (\($0))") } ?? .passes
         case .divert(let what):
             return .cannotTell(what)
         case .jump(let name):
@@ -79,11 +79,19 @@ struct RuleMatch {
     var onlyInvalidStates = false
     /// A part migfw cannot read, when there is one.
     var uncertainty: String?
+    /// An expression migfw does not know to be a plain match: it may act on the packet.
+    var unknownEffect: String?
 
     /// Expressions that decide the packet's fate elsewhere, or send it elsewhere.
     static let diverting = ["lookup": "a verdict map", "queue": "a queue to userspace", "nat": "NAT (the packet is diverted)",
+                            "redir": "a redirect (the packet is diverted)", "masq": "masquerading",
                             "tproxy": "tproxy (the packet is diverted)", "fwd": "fwd (the packet is sent elsewhere)",
-                            "synproxy": "synproxy"]
+                            "synproxy": "synproxy", "objref": "a named object (a synproxy, a quota, a limit?)"]
+    /// Expressions that only match, count or copy: without a drop or a jump they cannot stop
+    /// a packet. Any other expression migfw does not model makes the rule "cannot tell".
+    static let pureMatches: Set = ["fib", "socket", "rt", "exthdr", "numgen", "hash", "osf", "xfrm", "quota", "connlimit",
+                                   "tunnel", "meta", "payload", "cmp", "ct", "bitwise", "range", "counter", "limit", "log",
+                                   "last", "dup", "notrack", "inner", "byteorder", "immediate", "dynset", "flow_offload"]
 
     init(_ rule: Rule, in table: Table) {
         var loads: [Register: Load] = [:]
@@ -134,7 +142,12 @@ struct RuleMatch {
             case .unknown(let name, _) where name == "reject":
                 effect = .drop
             case .unknown(let name, _):
-                if let what = Self.diverting[name] { effect = .divert(what) } else { uncertainty = "a match migfw does not read (\(name))" }
+                if let what = Self.diverting[name] {
+                    effect = .divert(what)
+                } else {
+                    uncertainty = "a match migfw does not read (\(name))"
+                    if !Self.pureMatches.contains(name) { unknownEffect = name }
+                }
             case .counter, .log, .verdict, .dynsetUpdate:
                 break
             case .limit:

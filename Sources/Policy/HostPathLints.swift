@@ -21,6 +21,23 @@ extension PolicyLinter {
         return []
     }
 
+    /// SSH's port among the migration-only ones would be closed on the management NICs by
+    /// every apply, reconcile and boot, where no SSH session is there to guard: an error.
+    static let sshPort: UInt16 = 22
+
+    static func sshClosedElsewhere(_ policy: Policy) -> [Finding] {
+        guard policy.mode == .host, policy.otherInterfacesPolicy == .drop,
+              policy.migrationOnlyPorts.contains(where: { $0.transport == .tcp && $0.range.lower <= sshPort && sshPort <= $0.range.upper })
+        else { return [] }
+        let location = policy.ports.first { $0.value.transport == .tcp && $0.value.range.lower <= sshPort && sshPort <= $0.value.range.upper }?
+            .location ?? policy.profile.location
+        let nics = policy.interfaces.map(\.value).joined(separator: ", ")
+        return [Finding(
+            id: "ssh-closed-elsewhere", severity: .error, location: location,
+            message: "TCP 22 (SSH) is a migration-only port of this policy: it would be closed on every NIC but \(nics), the management network's SSH included",
+            hint: "mark it shared ('shared: [22]'), as the proxmox profile does, or set 'other_interfaces: open'")]
+    }
+
     private static func list(_ ports: [MigrationPort]) -> String {
         ports.map { $0.transport == .tcp ? "\($0.range)" : "\($0)" }.joined(separator: ", ")
     }

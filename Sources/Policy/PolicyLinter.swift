@@ -20,6 +20,7 @@ public enum PolicyLinter {
         findings += unmatchedFiles(policy)
         findings += gateway(policy)
         findings += otherInterfaces(policy)
+        findings += sshClosedElsewhere(policy)
         findings += PrefixOverlaps.findings(policy, budget: &budget)
         return PolicyLoader.sorted(capped(findings, notBuilt: budget.skipped), primary: policy.path)
     }
@@ -37,6 +38,7 @@ public enum PolicyLinter {
         var budget = FindingBudget()
         let findings = (broadAndPublic(policy, budget: &budget, errorsOnly: true)
                         + emptyTrustedSet(policy, trustedSet: trustedSet)
+                        + sshClosedElsewhere(policy)
                         + (policy.gateway.map(emptyProtectedSet) ?? []))
             .filter { $0.severity == .error }
         return PolicyLoader.sorted(capped(findings, notBuilt: budget.skipped), primary: policy.path)

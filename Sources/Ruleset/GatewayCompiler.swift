@@ -11,27 +11,46 @@ import Prefix
 /// the kernels migfw targets, so the rules are stateless; an allowlist on source address and
 /// destination port needs no state, since replies come from the migration port.
 extension RulesetCompiler {
-    /// Sets in table order: trusted4, trusted6, protected4, protected6, the port sets, refused4, refused6.
+    /// Sets in table order: trusted4, trusted6, protected4, protected6, the port sets (the
+    /// migration-only ones included), refused4, refused6.
+    ///
+    /// The protected addresses are guarded on every migration port, as the policy lists them.
+    /// The interfaces toward the hosts, and the gateway's own connections, only on the
+    /// migration-only ports: other hosts on that side keep their shared services (SSH, SMB,
+    /// libvirtd's management) and so does the gateway's admin.
     static func gatewayTable(_ policy: Policy, via: GatewayPath, trustedSets: [NamedSet], portSets: [NamedSet],
                              ports: [PortSet]) -> Table {
         let protected = policy.protectedSet()
+        let only = Self.portSets(policy.migrationOnlyPorts, names: migrationOnlySets)
         let sets = trustedSets + [
             NamedSet(name: NamedSet.protected4, elements: .ipv4(protected.ipv4)),
             NamedSet(name: NamedSet.protected6, elements: .ipv6(protected.ipv6)),
-        ] + portSets + refusedSets
+        ] + portSets + only.map { NamedSet(name: $0.set, elements: .ports($0.ranges)) } + refusedSets
         let family: TableFamily = via == .bridge ? .bridge : .inet
         let priority = via == .bridge ? BaseChain.bridgeFilterPriority : Self.priority
+        let forward = GatewayPorts(addresses: ports, interfaces: only)
         var chains = [Chain(name: "forward", base: BaseChain(hook: .forward, priority: priority),
-                            rules: forwardRules(policy, family: family, ports: ports))]
+                            rules: forwardRules(policy, family: family, ports: forward))]
         // The gateway's own connections (a local connect, a relay such as `ssh -L`) leave
-        // through the output hook, not forward: the same rules toward the protected hosts.
-        chains.append(Chain(name: "output", base: BaseChain(hook: .output, priority: priority),
-                            rules: stateRules(family) + inboundRules(policy, family: family, ports: ports)))
-        if policy.egress {
+        // through the output hook, not forward: the rules toward the protected hosts, on the
+        // migration-only ports, recording no refused source (it would be the gateway itself).
+        let own = GatewayPorts(addresses: only, interfaces: only)
+        if !only.isEmpty {
+            chains.append(Chain(name: "output", base: BaseChain(hook: .output, priority: priority),
+                                rules: stateRules(family) + inboundRules(policy, family: family, ports: own, recordRefused: false)))
+        }
+        if policy.egress && !only.isEmpty {
             chains.append(Chain(name: "input", base: BaseChain(hook: .input, priority: priority),
-                                rules: stateRules(family) + egressRules(policy, family: family, ports: ports)))
+                                rules: stateRules(family) + egressRules(policy, family: family, ports: own)))
         }
         return Table(family: family, sets: sets, chains: chains)
+    }
+
+    /// The port sets a gateway's rules guard: on the protected addresses, and on the
+    /// interfaces toward the hosts.
+    struct GatewayPorts {
+        var addresses: [PortSet]
+        var interfaces: [PortSet]
     }
 
     /// Routed: replies and related ICMP of accepted flows first. Bridged: nothing (no conntrack).
@@ -56,7 +75,7 @@ extension RulesetCompiler {
                 refused: NamedSet.refused6),
     ]
 
-    static func forwardRules(_ policy: Policy, family: TableFamily, ports: [PortSet]) -> [Rule] {
+    static func forwardRules(_ policy: Policy, family: TableFamily, ports: GatewayPorts) -> [Rule] {
         var rules: [Rule] = []
         if family == .bridge {
             // The stack takes one 802.1Q/802.1ad tag off before the bridge looks, so the rules
@@ -90,24 +109,26 @@ extension RulesetCompiler {
 
     /// Into the protected hosts, trusted sources only: first by the protected addresses,
     /// then by the interfaces toward them, which covers every address a host has there.
-    static func inboundRules(_ policy: Policy, family: TableFamily, ports: [PortSet]) -> [Rule] {
+    static func inboundRules(_ policy: Policy, family: TableFamily, ports: GatewayPorts, recordRefused: Bool = true) -> [Rule] {
         let paths = paths(policy, address: { ($0.destination, $0.protected) }, interface: .oifname)
-        return guarded(policy, paths, family: family, ports: ports, peer: { ($0.source, $0.trusted) }, recordRefused: true)
+        return guarded(policy, paths, family: family, ports: ports, peer: { ($0.source, $0.trusted) }, recordRefused: recordRefused)
     }
 
     /// Out of the protected hosts (`egress`): migration connections to trusted peers only.
-    static func egressRules(_ policy: Policy, family: TableFamily, ports: [PortSet]) -> [Rule] {
+    static func egressRules(_ policy: Policy, family: TableFamily, ports: GatewayPorts) -> [Rule] {
         let paths = paths(policy, address: { ($0.source, $0.protected) }, interface: .iifname)
         return guarded(policy, paths, family: family, ports: ports, peer: { ($0.destination, $0.trusted) }, recordRefused: false)
     }
 
     /// For each path: accept migration ports when the peer is trusted, then drop them. An
     /// address path's accepts all come before its drops, as the kernel table always had them.
-    private static func guarded(_ policy: Policy, _ paths: [ProtectedPath], family: TableFamily, ports: [PortSet],
+    private static func guarded(_ policy: Policy, _ paths: [ProtectedPath], family: TableFamily, ports: GatewayPorts,
                                 peer: (Version) -> (MatchField, String), recordRefused: Bool) -> [Rule] {
+        // An address path is one IP version; an interface path carries both.
+        func portSets(_ path: ProtectedPath) -> [PortSet] { path.versions.count == 1 ? ports.addresses : ports.interfaces }
         func accepts(_ path: ProtectedPath) -> [Rule] {
             path.versions.flatMap { version in
-                ports.map { port in
+                portSets(path).map { port in
                     let (field, set) = peer(version)
                     return Rule(Statement.lowered([path.condition, .match(Match(field, .set(set))),
                                                    .match(Match(port.destination, .set(port.set))), .counter, .verdict(.accept)],
@@ -116,7 +137,7 @@ extension RulesetCompiler {
             }
         }
         func drops(_ path: ProtectedPath) -> [Rule] {
-            ports.flatMap { port in
+            portSets(path).flatMap { port in
                 dropRules(policy, condition: [path.condition, .match(Match(port.destination, .set(port.set)))], family: family,
                           recording: recordRefused ? path.versions.map { .update(set: $0.refused, key: $0.source) } : [])
             }

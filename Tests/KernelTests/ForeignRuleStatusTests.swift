@@ -63,14 +63,9 @@ struct ForeignRuleStatusTests {
     }
 
     private func check(_ item: Case, testbed: Testbed, node: Testbed.Node, policy: String, scratch: URL, probe: Probe) async throws {
-        let file = scratch.appendingPathComponent("policy.yaml")
-        try policy.write(to: file, atomically: true, encoding: .utf8)
         let namespace = testbed.namespace(node)
         try await onOwnThread { try testbed.listen(on: .hv, ports: [probe.port]) }
-        let applied = try await onOwnThread {
-            try migfw(["apply", "-c", file.path, "--netns", namespace, "--state-dir", scratch.appendingPathComponent("state").path,
-                       "--lock-file", scratch.appendingPathComponent("lock").path])
-        }
+        let applied = try await onOwnThread { try testbed.apply(policy, on: node, scratch: scratch) }
         try #require(applied.status == 0, "\(applied.stderr)")
         // Warm-up (neighbour discovery), then the trusted peer connects through migfw.
         _ = try await onOwnThread { try testbed.probe([probe], timeout: 3) }

@@ -76,14 +76,9 @@ struct GatewayDoorsTests {
         // Only the IPv4 address is protected, as both shipped gateway samples write it.
         policy = policy.replacingOccurrences(of: "hosts: [\(hv4), \"\(hv6)\"]", with: "hosts: [\(hv4)]")
         try #require(policy.contains("hosts: [\(hv4)]\n"), "policy: \(policy)")
-        let file = scratch.appendingPathComponent("policy.yaml")
-        try policy.write(to: file, atomically: true, encoding: .utf8)
         let namespace = testbed.namespace(gateway)
-        let applied = try await onOwnThread {
-            try migfw(["apply", "-c", file.path, "--netns", namespace,
-                       "--state-dir", scratch.appendingPathComponent("state").path,
-                       "--lock-file", scratch.appendingPathComponent("lock").path])
-        }
+        let chosen = policy
+        let applied = try await onOwnThread { try testbed.apply(chosen, on: gateway, scratch: scratch) }
         try #require(applied.status == 0, "migfw apply (\(via)): \(applied.stderr)")
         try await check(testbed, probes, firewalled: true, relay: "\(gateway4),\(Self.relayPort)", "\(via) gateway")
 

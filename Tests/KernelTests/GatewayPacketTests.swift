@@ -43,13 +43,9 @@ struct GatewayPacketTests {
                 try Testbed.policy(profile: profile.name, performance: profile.performance, dedicated: false,
                                    egress: egress, gateway: via)
             }
-            let file = scratch.appendingPathComponent("policy-\(egress).yaml")
-            try policy.write(to: file, atomically: true, encoding: .utf8)
             let namespace = testbed.namespace(gateway)
             let applied = try await onOwnThread {
-                try migfw(["apply", "-c", file.path, "--netns", namespace,
-                           "--state-dir", scratch.appendingPathComponent("state").path,
-                           "--lock-file", scratch.appendingPathComponent("lock").path])
+                try testbed.apply(policy, on: gateway, scratch: scratch, name: "policy-\(egress).yaml")
             }
             try #require(applied.status == 0, "migfw apply (\(profile), \(via), egress \(egress)): \(applied.stderr)")
             let family = routed ? "inet" : "bridge"

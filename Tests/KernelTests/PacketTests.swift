@@ -51,17 +51,10 @@ struct PacketTests {
     private func apply(
         _ testbed: Testbed, _ profile: PacketProfile, dedicated: Bool, egress: Bool, scratch: URL
     ) async throws {
-        let hv = testbed.namespace(.hv)
         let result = try await onOwnThread {
             let policy = try Testbed.policy(
                 profile: profile.name, performance: profile.performance, dedicated: dedicated, egress: egress)
-            let file = scratch.appendingPathComponent("policy-\(dedicated)-\(egress).yaml")
-            try policy.write(to: file, atomically: true, encoding: .utf8)
-            return try migfw([
-                "apply", "-c", file.path, "--netns", hv,
-                "--state-dir", scratch.appendingPathComponent("state").path,
-                "--lock-file", scratch.appendingPathComponent("lock").path,
-            ])
+            return try testbed.apply(policy, on: .hv, scratch: scratch, name: "policy-\(dedicated)-\(egress).yaml")
         }
         try #require(result.status == 0, "migfw apply (\(profile), dedicated \(dedicated), egress \(egress)): \(result.stderr)")
     }

@@ -35,6 +35,14 @@ struct PlanDriftTests {
         }
     }
 
+    /// Deletes the first (or `last`) rule of migfw's `chain` whose listing line `matches`.
+    static func deleteRule(_ lab: PlanLab, chain: String, last: Bool, _ matches: (Substring) -> Bool) throws {
+        let lines = try lab.nft("-a", "list", "chain", "inet", "migfw", chain).split(separator: "\n")
+        let line = try #require(last ? lines.last(where: matches) : lines.first(where: matches))
+        let handle = try #require(line.components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
+        try lab.nft("delete", "rule", "inet", "migfw", chain, "handle", handle)
+    }
+
     @Test func rogueElementInTrusted4() throws {
         let log = try scenario("rogue", drift: { try $0.nft("add", "element", "inet", "migfw", "trusted4", "{ 10.66.0.7 }") },
                                expected: ["~ set trusted4: 1 element to remove", "    - 10.66.0.7/32", "possible intrusion"])
@@ -89,30 +97,21 @@ struct PlanDriftTests {
     /// The other NICs' drop deleted (the management network's door reopened): drift, repaired.
     @Test func otherNICDropDeleted() throws {
         try scenario("othernic", drift: { lab in
-            let listing = try lab.nft("-a", "list", "chain", "inet", "migfw", "input")
-            let handle = try #require(listing.split(separator: "\n").last { $0.contains("counter") && $0.contains("drop") }?
-                .components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
-            try lab.nft("delete", "rule", "inet", "migfw", "input", "handle", handle)
+            try Self.deleteRule(lab, chain: "input", last: true) { $0.contains("counter") && $0.contains("drop") }
         }, expected: ["~ chain input: rules replaced (5 -> 6)", "    + tcp dport @tcp_migration_only counter drop"])
     }
 
     /// The refused-source recorder is part of the ruleset: deleting it is drift, repaired.
     @Test func refusedRecorderDeleted() throws {
         try scenario("recorder", drift: { lab in
-            let listing = try lab.nft("-a", "list", "chain", "inet", "migfw", "migration_in")
-            let handle = try #require(listing.split(separator: "\n").first { $0.contains("update @refused4") }?
-                .components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
-            try lab.nft("delete", "rule", "inet", "migfw", "migration_in", "handle", handle)
+            try Self.deleteRule(lab, chain: "migration_in", last: false) { $0.contains("update @refused4") }
         }, expected: ["~ chain migration_in: rules replaced (12 -> 13)", "    + update @refused4 { ip saddr }"])
     }
 
     @Test func ruleDeleted() throws {
         try scenario("rule", drift: { lab in
             // The last rule is the final drop: its handle is the highest in the chain.
-            let listing = try lab.nft("-a", "list", "chain", "inet", "migfw", "migration_in")
-            let handle = try #require(listing.split(separator: "\n").last { $0.contains("counter") && $0.contains("drop") }?
-                .components(separatedBy: "# handle ").last?.trimmingCharacters(in: .whitespaces))
-            try lab.nft("delete", "rule", "inet", "migfw", "migration_in", "handle", handle)
+            try Self.deleteRule(lab, chain: "migration_in", last: true) { $0.contains("counter") && $0.contains("drop") }
         }, expected: ["~ chain migration_in: rules replaced (12 -> 13)", "    + counter drop"])
     }
 

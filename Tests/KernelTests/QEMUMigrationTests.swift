@@ -77,16 +77,8 @@ struct QEMUMigrationTests {
     /// Writes the testbed's policy for `profile` (`testbed.sh policy PROFILE`: dedicated,
     /// egress free) and applies it in the hypervisor namespace.
     private func apply(_ testbed: Testbed, _ profile: MigrationProfile, scratch: URL) async throws {
-        let hv = testbed.namespace(.hv)
         let result = try await onOwnThread {
-            let policy = try Testbed.policy(profile: profile.name, dedicated: true, egress: false)
-            let file = scratch.appendingPathComponent("policy.yaml")
-            try policy.write(to: file, atomically: true, encoding: .utf8)
-            return try migfw([
-                "apply", "-c", file.path, "--netns", hv,
-                "--state-dir", scratch.appendingPathComponent("state").path,
-                "--lock-file", scratch.appendingPathComponent("lock").path,
-            ])
+            try testbed.apply(try Testbed.policy(profile: profile.name, dedicated: true, egress: false), on: .hv, scratch: scratch)
         }
         try #require(result.status == 0, "migfw apply (\(profile)): \(result.stderr)")
     }

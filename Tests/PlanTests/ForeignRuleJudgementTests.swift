@@ -61,6 +61,17 @@ import Testing
         #expect(found.map(\.certain) == [false] && found.first?.reason.contains("hook 5") == true, "\(found)")
     }
 
+    /// The review found `redirect` and `masquerade` judged harmless: they divert.
+    @Test func aRedirectAndUnknownActionsCannotBeTold() {
+        let port: [Expression] = [F.dport, .cmp(.eq, sreg: .reg1, data: F.port(49152))]
+        for name in ["redir", "masq", "objref", "something-new"] {
+            let found = Self.conflicts([Rule(port + [.unknown(name: name, detail: "[ \(name) ]")])], hook: .prerouting, type: .nat)
+            #expect(found.map(\.certain) == [false], "\(name): \(found)")
+        }
+        // A plain match migfw does not model, with no drop: it stops nothing.
+        #expect(Self.conflicts([Rule(port + [.unknown(name: "fib", detail: "[ fib ]"), .counter])]).isEmpty)
+    }
+
     @Test func aDropBehindAJumpIsFound() {
         let jump = Rule([F.dport, .cmp(.eq, sreg: .reg1, data: F.port(49152)), .verdict(.jump("blocked"))])
         let blocked = Chain(name: "blocked", rules: [Rule([.counter, .verdict(.drop)])])

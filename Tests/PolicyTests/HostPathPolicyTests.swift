@@ -61,6 +61,22 @@ import Testing
         #expect(try loadErrors(Self.head + "interface: mig0\nother_interfaces: close\n", in: scratch).map(\.id) == ["value"])
     }
 
+    /// SSH among the migration-only ports would be closed on the management NIC by every
+    /// apply, reconcile and boot: an error (the review's lockout).
+    @Test func sshAsAMigrationOnlyPortIsAnError() throws {
+        let scratch = try ScratchDirectory()
+        let custom = "version: 1\ninterface: mig0\nprofile: custom\nports: [7000, 22]\ntrusted: { networks: [10.1.0.0/24] }\n"
+        let policy = try loadPolicy(custom, in: scratch)
+        let errors = PolicyLinter.errors(policy)
+        #expect(errors.map(\.id) == ["ssh-closed-elsewhere"])
+        #expect(errors.first?.location.line == 4)
+        #expect(PolicyLinter.errors(try loadPolicy(custom + "shared: [22]\n", in: scratch)).isEmpty)
+        #expect(PolicyLinter.errors(try loadPolicy(custom + "other_interfaces: open\n", in: scratch)).isEmpty)
+        // Proxmox marks 22 shared.
+        #expect(PolicyLinter.errors(try loadPolicy("version: 1\ninterface: mig0\nprofile: proxmox\ntrusted: { networks: [10.1.0.0/24] }\n",
+                                                   in: scratch)).isEmpty)
+    }
+
     @Test func hostKeysAreErrorsInGatewayMode() throws {
         let scratch = try ScratchDirectory()
         let gateway = "version: 1\nmode: gateway\ngateway: { via: routed }\ninterface: prod0\nprofile: hyperv\n"

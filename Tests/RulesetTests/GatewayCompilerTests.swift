@@ -12,7 +12,8 @@ struct GatewayCompilerTests {
         #expect(table.family == .inet)
         #expect(table.chains.map(\.name) == ["forward", "output", "input"])
         #expect(table.chains[0].base == BaseChain(hook: .forward, priority: 0, policy: .accept))
-        #expect(table.sets.map(\.name) == ["trusted4", "trusted6", "protected4", "protected6", "tcp_ports", "refused4", "refused6"])
+        #expect(table.sets.map(\.name) == ["trusted4", "trusted6", "protected4", "protected6", "tcp_ports", "tcp_migration_only",
+                                           "refused4", "refused6"])
         #expect(Fixtures.lines(table, "forward") == [
             "ct state established,related accept",
             "ip daddr @protected4 ip saddr @trusted4 tcp dport @tcp_ports counter accept",
@@ -22,24 +23,30 @@ struct GatewayCompilerTests {
             "ip6 daddr @protected6 tcp dport @tcp_ports update @refused6 { ip6 saddr }",
             "ip6 daddr @protected6 tcp dport @tcp_ports counter drop",
             // Every other address behind the routed interface: link-local, SLAAC, the other version.
-            "oifname \"prod0\" ip saddr @trusted4 tcp dport @tcp_ports counter accept",
-            "oifname \"prod0\" ip6 saddr @trusted6 tcp dport @tcp_ports counter accept",
-            "oifname \"prod0\" tcp dport @tcp_ports update @refused4 { ip saddr }",
-            "oifname \"prod0\" tcp dport @tcp_ports update @refused6 { ip6 saddr }",
-            "oifname \"prod0\" tcp dport @tcp_ports counter drop",
+            "oifname \"prod0\" ip saddr @trusted4 tcp dport @tcp_migration_only counter accept",
+            "oifname \"prod0\" ip6 saddr @trusted6 tcp dport @tcp_migration_only counter accept",
+            "oifname \"prod0\" tcp dport @tcp_migration_only update @refused4 { ip saddr }",
+            "oifname \"prod0\" tcp dport @tcp_migration_only update @refused6 { ip6 saddr }",
+            "oifname \"prod0\" tcp dport @tcp_migration_only counter drop",
             "ip saddr @protected4 ip daddr @trusted4 tcp dport @tcp_ports counter accept",
             "ip6 saddr @protected6 ip6 daddr @trusted6 tcp dport @tcp_ports counter accept",
             "ip saddr @protected4 tcp dport @tcp_ports counter drop",
             "ip6 saddr @protected6 tcp dport @tcp_ports counter drop",
-            "iifname \"prod0\" ip daddr @trusted4 tcp dport @tcp_ports counter accept",
-            "iifname \"prod0\" ip6 daddr @trusted6 tcp dport @tcp_ports counter accept",
-            "iifname \"prod0\" tcp dport @tcp_ports counter drop",
+            "iifname \"prod0\" ip daddr @trusted4 tcp dport @tcp_migration_only counter accept",
+            "iifname \"prod0\" ip6 daddr @trusted6 tcp dport @tcp_migration_only counter accept",
+            "iifname \"prod0\" tcp dport @tcp_migration_only counter drop",
         ])
-        // The gateway's own connections toward the protected hosts: the same inbound rules.
-        let forward = Fixtures.lines(table, "forward")
-        #expect(Fixtures.lines(table, "output") == Array(forward.prefix(12)))
+        // The gateway's own connections toward the protected hosts: the inbound rules, on the
+        // migration-only ports (the admin keeps SMB, SSH...), recording no refused source.
+        let output = Fixtures.lines(table, "output")
         #expect(table.chain(named: "output")?.base?.hook == .output)
-        #expect(Fixtures.lines(table, "input") == ["ct state established,related accept"] + Array(forward.suffix(7)))
+        #expect(output.first == "ct state established,related accept")
+        #expect(output.contains("ip daddr @protected4 ip saddr @trusted4 tcp dport @tcp_migration_only counter accept"))
+        #expect(output.contains("oifname \"prod0\" tcp dport @tcp_migration_only counter drop"))
+        #expect(!output.contains { $0.contains("@tcp_ports") || $0.contains("update @refused") }, "\(output)")
+        let input = Fixtures.lines(table, "input")
+        #expect(input.contains("iifname \"prod0\" tcp dport @tcp_migration_only counter drop"))
+        #expect(!input.contains { $0.contains("@tcp_ports") }, "\(input)")
     }
 
     @Test func aBridgeGuardsTheNamedPortsTowardTheHosts() {
@@ -50,8 +57,7 @@ struct GatewayCompilerTests {
         #expect(table.chains.map(\.name) == ["forward", "output"])
         #expect(table.chain(named: "output")?.base == BaseChain(hook: .output, priority: -200, policy: .accept))
         let forward = Fixtures.lines(table, "forward")
-        #expect(forward.contains("oifname \"esx1\" ether type ip ip saddr @trusted4 tcp dport @tcp_ports counter accept")
-                || forward.contains("oifname \"esx1\" ip saddr @trusted4 tcp dport @tcp_ports counter accept"), "\(forward)")
+        #expect(forward.contains("oifname \"esx1\" ip saddr @trusted4 tcp dport @tcp_migration_only counter accept"), "\(forward)")
         #expect(forward.last?.hasPrefix("oifname \"esx1\"") == true && forward.last?.hasSuffix("counter drop") == true)
         #expect(!Fixtures.lines(table, "output").contains { $0.contains("ct state") })
     }

@@ -101,6 +101,17 @@ public final class Testbed: @unchecked Sendable {
         return try runChecked(arguments).stdout
     }
 
+    /// Writes `policy` into `scratch` (as `name`) and runs `migfw apply` on it in `node`'s
+    /// namespace, with the lock and state files in `scratch` too (away from other runs').
+    public func apply(_ policy: String, on node: Node, scratch: URL, name: String = "policy.yaml",
+                      extra: [String] = []) throws -> CommandResult {
+        let file = scratch.appendingPathComponent(name)
+        try policy.write(to: file, atomically: true, encoding: .utf8)
+        return try migfw(["apply", "-c", file.path, "--netns", namespace(node),
+                          "--state-dir", scratch.appendingPathComponent("state").path,
+                          "--lock-file", scratch.appendingPathComponent("lock").path] + extra)
+    }
+
     /// Starts a forwarder in `node` on `port` toward `target` (`ADDR,PORT`), as `ssh -L`
     /// would be: each client is answered "relayed" or "failed" (``relayed(from:via:)``).
     public func relay(on node: Node, port: UInt16, to target: String) throws {

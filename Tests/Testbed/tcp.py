@@ -102,34 +102,14 @@ def relayed(target, timeout=3.0):
 
 
 def listen(ports):
-    sockets = []
-    for port in ports:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # One socket serves IPv4 (as mapped addresses) and IPv6.
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        s.bind(("::", port))
-        s.listen(128)
+    sockets = [dual_stack_listener(port) for port in ports]
+    for s in sockets:
         s.setblocking(False)
-        sockets.append(s)
     print("listening on " + " ".join(str(p) for p in ports), flush=True)
-    # Detach: the caller's pipes must close so it does not wait for us; the testbed
-    # kills us by namespace (ip netns pids) when it goes down.
-    if os.fork() != 0:
-        os._exit(0)
-    os.setsid()
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    # Whatever else we inherited (a parent's pipes, the socket Foundation's Process uses to
-    # see its child exit) must close too, or our caller waits for us forever.
-    keep = {s.fileno() for s in sockets} | {0, 1, 2}
-    for name in os.listdir("/proc/self/fd"):
-        if int(name) not in keep:
-            try:
-                os.close(int(name))
-            except OSError:
-                pass
+    # Detach: the caller's pipes (and the socket Foundation's Process uses to see its child
+    # exit) must close, or our caller waits for us forever; the testbed kills us by
+    # namespace (ip netns pids) when it goes down.
+    detach(sockets)
     poller = select.poll()
     by_fd = {s.fileno(): s for s in sockets}
     for fd in by_fd:
