@@ -18,14 +18,15 @@ public struct LockoutGuard: Sendable {
         }
     }
 
-    /// `SSH_CONNECTION` as sshd sets it: `client-ip client-port server-ip server-port`.
+    /// `SSH_CONNECTION` as sshd sets it: `client-ip client-port server-ip server-port`
+    /// (``SSHSession``: also found through `sudo`, in an ancestor's environment).
     public var sshConnection: String?
     public var defaultRouteInterfaces: Set<String>
     public var addresses: @Sendable (String) -> [AnyCIDR]
 
     /// The guard for the current process and network namespace.
     public init(environment: [String: String]) {
-        self.init(sshConnection: environment["SSH_CONNECTION"],
+        self.init(sshConnection: SSHSession.connection(environment: environment),
                   defaultRouteInterfaces: HostNetwork.defaultRouteInterfaces(),
                   addresses: HostNetwork.addresses(of:))
     }
@@ -72,7 +73,7 @@ public struct LockoutGuard: Sendable {
         guard policy.mode == .host, policy.otherInterfacesPolicy == .drop else { return }
         let names = policy.interfaces.map(\.value)
         let addresses = try NetworkNamespace.run(in: namespace) { Dictionary(uniqueKeysWithValues: names.map { ($0, HostNetwork.addresses(of: $0)) }) }
-        try LockoutGuard(sshConnection: environment["SSH_CONNECTION"], defaultRouteInterfaces: [],
+        try LockoutGuard(sshConnection: SSHSession.connection(environment: environment), defaultRouteInterfaces: [],
                          addresses: { addresses[$0] ?? [] })
             .checkOtherInterfaces(migrationInterfaces: names,
                                   closed: policy.migrationOnlyPorts.filter { $0.transport == .tcp }.map(\.range))

@@ -48,4 +48,16 @@ struct LockoutTests {
             #expect(applied.status == 0, "\(applied.stderr)")
         }
     }
+
+    /// Through `sudo`: the variable is gone from migfw's environment (env_reset), but the
+    /// shell that started it has it; the guard still refuses.
+    @Test func sshSessionIsFoundThroughAResetEnvironment() throws {
+        try withAddressedNIC(defaultRoute: false) { namespace in
+            let shell = "env -u SSH_CONNECTION \(migfwBinary) apply -c \(Self.sample) --netns \(namespace.name); exit $?"
+            let refused = try run(["bash", "-c", shell], environment: ["SSH_CONNECTION": "192.0.2.99 50000 192.0.2.10 22"])
+            #expect(refused.status == 2, "\(refused.stderr)")
+            #expect(refused.stderr.contains("SSH session"), "\(refused.stderr)")
+            #expect(try namespace.ruleset().isEmpty)
+        }
+    }
 }
