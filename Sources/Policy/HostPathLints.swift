@@ -26,16 +26,20 @@ extension PolicyLinter {
     static let sshPort: UInt16 = 22
 
     static func sshClosedElsewhere(_ policy: Policy) -> [Finding] {
-        guard policy.mode == .host, policy.otherInterfacesPolicy == .drop,
+        // A gateway's own chains and its protected side are guarded on the migration-only
+        // ports too: its admin's SSH would be cut.
+        guard policy.mode == .gateway || policy.otherInterfacesPolicy == .drop,
               policy.migrationOnlyPorts.contains(where: { $0.transport == .tcp && $0.range.lower <= sshPort && sshPort <= $0.range.upper })
         else { return [] }
         let location = policy.ports.first { $0.value.transport == .tcp && $0.value.range.lower <= sshPort && sshPort <= $0.value.range.upper }?
             .location ?? policy.profile.location
         let nics = policy.interfaces.map(\.value).joined(separator: ", ")
+        let message = policy.mode == .gateway
+            ? "TCP 22 (SSH) is a migration-only port of this policy: the gateway's own SSH to the hosts behind \(nics), and theirs to it, would pass from trusted addresses only"
+            : "TCP 22 (SSH) is a migration-only port of this policy: it would be closed on every NIC but \(nics), the management network's SSH included"
         return [Finding(
-            id: "ssh-closed-elsewhere", severity: .error, location: location,
-            message: "TCP 22 (SSH) is a migration-only port of this policy: it would be closed on every NIC but \(nics), the management network's SSH included",
-            hint: "mark it shared ('shared: [22]'), as the proxmox profile does, or set 'other_interfaces: open'")]
+            id: "ssh-closed-elsewhere", severity: .error, location: location, message: message,
+            hint: "mark it shared ('shared: [22]'), as the proxmox profile does" + (policy.mode == .host ? ", or set 'other_interfaces: open'" : ""))]
     }
 
     private static func list(_ ports: [MigrationPort]) -> String {

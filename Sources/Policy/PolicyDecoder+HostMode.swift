@@ -50,11 +50,14 @@ extension PolicyDecoder {
         return Located(name, at: reader.location(node))
     }
 
-    /// `other_interfaces` and `shared`, host mode only; a list of NICs is host mode only too.
+    /// `other_interfaces` (host mode only) and `shared` (both modes: a gateway guards its
+    /// protected side and its own connections on the migration-only ports); a list of NICs
+    /// is host mode only.
     func decodeHostOptions(_ entries: [String: (key: Node, value: Node)], gatewayMode: Bool, interfaces: [Located<String>]?)
         -> (otherInterfaces: Located<OtherInterfaces>?, shared: [Located<MigrationPort>]) {
+        let shared = entries["shared"].map { reader.ports($0.value, path: "shared") } ?? []
         if gatewayMode {
-            for key in ["other_interfaces", "shared"] {
+            for key in ["other_interfaces"] {
                 if let (keyNode, _) = entries[key] {
                     reader.error("gateway-key", keyNode, "\(key): only meaningful in host mode",
                                  hint: "remove it: a gateway filters the migration ports toward the protected hosts only")
@@ -64,14 +67,13 @@ extension PolicyDecoder {
                 reader.error("interface", node, "interface: gateway mode takes one interface (the router's NIC toward the protected hosts, or the bridge)",
                              hint: "name one interface")
             }
-            return (nil, [])
+            return (nil, shared)
         }
         var otherInterfaces: Located<OtherInterfaces>? = nil
         if let (_, node) = entries["other_interfaces"],
            let value = reader.choice(node, path: "other_interfaces", allowed: OtherInterfaces.allCases.map(\.rawValue)) {
             otherInterfaces = OtherInterfaces(rawValue: value).map { Located($0, at: reader.location(node)) }
         }
-        let shared = entries["shared"].map { reader.ports($0.value, path: "shared") } ?? []
         return (otherInterfaces, shared)
     }
 

@@ -72,6 +72,11 @@ import Testing
         #expect(errors.first?.location.line == 4)
         #expect(PolicyLinter.errors(try loadPolicy(custom + "shared: [22]\n", in: scratch)).isEmpty)
         #expect(PolicyLinter.errors(try loadPolicy(custom + "other_interfaces: open\n", in: scratch)).isEmpty)
+        // A gateway would guard its own SSH on a migration-only 22: an error there too.
+        let gateway = "version: 1\nmode: gateway\ngateway: { via: routed }\ninterface: prod0\nprofile: custom\nports: [7000, 22]\n"
+            + "protected: { hosts: [10.20.30.21] }\ntrusted: { networks: [10.10.30.0/24] }\n"
+        #expect(PolicyLinter.errors(try loadPolicy(gateway, in: scratch)).map(\.id) == ["ssh-closed-elsewhere"])
+        #expect(PolicyLinter.errors(try loadPolicy(gateway + "shared: [22]\n", in: scratch)).isEmpty)
         // Proxmox marks 22 shared.
         #expect(PolicyLinter.errors(try loadPolicy("version: 1\ninterface: mig0\nprofile: proxmox\ntrusted: { networks: [10.1.0.0/24] }\n",
                                                    in: scratch)).isEmpty)
@@ -81,8 +86,10 @@ import Testing
         let scratch = try ScratchDirectory()
         let gateway = "version: 1\nmode: gateway\ngateway: { via: routed }\ninterface: prod0\nprofile: hyperv\n"
             + "protected: { hosts: [10.20.30.21] }\ntrusted: { networks: [10.10.30.0/24] }\n"
-        let errors = try loadErrors(gateway + "other_interfaces: open\nshared: [6600]\n", in: scratch)
-        #expect(errors.map(\.id) == ["gateway-key", "gateway-key"])
+        let errors = try loadErrors(gateway + "other_interfaces: open\n", in: scratch)
+        #expect(errors.map(\.id) == ["gateway-key"])
+        // `shared` is read in gateway mode too: the protected side guards migration-only ports.
+        #expect(try loadPolicy(gateway + "shared: [445]\nperformance: smb\n", in: scratch).migrationOnlyPorts.map(\.description) == ["tcp/6600"])
         #expect(try loadErrors(gateway.replacingOccurrences(of: "interface: prod0", with: "interface: [a, b]"), in: scratch)
             .map(\.id) == ["interface"])
     }
