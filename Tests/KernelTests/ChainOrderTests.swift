@@ -60,7 +60,7 @@ struct ChainOrderTests {
                 if !confirmed { Thread.sleep(forTimeInterval: 0.1) }
             }
             process.waitUntilExit()
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: readToEnd(errors.fileHandleForReading), as: UTF8.self)
             #expect(confirmed)
             #expect(process.terminationStatus == 0, "\(stderr)")
             #expect(try lab.nft("list", "set", "inet", "migfw", "trusted4").contains("10.60.0.0/16"))

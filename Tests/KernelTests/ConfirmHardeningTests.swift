@@ -88,7 +88,7 @@ struct ConfirmHardeningTests {
             for _ in 0..<100 where try lab.ruleset().isEmpty { Thread.sleep(forTimeInterval: 0.05) }
             kill(process.processIdentifier, SIGQUIT)
             process.waitUntilExit()
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: readToEnd(errors.fileHandleForReading), as: UTF8.self)
             #expect(process.terminationStatus == 1, "\(stderr)")
             #expect(stderr.contains("deleted table inet migfw"), "\(stderr)")
             #expect(try lab.ruleset().isEmpty)

@@ -165,7 +165,7 @@ struct ReconcileSafetyConfirmTests {
             kill(process.processIdentifier, SIGTERM)
             let signalled = ContinuousClock.now
             process.waitUntilExit()
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: readToEnd(errors.fileHandleForReading), as: UTF8.self)
             #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(stderr)")
             // At once, not at the end of the 30 s wait.
             #expect(ContinuousClock.now - signalled < .seconds(10))
@@ -189,7 +189,7 @@ struct ReconcileSafetyConfirmTests {
             #expect(ignored & 1 == 1)
             kill(process.processIdentifier, SIGHUP)
             process.waitUntilExit()
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: readToEnd(errors.fileHandleForReading), as: UTF8.self)
             // Survived the hang-up (exited, not killed by the signal), then rolled back.
             #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(stderr)")
             #expect(stderr.contains("not confirmed within 3 s"))
@@ -216,7 +216,7 @@ struct ReconcileSafetyConfirmTests {
             #expect(Self.waitForPending(lab))
             close(master)
             process.waitUntilExit()
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: readToEnd(errors.fileHandleForReading), as: UTF8.self)
             #expect(process.terminationStatus == 1, "\(stderr)")
             #expect(stderr.contains("not confirmed within 3 s"))
             #expect(try lab.ruleset() == before)
