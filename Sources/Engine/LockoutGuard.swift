@@ -84,7 +84,7 @@ public struct LockoutGuard: Sendable {
     public func checkOtherInterfaces(migrationInterfaces: [String], closed: [PortRange]) throws(Risk) {
         let fields = sshConnection?.split(separator: " ") ?? []
         guard fields.count >= 4, let port = UInt16(fields[3]), let server = Self.serverAddress(fields[2]),
-              let range = closed.first(where: { $0.lower <= port && port <= $0.upper }) else { return }
+              let range = closed.first(where: { $0.contains(port) }) else { return }
         guard !migrationInterfaces.contains(where: { addresses($0).contains(server) }) else { return }
         let nics = migrationInterfaces.joined(separator: ", ")
         throw Risk(interface: nics,

@@ -63,9 +63,9 @@ public struct GuardedPaths: Hashable, Sendable {
             if protectedSide.isEmpty {
                 lines.append("paths: only the protected sets' addresses are guarded; the hosts' other addresses (link-local, SLAAC, privacy, an unlisted IP version) are NOT (no gateway.protected_side)")
             } else {
-                lines.append("paths: migration ports toward \(protectedSide.joined(separator: ", ")) pass from trusted sources only, whatever the destination address")
+                lines.append("paths: migration-only ports toward \(protectedSide.joined(separator: ", ")) pass from trusted sources only, whatever the destination address; the other migration ports on the protected addresses only")
             }
-            lines.append(ownConnections ? "paths: this gateway's own connections to the protected hosts meet the same rules"
+            lines.append(ownConnections ? "paths: this gateway's own connections to the protected hosts' migration-only ports meet the same rules"
                                         : "paths: this gateway's own connections to the protected hosts are NOT filtered (a table written before gateways filtered them: run migfw apply)")
             return lines
         }

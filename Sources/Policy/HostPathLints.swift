@@ -29,10 +29,9 @@ extension PolicyLinter {
         // A gateway's own chains and its protected side are guarded on the migration-only
         // ports too: its admin's SSH would be cut.
         guard policy.mode == .gateway || policy.otherInterfacesPolicy == .drop,
-              policy.migrationOnlyPorts.contains(where: { $0.transport == .tcp && $0.range.lower <= sshPort && sshPort <= $0.range.upper })
+              policy.migrationOnlyPorts.contains(where: { $0.coversTCP(sshPort) })
         else { return [] }
-        let location = policy.ports.first { $0.value.transport == .tcp && $0.value.range.lower <= sshPort && sshPort <= $0.value.range.upper }?
-            .location ?? policy.profile.location
+        let location = policy.ports.first { $0.value.coversTCP(sshPort) }?.location ?? policy.profile.location
         let nics = policy.interfaces.map(\.value).joined(separator: ", ")
         let message = policy.mode == .gateway
             ? "TCP 22 (SSH) is a migration-only port of this policy: the gateway's own SSH to the hosts behind \(nics), and theirs to it, would pass from trusted addresses only"

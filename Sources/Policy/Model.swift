@@ -43,6 +43,8 @@ public struct PortRange: Hashable, Sendable, Comparable, CustomStringConvertible
         lhs.lower != rhs.lower ? lhs.lower < rhs.lower : lhs.upper < rhs.upper
     }
     public var description: String { lower == upper ? "\(lower)" : "\(lower)-\(upper)" }
+    /// Whether `port` lies in the range.
+    public func contains(_ port: UInt16) -> Bool { lower <= port && port <= upper }
 }
 
 /// One port or range of one protocol that migration uses.
@@ -57,6 +59,12 @@ public struct MigrationPort: Hashable, Sendable, Comparable, CustomStringConvert
         lhs.transport != rhs.transport ? lhs.transport.rawValue < rhs.transport.rawValue : lhs.range < rhs.range
     }
     public var description: String { "\(transport.rawValue)/\(range)" }
+    /// Whether every port of `other` is one of these (same protocol, range inside).
+    public func covers(_ other: MigrationPort) -> Bool {
+        transport == other.transport && range.lower <= other.range.lower && other.range.upper <= range.upper
+    }
+    /// Whether TCP `port` is one of these.
+    public func coversTCP(_ port: UInt16) -> Bool { transport == .tcp && range.contains(port) }
 }
 
 /// A hypervisor profile: the ports its migration uses. Loaded from `templates/profiles/`.
@@ -159,8 +167,8 @@ public struct Policy: Hashable, Sendable {
     public var path: String
     public var version: Int
     /// The (first) migration NIC.
-    public var interface: Located<String>
-    /// Every migration NIC (`interface: [bond0, mig1]`), the first being ``interface``.
+    public var interface: Located<String> { interfaces[0] }
+    /// Every migration NIC (`interface: [bond0, mig1]`), never empty: the first is ``interface``.
     public var interfaces: [Located<String>]
     /// Host mode: what happens to migration-only ports on every other NIC.
     public var otherInterfaces: Located<OtherInterfaces>? = nil
@@ -194,7 +202,6 @@ public struct Policy: Hashable, Sendable {
     ) {
         self.path = path
         self.version = version
-        self.interface = interface
         self.interfaces = [interface]
         self.profile = profile
         self.ports = ports

@@ -80,11 +80,7 @@ extension PolicyDecoder {
     /// A `shared` port must be one of the policy's migration ports: anything else says nothing.
     func checkShared(_ policy: Policy) {
         for port in policy.shared {
-            let covered = policy.migrationPorts.contains {
-                $0.transport == port.value.transport && $0.range.lower <= port.value.range.lower
-                    && port.value.range.upper <= $0.range.upper
-            }
-            if !covered {
+            if !policy.migrationPorts.contains(where: { $0.covers(port.value) }) {
                 reader.error("shared", at: port.location,
                              "shared: \(port.value) is not one of this policy's migration ports (\(policy.migrationPorts.map(\.description).joined(separator: ", ")))",
                              hint: "list only ports of the profile or of 'ports' that other NICs legitimately carry")

@@ -137,9 +137,7 @@ public struct ProfileCatalog: Sendable {
             }
         }
         let allPorts = ports + options.values.flatMap { $0 }
-        for port in shared where !allPorts.contains(where: { $0.transport == port.value.transport
-                                                            && $0.range.lower <= port.value.range.lower
-                                                            && port.value.range.upper <= $0.range.upper }) {
+        for port in shared where !allPorts.contains(where: { $0.covers(port.value) }) {
             reader.error("shared", at: port.location, "shared: \(port.value) is not one of the profile's ports",
                          hint: "list in 'shared' only ports of 'ports' or of a performance option that other NICs legitimately carry")
         }

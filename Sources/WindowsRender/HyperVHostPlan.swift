@@ -58,7 +58,7 @@ public struct HyperVHostPlan: Hashable, Sendable {
         }
         let alias = policy.windows?.interfaceAlias?.value
         let ports = policy.migrationPorts
-        if alias == nil, ports.contains(where: { $0.transport == .tcp && $0.range.lower <= 445 && 445 <= $0.range.upper }) {
+        if alias == nil, ports.contains(where: { $0.coversTCP(445) }) {
             problems.error(policy.performance?.location ?? policy.profile.location,
                            "TCP 445 is a migration port, but the policy names no Windows migration NIC (windows.interface_alias): the TCP 445 block rule would cut SMB (admin shares, RPC, cluster storage) from every untrusted address on every NIC",
                            hint: "add 'windows: { interface_alias: \"vEthernet (LM)\" }' with the migration NIC's alias from Get-NetAdapter")

@@ -52,7 +52,8 @@ struct GatewayCompilerTests {
     @Test func aBridgeGuardsTheNamedPortsTowardTheHosts() {
         var policy = Fixtures.gateway(.bridge, egress: false)
         #expect(!Fixtures.lines(RulesetCompiler.compile(policy), "forward").contains { $0.contains("oifname") })
-        policy.gateway?.protectedSide = [Located("esx1", at: policy.interface.location)]
+        let location = policy.interface.location
+        policy.gateway?.protectedSide = [Located("esx1", at: location)]
         let table = RulesetCompiler.compile(policy)
         #expect(table.chains.map(\.name) == ["forward", "output"])
         #expect(table.chain(named: "output")?.base == BaseChain(hook: .output, priority: -200, policy: .accept))
