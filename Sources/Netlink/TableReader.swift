@@ -13,9 +13,25 @@ extension NetlinkSession {
     ///
     /// Objects migfw does not model are kept, not dropped: unknown expressions become
     /// `Expression.unknown`, sets of unknown key types `SetElements.unknown`.
+    ///
+    /// The read takes several dumps. An object that one dump listed and a later one cannot
+    /// find (ENOENT: a set deleted between the set list and its element dump) means a commit
+    /// came in between: that is reported like a dump the kernel flagged as interrupted
+    /// (EINTR, "read again"), which callers already retry, not as a missing object.
     public func readTable(family: TableFamily = .inet, name: String = Table.migfwName, elements: Bool = true) throws -> TableSnapshot? {
         let generation = try generation()
         guard let header = try readTableHeader(family: family, name: name) else { return nil }
+        do {
+            return try readTableBody(family: family, name: name, header: header, elements: elements, generation: generation)
+        } catch let error as NetlinkError {
+            guard case .kernel(let operation, let code, _) = error, code == ENOENT,
+                  try self.generation() != generation else { throw error }
+            throw Self.interruptedDump(operation)
+        }
+    }
+
+    private func readTableBody(family: TableFamily, name: String, header: TableHeader, elements: Bool,
+                               generation: UInt32) throws -> TableSnapshot {
         var sets: [(header: SetHeader, elements: KernelElements)] = []
         var dynamic: [String: [DynamicElement]] = [:]
         for header in try readSets(family: family, table: name) {

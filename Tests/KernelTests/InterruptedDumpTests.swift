@@ -1,5 +1,6 @@
+import CNftnl
 import Foundation
-import Netlink
+@testable import Netlink
 import Ruleset
 import Testing
 import TestSupport
@@ -18,6 +19,34 @@ struct InterruptedDumpTests {
         func stop() { lock.withLock { stopped = true } }
         func count() { lock.withLock { commits += 1 } }
         func fail(_ text: String) { lock.withLock { failure = text } }
+    }
+
+    /// A set deleted between the set list and its element dump (CI run of 2026-12-07 caught
+    /// it as "list elements of set churn: ENOENT") is a concurrent change: the read says
+    /// "read again" (EINTR), which callers retry, and the next read is whole.
+    @Test func aSetDeletedBetweenDumpsReadsAsInterrupted() throws {
+        try withMigrationNamespace(tag: "gone") { namespace in
+            let session = try NetlinkSession(namespace: namespace.name)
+            let doomed = NamedSet(name: "doomed", elements: .ports([1...1, 5...9]))
+            try session.send(Batch.create(Table(sets: [doomed], chains: [Chain(name: "c", rules: [])]), replacing: false))
+            let other = try NetlinkSession(namespace: namespace.name)
+            var deleted = false
+            session.replyTap = { raw in
+                // nlmsghdr type at offset 4: subsystem << 8 | message. Delete on the set list.
+                let type = raw.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
+                guard !deleted, type & 0xff == UInt16(NFT_MSG_NEWSET.rawValue) else { return }
+                deleted = true
+                try? other.send(Batch(operations: [.deleteSet(doomed.name)]))
+            }
+            var code: Int32?
+            do { _ = try session.readTable() } catch NetlinkError.kernel(_, let errno, _) { code = errno }
+            #expect(code == EINTR, "expected an interrupted read, got errno \(code.map(String.init) ?? "none")")
+            #expect(deleted)
+            session.replyTap = nil
+            let again = try #require(try session.readTable())
+            #expect(again.table.sets.isEmpty)
+            #expect(again.table.chain(named: "c") != nil)
+        }
     }
 
     @Test func readAfterAnInterruptedDumpSucceeds() throws {
