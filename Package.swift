@@ -25,6 +25,9 @@ let package = Package(
         .target(name: "Policy", dependencies: ["Prefix", "Yams"], resources: []),
         // Plain Hashable nftables model, policy -> ruleset compiler, nft text/JSON rendering.
         .target(name: "Ruleset", dependencies: ["Prefix", "Policy"]),
+        // The hypervisor's own migration settings (files under a root) against the policy. Pure:
+        // the CLI hands it the migration NIC's addresses.
+        .target(name: "Audit", dependencies: ["Policy", "Prefix"]),
         // The policy as idempotent PowerShell for Hyper-V hosts and Active Directory.
         .target(name: "WindowsRender", dependencies: ["Prefix", "Policy"]),
         // Desired vs actual ruleset diff.
@@ -38,7 +41,7 @@ let package = Package(
         ]),
         // Thin CLI: one file per subcommand.
         .executableTarget(name: "migfw", dependencies: [
-            "Engine", "Policy", "Ruleset", "Plan", "Prefix", "WindowsRender",
+            "Engine", "Policy", "Ruleset", "Plan", "Prefix", "WindowsRender", "Audit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -52,6 +55,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "migfw"]),
         // The engine on an in-memory kernel (no root): the fault paths.
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Netlink", "Ruleset", "Prefix", "TestSupport"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Policy", "Prefix", "TestSupport", "migfw"],
+                    resources: [.copy("Corpus")]),
         .testTarget(name: "WindowsRenderTests", dependencies: ["WindowsRender", "Policy", "Prefix", "TestSupport", "migfw"]),
     ]
 )

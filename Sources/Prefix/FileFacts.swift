@@ -22,6 +22,7 @@ public struct FileFacts: Sendable, Equatable {
 /// A failed stat(2).
 public struct FileFactsError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: Int32
+    public init(code: Int32) { self.code = code }
     /// "no such file" for ENOENT, else the C library's text for the error, in lower case as
     /// migfw's other messages ("not a directory").
     public var description: String {

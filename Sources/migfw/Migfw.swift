@@ -16,7 +16,7 @@ struct Migfw: ParsableCommand {
         version: version,
         subcommands: [
             Check.self, Aggregate.self, Compile.self, Plan.self, Apply.self, Confirm.self,
-            Reconcile.self, Status.self, Delete.self, Render.self, Profiles.self,
+            Reconcile.self, Status.self, Delete.self, AuditCommand.self, Render.self, Profiles.self,
         ]
     )
 }

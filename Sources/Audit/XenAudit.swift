@@ -1,0 +1,7 @@
+import Policy
+import Prefix
+
+/// Placeholder: being written.
+enum XenAudit {
+    static func findings(_ context: AuditContext) -> [AuditFinding] { [] }
+}
