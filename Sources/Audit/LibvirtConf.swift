@@ -97,12 +97,11 @@ public struct LibvirtConf: Sendable {
             scanner.advance()
             scanner.skipBlanksAndComments(newlines: false, semicolons: false)
             guard let value = value(&scanner) else { return }
-            entries.append(Entry(name: name, value: value, line: line))
             scanner.skipBlanksAndComments(newlines: false, semicolons: false)
-            guard let next = scanner.peek else { return }
-            guard next == UInt8(ascii: "\n") || next == UInt8(ascii: ";") || next == UInt8(ascii: "\r") else {
+            if let next = scanner.peek, next != UInt8(ascii: "\n"), next != UInt8(ascii: ";") {
                 return fail(scanner.line, "expected the end of the statement after \(name), found \(scanner.token())")
             }
+            entries.append(Entry(name: name, value: value, line: line))
         }
     }
 
@@ -144,7 +143,10 @@ public struct LibvirtConf: Sendable {
                 guard let item = value(&scanner) else { return nil }
                 items.append(item)
                 scanner.skipBlanksAndComments(newlines: true, semicolons: false)
-                if scanner.peek == UInt8(ascii: ",") {
+                if scanner.peek == nil {
+                    fail(line, "a list is not closed")
+                    return nil
+                } else if scanner.peek == UInt8(ascii: ",") {
                     scanner.advance()
                 } else if scanner.peek != UInt8(ascii: "]") {
                     fail(scanner.line, "expected ',' or ']' in a list, found \(scanner.token())")

@@ -33,6 +33,8 @@ public struct ReconcileMetrics: Sendable {
     /// The paths the policy's table leaves unfiltered by the policy's own choice
     /// (``GuardedPaths/unguarded``); nil when not known (no policy compiled).
     public var unguardedPaths: [String]?
+    /// `reconcile --audit`: the audit's findings per severity; nil when no audit ran.
+    public var auditFindings: (errors: Int, warnings: Int, infos: Int)?
     /// How many refused sources get a `source` label.
     public static let refusedExported = 5
 
@@ -81,6 +83,11 @@ public struct ReconcileMetrics: Sendable {
             metric("unguarded_paths", "1 for each way to the hypervisor(s) the policy leaves unfiltered by its own choice "
                    + "(other_interfaces: open; a bridged gateway without protected_side).",
                    GuardedPaths.unguardedKinds.map { ("{path=\"\($0)\"}", unguardedPaths.contains($0) ? "1" : "0") })
+        }
+        if let auditFindings {
+            metric("audit_findings", "Findings of the last `reconcile --audit` in the hypervisor's own settings, per severity.",
+                   [("{severity=\"error\"}", "\(auditFindings.errors)"), ("{severity=\"warning\"}", "\(auditFindings.warnings)"),
+                    ("{severity=\"info\"}", "\(auditFindings.infos)")])
         }
         metric("fast_path", "1 if the last run proved the kernel unchanged by its generation id, without a dump.",
                [("", fastPath ? "1" : "0")])

@@ -60,6 +60,23 @@ public final class ReconcileReport {
         log.warning("repaired drift: \(repaired)\(retries)")
     }
 
+    /// `reconcile --audit`'s result: counted in the metrics, recorded for `status`, and each
+    /// error finding the previous audit did not have logged at priority error, so that cron
+    /// and the journal notice when a package upgrade or a colleague turns TLS off.
+    public func audited(_ record: AuditRecord, stateDirectory: String, namespace: String?) {
+        metrics.auditFindings = (record.errors, record.warnings, record.infos)
+        let path = AuditRecord.path(directory: stateDirectory, namespace: namespace)
+        for finding in record.newErrors(since: AuditRecord.load(path: path)) {
+            log.error("audit: new error: \(finding)")
+        }
+        do { try record.save(path: path) } catch { log.warning("audit record not saved: \(error)") }
+    }
+
+    /// The audit could not run (its root is missing): logged, and no audit metrics.
+    public func auditFailed(_ message: String) {
+        log.error("audit: \(message)")
+    }
+
     /// The run failed: logged, and the metrics' last error.
     public func failed(_ message: String) {
         log.error("\(message)")

@@ -46,10 +46,19 @@ struct Reconcile: ParsableCommand {
     @Flag(name: .long, help: "Skip the fast path: dump and compare everything.")
     var full = false
 
+    @Flag(name: .long, help: "Also audit the hypervisor's own migration settings (as `migfw audit`): counts in the metrics (migfw_audit_findings), new error findings logged, the summary in `migfw status`.")
+    var audit = false
+
+    @Option(name: .customLong("audit-root"), help: "With --audit: read the hypervisor's files under this directory instead of /.",
+            completion: .directory)
+    var auditRoot: String = "/"
+
     func run() throws {
         let report = ReconcileReport(context: namespace.netns.map { "netns \($0)" })
         var interfaces: [String] = [], family: TableFamily?
-        let outcome = reconcile(report, interfaces: &interfaces, family: &family)
+        var policy: Policy?
+        let outcome = reconcile(report, interfaces: &interfaces, family: &family, policy: &policy)
+        if audit, let policy { runAudit(policy, report: report) }
         let ok = report.finish(failed: outcome == .failure, interfaces: interfaces, family: family,
                                metricsFile: metricsFile, stateDirectory: state.stateDirectory, namespace: namespace.netns)
         if !ok { throw ExitCode.failure }
@@ -58,7 +67,8 @@ struct Reconcile: ParsableCommand {
 
     /// The run itself: policy, lock, then the engine (``Reconciler``). Returns success (in
     /// sync), ``ExitCode/changesPending`` (repaired) or ``ExitCode/failure`` (reported).
-    private func reconcile(_ report: ReconcileReport, interfaces: inout [String], family: inout TableFamily?) -> ExitCode {
+    private func reconcile(_ report: ReconcileReport, interfaces: inout [String], family: inout TableFamily?,
+                           policy: inout Policy?) -> ExitCode {
         let compiled: DesiredRuleset
         do {
             var phases = PhaseTimes()
@@ -68,6 +78,7 @@ struct Reconcile: ParsableCommand {
             return .failure
         }
         let desired = compiled.table
+        policy = compiled.policy
         (interfaces, family) = (compiled.policy.interfaces.map(\.value), desired.family)
         report.policy(trusted: compiled.trusted.ipv4CIDRCount, compiled.trusted.ipv6CIDRCount, table: desired)
         do {
@@ -92,6 +103,22 @@ struct Reconcile: ParsableCommand {
         } catch {
             report.failed(errorText(error))
             return .failure
+        }
+    }
+
+    /// `--audit`: the hypervisor's settings, after the ruleset (an audit never changes the
+    /// kernel or a file, and an audit error does not change the exit status: it is logged).
+    private func runAudit(_ policy: Policy, report: ReconcileReport) {
+        do {
+            let audited = try AuditCommand.audit(policy, root: auditRoot, namespace: namespace.netns)
+            let errors = audited.findings.filter { $0.severity == .error }.map { finding in
+                "\(finding.line.map { "\(finding.file):\($0)" } ?? finding.file): \(finding.message) [\(finding.id)]"
+            }
+            report.audited(AuditRecord(errors: audited.errors, warnings: audited.warnings, infos: audited.infos,
+                                       errorFindings: errors),
+                           stateDirectory: state.stateDirectory, namespace: namespace.netns)
+        } catch {
+            report.auditFailed("\(error)")
         }
     }
 }

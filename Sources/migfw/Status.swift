@@ -36,7 +36,12 @@ struct Status: ParsableCommand {
         }
         // One report per loaded table (two only while a mode change is half done by hand).
         let shown: [StatusReport?] = reports.isEmpty ? [nil] : reports
-        try StandardOutput.write(shown.map { json ? Self.json($0) : Self.text($0, namespace: namespace.netns) }.joined())
+        let audit = AuditRecord.load(path: AuditRecord.path(directory: state.stateDirectory, namespace: namespace.netns))
+        if json {
+            try StandardOutput.write(shown.map { Self.json($0, audit: audit) }.joined())
+        } else {
+            try StandardOutput.write(shown.map { Self.text($0, namespace: namespace.netns) }.joined() + Self.auditText(audit))
+        }
     }
 
     static func text(_ report: StatusReport?, namespace: String?) -> String {
@@ -96,8 +101,24 @@ struct Status: ParsableCommand {
         return lines
     }
 
-    static func json(_ report: StatusReport?) -> String {
-        guard let report else { return "{\"loaded\":false}\n" }
+    /// The last `reconcile --audit`'s summary and error findings, if one ran.
+    static func auditText(_ record: AuditRecord?) -> String {
+        guard let record else { return "audit: none recorded (reconcile --audit records one)\n" }
+        let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(record.time)))
+        var lines = ["audit of the hypervisor's settings (reconcile --audit, \(when)): \(record.summary)"]
+        lines += record.errorFindings.prefix(refusedShown).map { "  error: \($0)" }
+        if record.errorFindings.count > refusedShown { lines.append("  ... and \(record.errorFindings.count - refusedShown) more (migfw audit lists all)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func auditJSON(_ record: AuditRecord?) -> String {
+        guard let record else { return "null" }
+        return "{\"time\":\(record.time),\"errors\":\(record.errors),\"warnings\":\(record.warnings),\"infos\":\(record.infos),"
+            + "\"error_findings\":[\(record.errorFindings.map(JSONText.quote).joined(separator: ","))]}"
+    }
+
+    static func json(_ report: StatusReport?, audit: AuditRecord? = nil) -> String {
+        guard let report else { return "{\"loaded\":false,\"audit\":\(auditJSON(audit))}\n" }
         let quote = JSONText.quote
         let sets = report.sets.map {
             "{\"name\":\(quote($0.name)),\"type\":\(quote($0.keyType.rawValue)),\"elements\":\($0.intervals),\"kernel_elements\":\($0.kernelElements),"
@@ -123,7 +144,7 @@ struct Status: ParsableCommand {
             + "\"alerts\":[\(alerts.joined(separator: ","))],"
             + "\"sets\":[\(sets.joined(separator: ","))],\"rules\":[\(rules.joined(separator: ","))],"
             + "\"conflicts\":[\(conflicts.joined(separator: ","))],\"refused\":[\(refused.joined(separator: ","))],"
-            + "\"paths\":[\((report.paths?.lines ?? []).map(quote).joined(separator: ","))]}\n"
+            + "\"paths\":[\((report.paths?.lines ?? []).map(quote).joined(separator: ","))],\"audit\":\(auditJSON(audit))}\n"
     }
 
     static func hex(_ value: UInt64) -> String {
