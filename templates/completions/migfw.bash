@@ -173,13 +173,13 @@ _migfw() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    check|aggregate|compile|plan|apply|confirm|reconcile|status|delete|render|profiles|help)
+    check|aggregate|compile|plan|apply|confirm|reconcile|status|delete|audit|render|profiles|help)
         # Offer subcommand argument completions
         "_migfw_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'check aggregate compile plan apply confirm reconcile status delete render profiles help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'check aggregate compile plan apply confirm reconcile status delete audit render profiles help' -- "${cur}"))
         ;;
     esac
 }
@@ -316,9 +316,9 @@ _migfw_confirm() {
 
 _migfw_reconcile() {
     repeating_flags=()
-    non_repeating_flags=(--full --version -h --help)
+    non_repeating_flags=(--full --audit --version -h --help)
     repeating_options=()
-    non_repeating_options=(-c --config --netns --lock-file --lock-timeout --state-dir --metrics-file)
+    non_repeating_options=(-c --config --netns --lock-file --lock-timeout --state-dir --metrics-file --audit-root)
     __migfw_offer_flags_options 0
 
     # Offer option value completions
@@ -340,6 +340,10 @@ _migfw_reconcile() {
         return
         ;;
     '--metrics-file')
+        return
+        ;;
+    '--audit-root')
+        __migfw_add_completions -d
         return
         ;;
     esac
@@ -379,6 +383,29 @@ _migfw_delete() {
         return
         ;;
     '--lock-timeout')
+        return
+        ;;
+    esac
+}
+
+_migfw_audit() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-c --config --netns --root)
+    __migfw_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        __migfw_add_completions -o plusdirs -fX '!*.@(yaml|yml)'
+        return
+        ;;
+    '--netns')
+        return
+        ;;
+    '--root')
+        __migfw_add_completions -d
         return
         ;;
     esac
