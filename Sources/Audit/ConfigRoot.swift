@@ -179,10 +179,11 @@ public struct ConfigText: Sendable {
     /// The path findings name (under `--root`).
     public var shown: String
     public var text: String
-    /// The lines, without their line ends (a CR before LF is dropped too).
+    /// The lines, without their line ends (LF or CRLF). Split on scalars: in Swift "\r\n"
+    /// is one Character, which a split on "\n" would not see.
     public var lines: [Substring] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            Substring(line.last == "\r" ? line.dropLast() : line)
         }
     }
 }

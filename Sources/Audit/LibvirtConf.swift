@@ -69,7 +69,7 @@ public struct LibvirtConf: Sendable {
     public init(_ text: String) {
         var scanner = Scanner(Array(text.utf8))
         parse(&scanner)
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(Substring.init).enumerated() {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             guard trimmed.hasPrefix("#") else { continue }
             let body = trimmed.dropFirst().drop { $0 == " " || $0 == "\t" }

@@ -113,3 +113,17 @@ import Testing
         #expect(throws: AuditRootError.self) { try ConfigRoot(root.path + "/file") }
     }
 }
+
+/// Files written on Windows (CRLF) read with the same lines.
+@Suite struct LineEndTests {
+    @Test func crlfFilesKeepTheirLineNumbers() throws {
+        let root = try FakeRoot()
+        try root.write("/etc/libvirt/qemu.conf", "# written on Windows\r\n#migration_address = \"0.0.0.0\"\r\nmigrate_tls_force = 0\r\n")
+        let report = try audit(try Repo.policy("libvirt-tls.yaml"), root)
+        #expect(report.findings.first { $0.id == "migrate-tls-not-forced" }?.line == 3)
+        #expect(report.findings.first { $0.id == "migration-address-any" }?.line == 2)
+        try root.write("/etc/pve/datacenter.cfg", "keyboard: en-us\r\nmigration: insecure\r\n")
+        let proxmox = try audit(try Repo.policy("proxmox-ssh.yaml"), root)
+        #expect(proxmox.findings.first { $0.id == "migration-insecure" }?.line == 2)
+    }
+}
