@@ -70,5 +70,6 @@ if Context.environment["MIGFW_FUZZ"] == "1" {
         .executableTarget(name: "FuzzPrefixListReader", dependencies: ["Prefix"], path: "Tests/Fuzz/PrefixListReader"),
         .executableTarget(name: "FuzzPolicyDecoder", dependencies: ["Policy", "Ruleset"], path: "Tests/Fuzz/PolicyDecoder"),
         .executableTarget(name: "FuzzTableDump", dependencies: ["Netlink", "Ruleset", "Prefix"], path: "Tests/Fuzz/TableDump"),
+        .executableTarget(name: "FuzzAuditConfig", dependencies: ["Audit", "Policy", "Prefix"], path: "Tests/Fuzz/AuditConfig"),
     ]
 }

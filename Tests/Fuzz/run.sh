@@ -18,11 +18,11 @@ seconds="${MIGFW_FUZZ_SECONDS:-60}"
 export SWIFT_BACKTRACE=enable=no
 scratch=.build-fuzz
 fuzzers=("$@")
-[ ${#fuzzers[@]} -gt 0 ] || fuzzers=(FuzzPrefixParser FuzzPrefixListReader FuzzPolicyDecoder FuzzTableDump)
+[ ${#fuzzers[@]} -gt 0 ] || fuzzers=(FuzzPrefixParser FuzzPrefixListReader FuzzPolicyDecoder FuzzTableDump FuzzAuditConfig)
 
 # Largest input each fuzzer may make: one prefix, a list, a policy file, a table dump.
 declare -A max_len=([FuzzPrefixParser]=128 [FuzzPrefixListReader]=4096
-                    [FuzzPolicyDecoder]=8192 [FuzzTableDump]=65536)
+                    [FuzzPolicyDecoder]=8192 [FuzzTableDump]=65536 [FuzzAuditConfig]=8192)
 
 build_start=$(date +%s)
 for fuzzer in "${fuzzers[@]}"; do
@@ -42,7 +42,7 @@ echo "fuzz build: $(( $(date +%s) - build_start )) s"
 # Seeds, rebuilt on every run from what is in the repository.
 seeds="$scratch/seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds"/{FuzzPrefixParser,FuzzPrefixListReader,FuzzPolicyDecoder,FuzzTableDump}
+mkdir -p "$seeds"/{FuzzPrefixParser,FuzzPrefixListReader,FuzzPolicyDecoder,FuzzTableDump,FuzzAuditConfig}
 prefix_lists=(samples/trusted.d/*)
 count=0
 # Parser: every address-like string literal of the Prefix tests, and every line of the lists.
@@ -62,6 +62,21 @@ done
 # Table dump decoder: raw reply bytes of `readTable` captured from real migfw tables.
 # Inputs that once crashed a fuzzer (Tests/Fuzz/Regressions/TARGET-*) are seeds too.
 cp Tests/Fuzz/Seeds/TableDump/* Tests/Fuzz/Regressions/TableDump-* "$seeds/FuzzTableDump/"
+
+# Audit: the audit corpus's files, each behind the byte that sends it to its path (the
+# fuzzer's target list order), and Debian's qemu.conf when the audit tests fetched it.
+audit_seed() { { printf "\\x$(printf %02x "$1")"; cat "$2"; } > "$seeds/FuzzAuditConfig/$1-$(basename "$2")"; }
+for file in Tests/AuditTests/Corpus/*; do
+  [ -f "$file" ] || continue
+  case "$(sed -n 's/^# audit-path: //p' "$file")" in
+    /etc/libvirt/qemu.conf) audit_seed 0 "$file" ;; /etc/libvirt/libvirtd.conf) audit_seed 1 "$file" ;;
+    /etc/libvirt/virtproxyd.conf) audit_seed 2 "$file" ;; /etc/pve/datacenter.cfg) audit_seed 4 "$file" ;;
+    /etc/pve/corosync.conf|/etc/corosync/corosync.conf) audit_seed 5 "$file" ;; /etc/pve/firewall/cluster.fw) audit_seed 6 "$file" ;;
+    /etc/xapi.conf|/etc/xapi.conf.d/*) audit_seed 8 "$file" ;; /etc/xen/xend-config.sxp) audit_seed 9 "$file" ;;
+  esac
+done
+debian_qemu="${TMPDIR:-/tmp}/migfw-debian-libvirt/root/etc/libvirt/qemu.conf"
+[ -f "$debian_qemu" ] && [ "$(stat -c %s "$debian_qemu")" -lt 8192 ] && audit_seed 0 "$debian_qemu"
 
 # Every fuzzer runs in plain mode: a crash, a failed check or an exit of the process (the
 # dump decoder no longer hands messages to libnftnl, whose parsers ended the process on some
