@@ -49,14 +49,21 @@ if [ "$(id -u)" = 0 ]; then
   grep '^package.sh:' .build/package.log
 fi
 
-# The Ansible role (templates/ansible/roles/migfw): ansible-lint, the module's unit tests and,
-# as root, a simulated fleet in network namespaces driven by ansible-playbook
-# (Tests/Ansible/fleet_test.py; it uses the debug build above).
+# The Ansible collection (templates/ansible/collection, migfw.fleet): built and installed
+# as a user would install it, ansible-lint on it and on site.yml, the modules' unit tests
+# and, as root, a simulated fleet in network namespaces driven by ansible-playbook
+# (Tests/Ansible/fleet_test.py; it uses the debug build above and its own built artifact).
 if ! python3 -c 'import ansible, ansiblelint' 2>/dev/null; then
   python3 -m pip install --quiet 'ansible-core==2.19.14' 'ansible-lint==26.10.1'
 fi
 export PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
-(cd templates/ansible && ANSIBLE_ROLES_PATH=roles ansible-lint --offline --profile production site.yml roles/migfw)
+collection=$(bash templates/ansible/build-collection.sh .build/ansible)
+rm -rf .build/ansible/collections
+ansible-galaxy collection install --force -p .build/ansible/collections "$collection" >/dev/null
+(cd .build/ansible/collections/ansible_collections/migfw/fleet &&
+  ANSIBLE_COLLECTIONS_PATH="$PWD/../../.." ansible-lint --offline --profile production)
+(cd templates/ansible && ANSIBLE_COLLECTIONS_PATH="$PWD/../../.build/ansible/collections" \
+  ansible-lint --offline --profile production site.yml)
 python3 -m unittest discover -s Tests/Ansible -p 'test_*.py'
 if [ "$(id -u)" = 0 ]; then
   python3 Tests/Ansible/fleet_test.py --migfw .build/debug/migfw

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The Ansible role (templates/ansible/roles/migfw) driving a simulated fleet, end to end.
+"""The Ansible collection migfw.fleet (templates/ansible/collection) driving a simulated fleet, end to end.
 
     sudo python3 Tests/Ansible/fleet_test.py [--migfw .build/debug/migfw]
 
@@ -8,7 +8,9 @@ veth migration NIC mig0 on one bridged segment (a bridge in its own namespace) a
 listener on libvirt's migration port 49152, plus an outsider on the same segment. Every
 inventory host runs through a local connection and passes its own --netns, state directory,
 lock file and install root (a temporary directory: the machine's /usr, /etc and systemd are
-never touched). Then, asserting each step:
+never touched). The collection is built with templates/ansible/build-collection.sh and the
+artifact installed with ansible-galaxy into a private collections path: the test runs what
+a user installs, not the source tree. Then, asserting each step:
 
   1. check mode on the fresh fleet: every host changed with a diff, printed by --diff;
      no namespace has a migfw table and nothing is installed;
@@ -20,7 +22,10 @@ never touched). Then, asserting each step:
   5. --confirm: applied and confirmed from a separate task after reset_connection; and an
      apply whose confirmation never comes rolls back by itself;
   6. a canary rollout (serial: 1, max_fail_percentage: 0) with one host's policy broken:
-     that host fails with migfw's message, the play stops, later hosts are unchanged.
+     that host fails with migfw's message naming the host and the inventory variable, the
+     play stops, later hosts are unchanged.
+  Between 5 and 6: the reconcile timer's command line (the installed drop-in's ExecStart,
+  run as systemd would) honours the rollback hold that the unconfirmed apply recorded.
 
 Every namespace is deleted on exit, also on failure or a signal. Exit 0 only if every
 assertion held; the last line is a summary.
@@ -30,6 +35,7 @@ import json
 import os
 import re
 import random
+import shlex
 import shutil
 import signal
 import string
@@ -39,12 +45,13 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ROLES = os.path.join(ROOT, "templates", "ansible", "roles")
+COLLECTION_BUILD = os.path.join(ROOT, "templates", "ansible", "build-collection.sh")
 TCP_PY = os.path.join(ROOT, "Tests", "Testbed", "tcp.py")
 PORT = 49152  # libvirt's first migration port
 SUBNET = "10.77.0."
 OUTSIDER = SUBNET + "99"
 APPLY_TASK = "Apply the policy (check mode plans only)"
+CHECK_TASK = "Check the policy (migfw check)"
 CONFIRM_TASK = "Confirm the new ruleset"
 
 
@@ -66,6 +73,18 @@ class Fleet:
         self.namespaces = []
         self.passed = 0
         self.failures = []
+        self.collections = os.path.join(work, "collections")
+
+    def install_collection(self):
+        """Builds the collection artifact and installs it where ansible-playbook looks."""
+        artifact = subprocess.run(["bash", COLLECTION_BUILD, os.path.join(self.work, "artifact")], check=True,
+                                  capture_output=True, text=True).stdout.strip()
+        subprocess.run(["ansible-galaxy", "collection", "install", "--force", "-p", self.collections, artifact],
+                       check=True, capture_output=True, text=True)
+        installed = os.path.join(self.collections, "ansible_collections", "migfw", "fleet")
+        self.require(os.path.isfile(os.path.join(installed, "roles/migfw/files/profiles/libvirt.yaml"))
+                     and os.path.isfile(os.path.join(installed, "plugins/modules/migfw_apply.py")),
+                     "collection: %s installed with its role, modules, profiles and units" % os.path.basename(artifact))
 
     # -- the simulated fleet ---------------------------------------------------------------
     def ns(self, name):
@@ -171,11 +190,14 @@ class Fleet:
             "migfw_config_path": os.path.join(root, "etc/migfw/migfw.yaml"),
             "migfw_profiles_path": os.path.join(root, "usr/share/migfw/profiles"),
             "migfw_units_path": os.path.join(root, "etc/systemd/system"),
+            "migfw_check_stage_dir": os.path.join(self.work, name, "check-stage"),
+            "migfw_metrics_file": os.path.join(self.work, name, "migfw.prom"),
         }
 
     def inventory(self, hosts, host_overrides=None, group_overrides=None):
         group_vars = {"migfw_cluster_group": "cluster_a", "migfw_profile": "libvirt",
-                      "migfw_binary_src": self.migfw, "migfw_enable_units": False}
+                      "migfw_install_method": "binary", "migfw_binary_src": self.migfw,
+                      "migfw_install_profiles": True, "migfw_enable_units": False}
         group_vars.update(group_overrides or {})
         host_entries = {}
         for n in hosts:
@@ -193,7 +215,7 @@ class Fleet:
         lines = ["- name: Lock live migration down to the cluster", "  hosts: cluster_a", "  gather_facts: false"]
         if serial is not None:
             lines += ["  serial: %d" % serial, "  max_fail_percentage: 0"]
-        lines += ["  roles:", "    - migfw", ""]
+        lines += ["  roles:", "    - migfw.fleet.migfw", ""]
         path = os.path.join(self.work, name)
         with open(path, "w") as handle:
             handle.write("\n".join(lines))
@@ -204,7 +226,7 @@ class Fleet:
         stamp = "%d" % int(time.time() * 1000)
         log = os.path.join(self.work, "ansible-%s.log" % stamp)
         report_path = os.path.join(self.work, "ansible-%s.json" % stamp)
-        env = dict(os.environ, ANSIBLE_ROLES_PATH=ROLES, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=self.collections, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
                    ANSIBLE_CONFIG=os.path.join(self.work, "ansible.cfg"),
                    ANSIBLE_LOCAL_TEMP=os.path.join(self.work, ".ansible-local"),
                    ANSIBLE_REMOTE_TEMP=os.path.join(self.work, ".ansible-remote"),
@@ -275,7 +297,7 @@ def example(f):
     directory = os.path.join(ROOT, "templates", "ansible")
     out = os.path.join(f.work, "example")
     extra = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "ansible_become": False,
-             "migfw_apply": False, "migfw_install_binary": False, "migfw_install_profiles": False,
+             "migfw_apply": False, "migfw_install_method": "none", "migfw_install_profiles": False,
              "migfw_manage_units": False, "migfw_binary_path": f.migfw,
              "migfw_profiles_path": os.path.join(ROOT, "templates", "profiles"),
              "migfw_config_path": out + "/{{ inventory_hostname }}/migfw.yaml",
@@ -336,6 +358,8 @@ def scenario(f, hosts):
         f.check(not os.path.exists(os.path.join(root, "etc/migfw/migfw.yaml"))
                 and not os.path.exists(os.path.join(root, "usr/local/sbin/migfw")),
                 "check mode: nothing installed under %s's root" % host)
+        f.check(not os.path.exists(os.path.join(f.work, host, "check-stage")),
+                "check mode: the staged binary of %s was removed" % host)
     f.check(f.probe("out", address(1)) == "open", "before migfw: the outsider reaches hv1:%d" % PORT)
 
     print("== 2. a real run applies")
@@ -352,13 +376,20 @@ def scenario(f, hosts):
                     ["usr/local/sbin/migfw", "usr/share/migfw/profiles/libvirt.yaml",
                      "etc/systemd/system/migfw.service", "etc/systemd/system/migfw-reconcile.timer"]),
                 "apply: binary, profiles and units installed under %s's root" % host)
-        unit = open(os.path.join(root, "etc/systemd/system/migfw.service")).read()
-        f.check(re.search(r"^ExecStart=%s apply .*-c %s$" % (re.escape(os.path.join(root, "usr/local/sbin/migfw")),
-                                                            re.escape(os.path.join(root, "etc/migfw/migfw.yaml"))),
-                          unit, re.M) is not None,
-                "apply: %s's migfw.service runs the installed binary on the installed policy" % host)
-        f.check("[Service]\nEnvironment=MIGFW_PROFILES_DIR=%s\n" % os.path.join(root, "usr/share/migfw/profiles") in unit,
+        dropin = open(os.path.join(root, "etc/systemd/system/migfw.service.d/migfw-ansible.conf")).read()
+        settings = " --netns %s --state-dir %s --lock-file %s" % (f.ns(host), os.path.join(f.work, host, "state"),
+                                                                 os.path.join(f.work, host, "migfw.lock"))
+        f.check("\nExecStart=\nExecStart=%s apply --allow-missing-interface -c %s%s\n" % (
+                    os.path.join(root, "usr/local/sbin/migfw"), os.path.join(root, "etc/migfw/migfw.yaml"), settings) in dropin,
+                "apply: %s's migfw.service drop-in runs the installed binary on the installed policy with the role's "
+                "namespace, state directory and lock file" % host)
+        f.check("\nEnvironment=MIGFW_PROFILES_DIR=%s\n" % os.path.join(root, "usr/share/migfw/profiles") in dropin,
                 "apply: %s's migfw.service finds the profiles installed outside migfw's search path" % host)
+        reconcile = open(os.path.join(root, "etc/systemd/system/migfw-reconcile.service.d/migfw-ansible.conf")).read()
+        f.check(re.search(r"^ExecStart=%s reconcile -c %s --metrics-file \S+%s$" % (
+                    re.escape(os.path.join(root, "usr/local/sbin/migfw")), re.escape(os.path.join(root, "etc/migfw/migfw.yaml")),
+                    re.escape(settings)), reconcile, re.M) is not None,
+                "apply: %s's reconcile timer runs with the same settings as Ansible" % host)
     f.check(f.probe("hv2", address(1)) == "open", "apply: peer hv2 connects to hv1:%d" % PORT)
     f.check(f.probe("out", address(1)) == "timeout", "apply: the outsider is dropped at hv1:%d" % PORT)
 
@@ -436,6 +467,16 @@ def scenario(f, hosts):
     f.check("10.89.0.0/24" not in f.trusted4("hv1") and "10.88.0.0/24" in f.trusted4("hv1"),
             "no confirmation: hv1 rolled back by itself to the previous ruleset")
     f.check(f.plan_rc("hv1") == 2, "no confirmation: migfw plan shows the refused change pending again")
+    # The reconcile timer runs the drop-in's command line: it must see the hold Ansible's
+    # unconfirmed apply recorded (same state directory), and change nothing.
+    dropin = open(os.path.join(f.work, "hv1", "root/etc/systemd/system/migfw-reconcile.service.d/migfw-ansible.conf")).read()
+    command = [line[len("ExecStart="):] for line in dropin.splitlines() if line.startswith("ExecStart=") and len(line) > 10][-1]
+    environment = dict(os.environ, MIGFW_LOG="stderr")
+    environment.update(line[len("Environment="):].split("=", 1) for line in dropin.splitlines() if line.startswith("Environment="))
+    timer = subprocess.run(shlex.split(command), env=environment, capture_output=True, text=True)
+    f.check(timer.returncode == 1 and "rolled back a policy" in timer.stderr and "10.89.0.0/24" not in f.trusted4("hv1"),
+            "no confirmation: the timer's reconcile (the drop-in's ExecStart) holds: exit %d, %s"
+            % (timer.returncode, (timer.stderr.strip().splitlines() or [""])[-1][:160]))
 
     print("== 6. canary rollout (serial: 1, max_fail_percentage: 0), hv2's policy broken")
     before = {host: f.trusted4(host) for host in all_names}
@@ -448,10 +489,12 @@ def scenario(f, hosts):
     f.check("10.90.0.0/24" in f.trusted4("hv1"), "canary: hv1 (first batch) applied 10.90.0.0/24")
     failed = [(name, r) for name, hosts_ in results.tasks.items() for h, r in hosts_.items()
               if h == "hv2" and r.get("_status") == "failed"]
-    message = "".join(failed[0][1].get(k) or "" for k in ("stdout", "stderr")) if failed else ""
-    f.check(len(failed) == 1 and failed[0][0] == "Install the policy (validated with migfw check first)"
-            and "10.90.0.1/24" in message and "error" in message,
-            "canary: hv2 failed at validation with migfw's message: %s" % (message.strip().splitlines() or [""])[0])
+    message = failed[0][1].get("msg") or "" if failed else ""
+    f.check(len(failed) == 1 and failed[0][0] == CHECK_TASK and message.startswith("hv2: ")
+            and "%s:" % os.path.join(f.work, "hv2", "root/etc/migfw/migfw.yaml") in message
+            and "10.90.0.1/24" in message and "(this line comes from migfw_trusted_networks[1])" in message,
+            "canary: hv2 failed at the check; msg names the host, the policy's path and line, and the variable: %s"
+            % message[:300])
     f.check(f.trusted4("hv2") == before["hv2"], "canary: hv2's kernel is unchanged")
     f.check(open(os.path.join(f.work, "hv2", "root/etc/migfw/migfw.yaml")).read() == policy_hv2,
             "canary: hv2's installed policy file is unchanged")
@@ -472,7 +515,7 @@ def main():
     migfw = os.path.abspath(args.migfw)
     if not os.access(migfw, os.X_OK):
         sys.exit("fleet_test: no migfw at %s (swift build first)" % migfw)
-    if not shutil.which("ansible-playbook"):
+    if not shutil.which("ansible-playbook") or not shutil.which("ansible-galaxy"):
         sys.exit("fleet_test: ansible-playbook is not installed (pip install ansible-core)")
     work = tempfile.mkdtemp(prefix="migfw-fleet.")
     open(os.path.join(work, "ansible.cfg"), "w").write("[defaults]\n")
@@ -481,6 +524,7 @@ def main():
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     aborted = None
     try:
+        fleet.install_collection()
         example(fleet)
         fleet.build(args.hosts + 1)
         scenario(fleet, args.hosts)

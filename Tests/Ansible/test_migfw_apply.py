@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Unit tests of the role's module (library/migfw_apply.py): the diff it builds from
+"""Unit tests of the collection's module migfw_apply (plugins/modules/migfw_apply.py): the diff it builds from
 `migfw plan --json` (README, "Plan JSON"). The module's behaviour against the kernel is
 tested end to end by fleet_test.py.
 
@@ -10,7 +10,7 @@ import os
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PATH = os.path.join(ROOT, "templates", "ansible", "roles", "migfw", "library", "migfw_apply.py")
+PATH = os.path.join(ROOT, "templates", "ansible", "collection", "plugins", "modules", "migfw_apply.py")
 spec = importlib.util.spec_from_file_location("migfw_apply", PATH)
 migfw_apply = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(migfw_apply)

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Part of migfw's Ansible role: makes the kernel's table inet migfw equal to a policy file.
+# Part of the migfw.fleet collection: makes the kernel's table inet migfw equal to a policy file.
 from __future__ import annotations
 
 DOCUMENTATION = r"""
@@ -12,7 +12,7 @@ description:
     In sync (exit 0) nothing is done; with changes pending (exit 2) the module runs
     C(migfw apply) unless in check mode; any migfw error (exit 1, or 2 from apply) fails
     the host with migfw's own message.
-  - C(changed) is true exactly when the kernel's table changed (in check mode: would change).
+  - C(changed) is true exactly when the kernel's table changed (in check mode, would change).
     After an apply, a second plan must report the kernel in sync, or the host fails.
   - The diff (C(--diff)) lists the set elements added and removed (as CIDRs, ports as
     ranges), chains created, removed or changed, and their rules before and after.
@@ -44,7 +44,7 @@ options:
     description: Network namespace (C(--netns)); omit for the host's own.
     type: str
   state_dir:
-    description: migfw's state directory (C(--state-dir)); omit for migfw's default.
+    description: migfw's state directory (C(--state-dir)); omit for migfw's default (E(MIGFW_STATE_DIR), else C(/run/migfw)).
     type: path
   lock_file:
     description: migfw's run lock (C(--lock-file)); omit for migfw's default.
@@ -80,11 +80,11 @@ author:
 
 EXAMPLES = r"""
 - name: Apply the policy
-  migfw_apply:
+  migfw.fleet.migfw_apply:
     config: /etc/migfw/migfw.yaml
 
 - name: Apply, keep it only if a new connection can confirm it within 60 s
-  migfw_apply:
+  migfw.fleet.migfw_apply:
     config: /etc/migfw/migfw.yaml
     confirm_seconds: 60
   register: applied
@@ -93,7 +93,7 @@ EXAMPLES = r"""
   ansible.builtin.meta: reset_connection
 
 - name: Confirm from the new connection
-  migfw_apply:
+  migfw.fleet.migfw_apply:
     state: confirmed
   when: applied.confirm_pending
 """
@@ -133,6 +133,11 @@ import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+
+
+def state_directory(params):
+    """The state directory migfw itself uses: --state-dir, else $MIGFW_STATE_DIR, else /run/migfw."""
+    return params["state_dir"] or os.environ.get("MIGFW_STATE_DIR") or "/run/migfw"
 
 
 def namespace_name(netns):
@@ -341,7 +346,7 @@ def read_private(path):
 
 def apply_with_confirmation(module, migfw, result):
     p = module.params
-    state_dir = p["state_dir"] or "/run/migfw"
+    state_dir = state_directory(p)
     name = namespace_name(p["netns"])
     pending = os.path.join(state_dir, "confirm-%s.pending" % name)
     log_path = os.path.join(state_dir, "confirm-%s.ansible.log" % name)
@@ -374,7 +379,7 @@ def confirm(module, migfw, result):
     if module.check_mode:
         result["msg"] = "check mode: nothing to confirm"
         return
-    state_dir = p["state_dir"] or "/run/migfw"
+    state_dir = state_directory(p)
     pending = os.path.join(state_dir, "confirm-%s.pending" % namespace_name(p["netns"]))
     log_path = os.path.join(state_dir, "confirm-%s.ansible.log" % namespace_name(p["netns"]))
     pid = None
@@ -412,7 +417,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             state=dict(type="str", choices=["applied", "confirmed"], default="applied"),
-            binary=dict(type="path", default="/usr/local/sbin/migfw"),
+            binary=dict(type="path", default="/usr/sbin/migfw"),
             config=dict(type="path", default="/etc/migfw/migfw.yaml"),
             config_display=dict(type="str"),
             netns=dict(type="str"),
