@@ -8,9 +8,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/become-root.sh"
 become_root "${BASH_SOURCE[0]}" "$@"
 cd "$(dirname "$0")/.."
 
-# dpkg-dev, lintian, man-db, systemd (systemd-analyze), binutils: the package test (Tests/package.sh);
+# dpkg-dev, debhelper, lintian, man-db, systemd (systemd-analyze), binutils: the package build
+# (dpkg-buildpackage) and its test (Tests/package.sh);
 # qemu-system-x86: real QEMU live migrations across the testbed (QEMUMigrationTests).
-packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config python3 dpkg-dev lintian man-db systemd binutils qemu-system-x86)
+packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config python3 dpkg-dev debhelper lintian man-db systemd binutils qemu-system-x86)
 missing=0
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing=1
@@ -44,7 +45,7 @@ swift test --skip-build
 if [ "$(id -u)" = 0 ]; then
   bash samples/quickstart.sh > .build/quickstart.log 2>&1 || { cat .build/quickstart.log; exit 1; }
   echo "quick start (samples/quickstart.sh): ok"
-  # The Debian package: build, lintian, dpkg -i, checks, dpkg --purge (Tests/package.sh).
+  # The Debian package: build (twice, compared), lintian, install, upgrade, remove, purge (Tests/package.sh).
   bash Tests/package.sh > .build/package.log 2>&1 || { cat .build/package.log; exit 1; }
   grep '^package.sh:' .build/package.log
 fi
@@ -57,13 +58,16 @@ if ! python3 -c 'import ansible, ansiblelint' 2>/dev/null; then
   python3 -m pip install --quiet 'ansible-core==2.19.14' 'ansible-lint==26.10.1'
 fi
 export PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
+# The Hyper-V play first: it also fetches ansible.windows (from PyPI's ansible package,
+# into .build/ansible/windows-collections), which the lint of the collection needs.
+python3 Tests/Ansible/hyperv_test.py --migfw .build/debug/migfw
 collection=$(bash templates/ansible/build-collection.sh .build/ansible)
 rm -rf .build/ansible/collections
 ansible-galaxy collection install --force -p .build/ansible/collections "$collection" >/dev/null
+collections="$PWD/.build/ansible/collections:$PWD/.build/ansible/windows-collections"
 (cd .build/ansible/collections/ansible_collections/migfw/fleet &&
-  ANSIBLE_COLLECTIONS_PATH="$PWD/../../.." ansible-lint --offline --profile production)
-(cd templates/ansible && ANSIBLE_COLLECTIONS_PATH="$PWD/../../.build/ansible/collections" \
-  ansible-lint --offline --profile production site.yml)
+  ANSIBLE_COLLECTIONS_PATH="$collections" ansible-lint --offline --profile production)
+(cd templates/ansible && ANSIBLE_COLLECTIONS_PATH="$collections" ansible-lint --offline --profile production site.yml hyperv.yml)
 python3 -m unittest discover -s Tests/Ansible -p 'test_*.py'
 if [ "$(id -u)" = 0 ]; then
   python3 Tests/Ansible/fleet_test.py --migfw .build/debug/migfw
