@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 
 # dpkg-dev, debhelper, lintian, man-db, systemd (systemd-analyze), binutils: the package build
 # (dpkg-buildpackage) and its test (Tests/package.sh);
-# qemu-system-x86: real QEMU live migrations across the testbed (QEMUMigrationTests).
-packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config python3 dpkg-dev debhelper lintian man-db systemd binutils qemu-system-x86)
+# qemu-system-x86: real QEMU live migrations across the testbed (QEMUMigrationTests);
+# prometheus: promtool for the alerting rules (Tests/prometheus.sh).
+packages=(libnftnl-dev libmnl-dev nftables iproute2 pkg-config python3 dpkg-dev debhelper lintian man-db systemd binutils qemu-system-x86 prometheus)
 missing=0
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing=1
@@ -72,6 +73,9 @@ python3 -m unittest discover -s Tests/Ansible -p 'test_*.py'
 if [ "$(id -u)" = 0 ]; then
   python3 Tests/Ansible/fleet_test.py --migfw .build/debug/migfw
 fi
+
+# The Prometheus alerting rules: promtool check/test rules, and a real metrics file (root).
+bash Tests/prometheus.sh
 
 # libFuzzer harnesses, 60 s each (MIGFW_FUZZ_SECONDS changes it), in their own build directory.
 bash Tests/Fuzz/run.sh
