@@ -24,6 +24,14 @@ enum YAMLPrescan {
                     if scalar != " " && scalar != "\t" { lastNonBlank = scalar }
                     index += 1
                 }
+                // A byte order mark anywhere but the file's start (already dropped) is refused,
+                // quoted or not: the YAML reader would drop it from a value without a word, so
+                // a value that looks right would be checked as something else.
+                if scalar == "\u{FEFF}" {
+                    return Finding(id: "encoding", severity: .error, location: source.location(line: lineIndex + 1, column: index + 1),
+                                   message: "a byte order mark (U+FEFF) inside the file, invisible in most editors: it is part of no value migfw accepts",
+                                   hint: "delete it (an editor's \"show invisibles\" or `grep -n $'\\xEF\\xBB\\xBF'` finds it)")
+                }
                 if inDouble {
                     if scalar == "\\" { index += 1 } else if scalar == "\"" { inDouble = false }
                     continue

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Engine
 import Policy
+import WindowsRender
 
 /// `migfw check`: validate and lint a policy. Exit 0 clean or warnings only, 1 lint errors,
 /// 2 an invalid file or invalid arguments.
@@ -30,7 +31,10 @@ struct Check: ParsableCommand {
             let loaded = try PolicyLoader.load(path: options.config)
             policy = loaded
             // On the gateway itself, also whether the protected hosts' traffic passes here.
-            findings = PolicyLoader.sorted(PolicyLinter.lint(loaded) + GatewayTopology.findings(loaded), primary: loaded.path)
+            // A policy for Windows passes only what `render` accepts.
+            let windows = WindowsLints.applies(to: loaded) ? WindowsLints.findings(loaded, trustedSet: loaded.trustedSet()) : []
+            findings = PolicyLoader.sorted(PolicyLinter.lint(loaded) + GatewayTopology.findings(loaded) + windows,
+                                           primary: loaded.path)
             valid = true
         } catch {
             findings = error.findings
