@@ -13,8 +13,10 @@ public enum WindowsLints {
     }
 
     /// The render targets' refusals as error findings (id `windows`); [] when the policy is
-    /// not meant for Windows. The AD target's "at least two named hosts" is asked only of a
-    /// policy that names its domain (`windows.domain`): without one it is not meant for AD.
+    /// not meant for Windows. Of the AD target's refusals only those about the names count: a
+    /// fleet's per-host policy names only the host's peers (one, in a two-host cluster), so
+    /// "delegation needs at least two named hosts" is a matter for the policy rendered for
+    /// AD, not for every Windows policy.
     public static func findings(_ policy: Policy, trustedSet: AggregatedPrefixes) -> [Finding] {
         guard applies(to: policy) else { return [] }
         var findings: [Finding] = []
@@ -26,8 +28,7 @@ public enum WindowsLints {
         do {
             _ = try DelegationPlan.make(policy)
         } catch {
-            let wantsAD = policy.windows?.domain != nil
-            findings += error.findings.filter { wantsAD || !$0.message.hasPrefix("delegation needs at least two named trusted hosts") }
+            findings += error.findings.filter { !$0.message.hasPrefix("delegation needs at least two named trusted hosts") }
         }
         var seen = Set<Finding>()
         return findings.filter { seen.insert($0).inserted }

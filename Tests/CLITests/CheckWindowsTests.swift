@@ -82,3 +82,14 @@ import TestSupport
         #expect(tried >= 2, "samples meant for Windows: \(tried)")
     }
 }
+
+extension CheckWindowsTests {
+    /// A fleet's per-host policy names only the host's peers: one named host passes check
+    /// (render --target ad, which needs two, is for the policy written for AD).
+    @Test func onePeerNamedPassesCheck() throws {
+        try withPolicy(Self.policy(names: ["hv2.prod.example.com"], windows: "windows: { interface_alias: LM }")) { path throws in
+            #expect(try migfw(["check", "-c", path]).status == 0)
+            #expect(try migfw(["render", "--target", "hyperv", "-c", path]).status == 0)
+        }
+    }
+}
