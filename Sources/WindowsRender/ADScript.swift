@@ -9,7 +9,7 @@ public enum ADScript {
                 "powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\\migfw-ad.ps1",
             ])
         text += ScriptSkeleton.changeGate
-        text += ADScriptRuntime.text
+        text += ScriptSkeleton.runtime(EmbeddedRuntime.adRuntime)
         text += ScriptSkeleton.main(body(plan))
         return text
     }

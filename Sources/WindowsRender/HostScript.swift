@@ -13,8 +13,9 @@ public enum HostScript {
             ])
         text += "$script:MigfwGroup = \(PowerShellLiteral.quoted(HyperVHostPlan.ruleGroup))\n"
         text += ScriptSkeleton.changeGate
-        text += AddressIntervalsRuntime.text
-        text += HostScriptRuntime.text
+        text += ScriptSkeleton.runtime(EmbeddedRuntime.addressIntervals)
+        text += ScriptSkeleton.runtime(EmbeddedRuntime.hostRuntime)
+        if !plan.egressRules.isEmpty { text += ScriptSkeleton.runtime(EmbeddedRuntime.egressRuntime) }
         text += ScriptSkeleton.main(body(plan))
         return text
     }
@@ -42,7 +43,8 @@ public enum HostScript {
         if plan.disablesOpenMigrationRules {
             lines.append("Disable-MigfwOpenMigrationRules -Protocol 'TCP' -LocalPort \(PowerShellLiteral.quoted(HyperVHostPlan.migrationPort))")
         }
-        lines.append("Remove-MigfwStaleRules -Keep \(PowerShellLiteral.array(plan.rules.map(\.name)))")
+        if plan.egress { lines += egressLines(plan) }
+        lines.append("Remove-MigfwStaleRules -Keep \(PowerShellLiteral.array((plan.rules + plan.egressRules).map(\.name)))")
         lines.append("")
         lines.append("# Hyper-V: incoming live migration only on these local subnets.")
         lines.append("Sync-MigfwMigrationNetworks -Subnet \(PowerShellLiteral.array(plan.migrationNetworks))")

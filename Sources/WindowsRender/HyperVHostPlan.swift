@@ -4,13 +4,19 @@ import Prefix
 /// One Windows Defender Firewall rule migfw owns.
 public struct FirewallRuleSpec: Hashable, Sendable {
     public enum Action: String, Hashable, Sendable { case allow = "Allow", block = "Block" }
-    /// Deterministic (`migfw-allow-tcp-001`), so a later run finds the rule again by name.
+    public enum Direction: String, Hashable, Sendable { case inbound = "Inbound", outbound = "Outbound" }
+    /// Deterministic (`migfw-allow-tcp-001`, `migfw-egress-block-tcp-001`), so a later run
+    /// finds the rule again by name.
     public var name: String
+    public var direction: Direction = .inbound
     public var action: Action
     /// `TCP` or `UDP`.
     public var transport: String
-    /// `6600`, `49152-49215`: the firewall's own port syntax.
+    /// Inbound rules: this host's listening ports. `6600`, `49152-49215`: the firewall's own
+    /// port syntax. Empty on outbound rules (any local port).
     public var localPorts: [String]
+    /// Outbound rules: the peer's listening ports, same syntax. Empty on inbound rules.
+    public var remotePorts: [String] = []
     /// The migration NIC's alias; nil means every interface.
     public var interfaceAlias: String?
     /// At most ``FirewallAddresses/entriesPerRule`` entries, never empty.
@@ -35,6 +41,14 @@ public struct HyperVHostPlan: Hashable, Sendable {
     public var rules: [FirewallRuleSpec]
     /// Whether TCP 6600 is a migration port, so foreign allow-any rules on it are disabled.
     public var disablesOpenMigrationRules: Bool
+    /// The policy's `egress: true`: this host may open migration connections to trusted peers only.
+    public var egress = false
+    /// With ``egress``: outbound block rules, per transport, for the migration-only ports to
+    /// the trusted set's complement (see ``egressRules(_:alias:blocked:)``); else empty.
+    public var egressRules: [FirewallRuleSpec] = []
+    /// With ``egress``: the shared ports among the migration ports (`TCP 445`), which stay
+    /// open outbound; else empty.
+    public var egressOpenSharedPorts: [String] = []
 
     /// The plan for `policy`, whose trusted set the caller has compiled (``Policy/trustedSet()``).
     public static func make(_ policy: Policy, trustedSet: AggregatedPrefixes) throws(WindowsRenderError) -> HyperVHostPlan {
@@ -82,24 +96,36 @@ public struct HyperVHostPlan: Hashable, Sendable {
         }
         var seen = Set<String>()
         let subnets = networks.map(\.value.description).filter { seen.insert($0).inserted }
-        return HyperVHostPlan(
+        var plan = HyperVHostPlan(
             authentication: authentication, performance: performance, migrationNetworks: subnets,
             interfaceAlias: alias, rules: rules,
             disablesOpenMigrationRules: ports.contains { $0.transport == .tcp && $0.range == PortRange(lower: 6600, upper: 6600) })
+        if policy.egress {
+            plan.egress = true
+            plan.egressRules = egressRules(policy, alias: alias, blocked: block)
+            plan.egressOpenSharedPorts = egressOpenSharedPorts(policy)
+        }
+        return plan
+    }
+
+    /// `entries` as numbered rules of at most ``FirewallAddresses/entriesPerRule`` entries,
+    /// named `PREFIX-001`, `PREFIX-002`, ... (`PREFIX`: `migfw-allow-tcp`).
+    static func numbered(_ prefix: String, _ entries: [String], _ make: (String, [String]) -> FirewallRuleSpec) -> [FirewallRuleSpec] {
+        let parts = FirewallAddresses.split(entries)
+        let width = max(3, String(parts.count).count)
+        return parts.enumerated().map { index, part in
+            let number = String(index + 1)
+            return make(prefix + "-" + String(repeating: "0", count: width - number.count) + number, part)
+        }
     }
 
     private static func rules(
         _ action: FirewallRuleSpec.Action, _ transport: TransportProtocol, _ localPorts: [String],
         _ alias: String?, _ entries: [String]
     ) -> [FirewallRuleSpec] {
-        let parts = FirewallAddresses.split(entries)
-        let width = max(3, String(parts.count).count)
-        return parts.enumerated().map { index, part in
-            let number = String(index + 1)
-            let name = "migfw-\(action.rawValue.lowercased())-\(transport.rawValue)-"
-                + String(repeating: "0", count: width - number.count) + number
-            return FirewallRuleSpec(name: name, action: action, transport: transport.rawValue.uppercased(),
-                                    localPorts: localPorts, interfaceAlias: alias, remoteAddresses: part)
+        numbered("migfw-\(action.rawValue.lowercased())-\(transport.rawValue)", entries) { name, part in
+            FirewallRuleSpec(name: name, action: action, transport: transport.rawValue.uppercased(),
+                             localPorts: localPorts, interfaceAlias: alias, remoteAddresses: part)
         }
     }
 }

@@ -31,32 +31,12 @@ enum ScriptSkeleton {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The report line and the gate every change goes through.
-    static let changeGate = #"""
+    /// The report line and the gate every change goes through (templates/windows/change-gate.ps1).
+    static let changeGate = runtime(EmbeddedRuntime.changeGate)
 
-        # Every difference is reported here; -Check only counts it.
-        function Write-MigfwDifference {
-            param([string]$Subject, [string]$Detail)
-            Write-Host ('  ~ ' + $Subject + ': ' + $Detail)
-        }
-
-        # The one gate in front of every change: nothing under -Check; under -WhatIf or a
-        # declined -Confirm, ShouldProcess says no and the change stays pending.
-        function Approve-MigfwChange {
-            param([string]$Target, [string]$Action)
-            if ($Check) {
-                $script:Pending++
-                return $false
-            }
-            if ($script:MigfwCmdlet.ShouldProcess($Target, $Action)) {
-                $script:Changed++
-                return $true
-            }
-            $script:Pending++
-            return $false
-        }
-
-        """#
+    /// A runtime file from templates/windows as it goes into a script: after a blank line
+    /// that sets it apart from what comes before.
+    static func runtime(_ file: String) -> String { "\n" + file }
 
     /// Runs the body, prints the summary and exits 0, 2 or 1.
     static func main(_ body: [String]) -> String {

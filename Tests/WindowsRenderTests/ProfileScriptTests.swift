@@ -6,12 +6,13 @@ import WindowsRender
 /// Every profile in templates/profiles (and each of Hyper-V's performance options) rendered
 /// for a Hyper-V host and for Active Directory: parses, and holds the policy.
 @Suite struct ProfileScriptTests {
-    static func policy(profile: String, performance: String?) -> String {
+    static func policy(profile: String, performance: String?, egress: Bool = false) -> String {
         """
         version: 1
         interface: mig0
         profile: \(profile)
         \(performance.map { "performance: \($0)" } ?? "")
+        egress: \(egress)
         ports: [6600, udp/5000]
         authentication: kerberos
         trusted:
@@ -32,15 +33,19 @@ import WindowsRender
         Fixture.profiles.names.map { ($0, nil) } + ["tcpip", "compression", "smb"].map { ("hyperv", $0) }
     }
 
-    @Test func everyProfileRendersParsesAndHoldsThePolicy() throws {
+    /// Each with and without `egress: true` (outbound rules for the migration-only ports:
+    /// TCP 6600 and UDP 5000 here; never a profile's shared ports such as 445, 22, 16514).
+    @Test(arguments: [false, true])
+    func everyProfileRendersParsesAndHoldsThePolicy(egress: Bool) throws {
         #expect(Fixture.profiles.names.count >= 6)
         let scratch = try ScratchDirectory()
         var paths: [String] = []
         for (profile, performance) in Self.cases {
-            let policy = try Fixture.load(Self.policy(profile: profile, performance: performance), in: scratch)
+            let policy = try Fixture.load(Self.policy(profile: profile, performance: performance, egress: egress), in: scratch)
+            #expect(policy.egress == egress)
             for target in WindowsTarget.allCases {
                 let script = try Fixture.render(policy, target)
-                let label = "\(profile) \(performance ?? "-") \(target)"
+                let label = "\(profile) \(performance ?? "-") \(target) egress \(egress)"
                 paths.append(try scratch.write("\(profile)-\(performance ?? "none")-\(target).ps1", script))
                 let ast = try ScriptAST.read(script, in: scratch)
                 switch target {

@@ -59,7 +59,8 @@ enum ScriptChecks {
             #expect(Intervals.union(allowed.ipv6 + blocked.ipv6) == [AddressRange(lower: .min, upper: .max)!], "\(comment)")
             #expect(blocked.count <= trusted.ipv4.count + trusted.ipv6.count + 2, "\(comment)")
         }
-        let names = rules.compactMap { $0.parameters["-Name"]?.first }
+        try egressChecks(ast, script, policy, comment)
+        let names = (rules + ast.topLevel("Sync-MigfwEgressRule")).compactMap { $0.parameters["-Name"]?.first }
         #expect(Set(names).count == names.count, "\(comment)")
         #expect(ast.topLevel("Remove-MigfwStaleRules").map { $0.parameters["-Keep"] ?? [] } == [names], "\(comment)")
         let has6600 = policy.migrationPorts.contains { $0.transport == .tcp && $0.range.lower == 6600 && $0.range.upper == 6600 }

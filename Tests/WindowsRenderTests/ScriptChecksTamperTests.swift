@@ -17,7 +17,16 @@ import Testing
         ("alias changed", "-InterfaceAlias 'vEthernet (LM)' -RemoteAddress @(\n        '0.0.0.0", "-InterfaceAlias 'Ethernet' -RemoteAddress @(\n        '0.0.0.0"),
         ("change not gated", "        if (Approve-MigfwChange 'this host' 'Enable-VMMigration') {\n            Enable-VMMigration -Confirm:$false\n        }\n",
          "        Enable-VMMigration -Confirm:$false\n"),
-        ("stale-rule list wrong", "-Keep @('migfw-allow-tcp-001', 'migfw-block-tcp-001')", "-Keep @('migfw-allow-tcp-001')"),
+        ("stale-rule list wrong", "-Keep @('migfw-allow-tcp-001', 'migfw-block-tcp-001', ", "-Keep @('migfw-allow-tcp-001', "),
+        ("stale-rule list drops egress", ", 'migfw-egress-block-tcp-001')", ")"),
+        ("egress blocks SMB too", "-RemotePort @('6600')", "-RemotePort @('445', '6600')"),
+        ("egress on the local port", "-Protocol 'TCP' -RemotePort @('6600')", "-Protocol 'TCP' -LocalPort @('6600')"),
+        ("egress allows instead", "'migfw-egress-block-tcp-001' -Action 'Block'", "'migfw-egress-block-tcp-001' -Action 'Allow'"),
+        ("egress lets the router through", "        '10.20.30.1'\n        '10.20.31.0-255.255.255.255'\n        '::/0'\n    )\n\n    # Every other",
+         "        '10.20.31.0-255.255.255.255'\n        '::/0'\n    )\n\n    # Every other"),
+        ("egress rule missing", "    Sync-MigfwEgressRule -Name", "    Write-Output -Name"),
+        ("egress runtime inbound", "New-NetFirewallRule @parameters -Direction 'Outbound'", "New-NetFirewallRule @parameters -Direction 'Inbound'"),
+        ("egress update on local port", "-LocalPort 'Any' -RemotePort $RemotePort", "-LocalPort $RemotePort"),
         ("syntax broken", "    Sync-MigfwVMHost -AuthenticationType 'Kerberos'", "    Sync-MigfwVMHost -AuthenticationType 'Kerberos"),
     ]
 
