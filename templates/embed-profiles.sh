@@ -4,6 +4,7 @@
 # tree. PolicyTests fails when the generated file differs from the profile files; rerun this
 # after editing a profile.
 set -euo pipefail
+export LC_ALL=C  # the same file order in every locale
 cd "$(dirname "$0")/.."
 out=Sources/Policy/BuiltinProfiles.swift
 {
