@@ -72,6 +72,10 @@ collections="$PWD/.build/ansible/collections:$PWD/.build/ansible/windows-collect
 python3 -m unittest discover -s Tests/Ansible -p 'test_*.py'
 if [ "$(id -u)" = 0 ]; then
   python3 Tests/Ansible/fleet_test.py --migfw .build/debug/migfw
+  # The role's default install method: the Debian package, installed into this machine and
+  # purged again (the release build is cached by package.sh's, so this build is short).
+  deb=$(bash templates/debian/build-deb.sh .build/deb 2> .build/deb-build.log) || { cat .build/deb-build.log; exit 1; }
+  python3 Tests/Ansible/deb_install_test.py "$deb"
 fi
 
 # The Prometheus alerting rules: promtool check/test rules, and a real metrics file (root).
