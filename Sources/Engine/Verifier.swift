@@ -21,7 +21,7 @@ public enum Verifier {
     /// set for every 32 KiB reply (O(n²)), lookups cost O(n log n) and run on every core
     /// (``Netlink/NetlinkSession/checkElements(family:table:set:)``). Measured on 2 cores:
     /// the two meet near 50k IPv4 intervals (~2.4 MB); at 100k, ~600 ms by dump, ~320 ms
-    /// by lookups (README, "Performance: apply").
+    /// by lookups (docs/performance.md, "Performance: apply").
     public static let dumpVerificationBytes = 2_400_000
 
     /// Checks that the kernel holds `desired` at `level`. `created`: the commit created the

@@ -2,7 +2,7 @@ import Prefix
 import Ruleset
 
 /// The plan as JSON for scripts: `migfw plan --json`. Schema version 1, documented in the
-/// README ("Plan JSON"); keys are written in a fixed order and never removed within a
+/// docs/operations.md ("Plan JSON"); keys are written in a fixed order and never removed within a
 /// version, so output is byte-stable for equal plans.
 public enum PlanJSON {
     /// Bumped only on an incompatible change.

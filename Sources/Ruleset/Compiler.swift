@@ -1,7 +1,7 @@
 import Policy
 import Prefix
 
-/// Compiles a policy into migfw's nftables table (see the README, "The ruleset").
+/// Compiles a policy into migfw's nftables table (see docs/host-mode.md, "The ruleset").
 ///
 /// Everything the rules refer to is a named set, so a change of trusted prefixes or ports is
 /// an element delta on a set, never a rule rewrite, and a plan can show it element by element.

@@ -1,7 +1,7 @@
 import Policy
 import Prefix
 
-/// Gateway mode (see the README, "Hyper-V and ESXi hosts"): one `forward` chain that guards
+/// Gateway mode (see docs/gateway-mode.md): one `forward` chain that guards
 /// the migration ports of the protected hypervisors behind this machine.
 ///
 /// Only traffic to or from a protected address on a migration port is looked at; everything

@@ -15,7 +15,7 @@ struct Plan: ParsableCommand {
             replaced, a missing table. Elements the kernel trusts that the policy does not, \
             and that migfw did not apply itself (a prefix taken out of the policy is not), \
             are flagged as a possible intrusion. Colour unless NO_COLOR is set or stdout is not a \
-            terminal; --json prints the documented schema (README, "Plan JSON").
+            terminal; --json prints the documented schema (docs/operations.md, "Plan JSON").
 
             Exit status (terraform's -detailed-exitcode convention): 0 in sync, 2 changes \
             pending, 1 error (an invalid policy included: nothing is read or changed), and 1 \
@@ -29,7 +29,7 @@ struct Plan: ParsableCommand {
     @OptionGroup var namespace: NamespaceOptions
     @OptionGroup var state: StateOptions
 
-    @Flag(name: .long, help: "Print the plan as JSON (schema: README, \"Plan JSON\").")
+    @Flag(name: .long, help: "Print the plan as JSON (schema: docs/operations.md, \"Plan JSON\").")
     var json = false
 
     @Flag(name: .long, help: "List every element instead of folding long lists to a count.")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Unit tests of the collection's module migfw_apply (plugins/modules/migfw_apply.py): the diff it builds from
-`migfw plan --json` (README, "Plan JSON"). The module's behaviour against the kernel is
+`migfw plan --json` (docs/operations.md, "Plan JSON"). The module's behaviour against the kernel is
 tested end to end by fleet_test.py.
 
     python3 -m unittest discover -s Tests/Ansible -p 'test_*.py'

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: an idempotent run of the migfw.fleet role on a 5-host fleet against the floor
 of Ansible itself, a play that only runs `migfw plan` on the same hosts through
-ansible.builtin.command (README, "Fleet rollout with Ansible"; issue #22's goal: within 2x).
+ansible.builtin.command (docs/fleet.md; issue #22's goal: within 2x).
 
     sudo python3 Tests/Benchmarks/ansible-fleet.py [--migfw .build/debug/migfw] [--runs 3]
 

@@ -168,14 +168,15 @@ struct SampleCompileTests {
     }
 }
 
-/// The README's example ruleset is what `migfw compile` prints for the policy it describes.
+/// The example ruleset of docs/host-mode.md is what `migfw compile` prints for the policy it
+/// describes.
 @Suite struct ReadmeRulesetTests {
     @Test func readmeExampleIsCurrent() throws {
-        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("docs/host-mode.md"), encoding: .utf8)
         guard let section = readme.range(of: "## The ruleset"),
               let open = readme.range(of: "```\n", range: section.upperBound..<readme.endIndex),
               let close = readme.range(of: "```\n", range: open.upperBound..<readme.endIndex) else {
-            Issue.record("README has no example in \"## The ruleset\"")
+            Issue.record("docs/host-mode.md has no example in \"## The ruleset\"")
             return
         }
         try CompileFixture.withPolicy(CompileTests.policy) { path in

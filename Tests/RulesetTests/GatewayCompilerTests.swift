@@ -125,11 +125,11 @@ struct GatewayCompilerTests {
         }
     }
 
-    /// The README's routed forward chain lists exactly the rules the compiler writes.
+    /// The routed forward chain of docs/gateway-mode.md lists exactly the rules the compiler writes.
     @Test func readmeForwardChainIsCurrent() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        let section = try #require(readme.range(of: "## Hyper-V and ESXi hosts"))
+        let readme = try String(contentsOf: root.appendingPathComponent("docs/gateway-mode.md"), encoding: .utf8)
+        let section = try #require(readme.range(of: "**Routed**"))
         let block = try #require(readme.range(of: "table inet migfw {", range: section.upperBound..<readme.endIndex))
         let end = try #require(readme.range(of: "```", range: block.upperBound..<readme.endIndex))
         let rules = readme[block.upperBound..<end.lowerBound].split(separator: "\n")

@@ -198,7 +198,7 @@ cmd_up() {
     ip -n "$seg" link set "$node" master br0 up
     # Ephemeral ports below every profile's range: a bridged gateway is stateless, so a
     # reply to a peer's ephemeral port inside a migration range (libvirt 49152-49215, proxmox
-    # 60000-60050) would meet the egress rule (README, "Hyper-V and ESXi hosts": limits).
+    # 60000-60050) would meet the egress rule (docs/gateway-mode.md: limits).
     ip netns exec "$name-$node" sysctl -qw net.ipv4.ip_local_port_range="32768 48999"
     if $routed; then
       ip -n "$name-$node" route add default via "$DEV_GW4"

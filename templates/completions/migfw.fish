@@ -132,7 +132,7 @@ complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "m
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw plan" c config' -s 'c' -l 'config' -d 'The policy file.' -rfa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw plan" netns' -l 'netns' -d 'Work inside the network namespace /run/netns/NAME instead of the current one.' -rfka ''
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw plan" state-dir' -l 'state-dir' -d 'Where migfw keeps what it last applied (the fast path\'s evidence) and confirmation files.' -rfka ''
-complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw plan" json' -l 'json' -d 'Print the plan as JSON (schema: README, "Plan JSON").'
+complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw plan" json' -l 'json' -d 'Print the plan as JSON (schema: docs/operations.md, "Plan JSON").'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw plan" verbose' -l 'verbose' -d 'List every element instead of folding long lists to a count.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw plan" version' -l 'version' -d 'Show the version.'
 complete -c 'migfw' -n '__migfw_should_offer_completions_for_flags_or_options "migfw plan" h help' -s 'h' -l 'help' -d 'Show help information.'

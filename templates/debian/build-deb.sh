@@ -6,7 +6,7 @@
 #
 # prints the path of the .deb. What goes into the package, and what install, upgrade,
 # remove and purge do, is in debian/ (rules, migfw.install, the maintainer scripts) and in
-# README.md, "Debian package". Needs dpkg-dev, debhelper, the build dependencies of migfw
+# docs/install.md, "Debian package". Needs dpkg-dev, debhelper, the build dependencies of migfw
 # and `swift` on PATH (the toolchain is not a Debian package).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

@@ -104,7 +104,7 @@ in_sync:
   type: bool
   returned: always
 plan:
-  description: The plan as C(migfw plan --json) printed it (README, "Plan JSON"); null when confirming.
+  description: The plan as C(migfw plan --json) printed it (docs/operations.md, "Plan JSON"); null when confirming.
   type: dict
   returned: always
 summary:
@@ -141,7 +141,7 @@ def state_directory(params):
 
 
 def namespace_name(netns):
-    """The name migfw uses in its state files for a namespace (README: confirm-NETNS.pending)."""
+    """The name migfw uses in its state files for a namespace (docs/operations.md: confirm-NETNS.pending)."""
     return netns or "default"
 
 
