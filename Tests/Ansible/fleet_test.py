@@ -52,6 +52,7 @@ SUBNET = "10.77.0."
 OUTSIDER = SUBNET + "99"
 APPLY_TASK = "Apply the policy (check mode plans only)"
 CHECK_TASK = "Check the policy (migfw check)"
+FAST_TASK = "See whether this host already is as the role leaves it (one round trip)"
 CONFIRM_TASK = "Confirm the new ruleset"
 
 
@@ -400,8 +401,12 @@ def scenario(f, hosts):
         stats = results.stats().get(host, {})
         f.check(stats.get("changed") == 0 and stats.get("failures") == 0,
                 "second run: %s has 0 changed tasks (%s)" % (host, stats))
-        f.check(results.task(APPLY_TASK).get(host, {}).get("in_sync") is True,
-                "second run: %s's kernel was in sync" % host)
+        fast = results.task(FAST_TASK).get(host, {})
+        f.check(fast.get("fast") is True and fast.get("reasons") == [],
+                "second run: %s took the fast path: one round trip found files, units and kernel as wanted (%s)"
+                % (host, fast.get("reasons")))
+        f.check(results.task(APPLY_TASK).get(host, {}).get("_status") in (None, "skipped"),
+                "second run: %s skipped the full path" % host)
 
     new = hosts + 1
     new_name = "hv%d" % new
