@@ -1,7 +1,8 @@
 import Policy
+import Prefix
 
 /// One thing `migfw audit` found in a hypervisor's own settings.
-public struct AuditFinding: Hashable, Sendable, CustomStringConvertible {
+public struct AuditFinding: Error, Hashable, Sendable, CustomStringConvertible {
     /// A stable kebab-case identifier (`migrate-tls-not-forced`, ...) for scripts.
     public var id: String
     public var severity: Severity
@@ -29,7 +30,9 @@ public struct AuditFinding: Hashable, Sendable, CustomStringConvertible {
     /// Compiler style, as `check` prints: `FILE:LINE: severity: MESSAGE [id]`, then a
     /// `note:` line with the fix.
     public var description: String {
-        let place = line.map { "\(file):\($0)" } ?? file
+        // A file name comes from the audited tree: control characters are escaped.
+        let name = Excerpt.quoted(file, limit: 4096)
+        let place = line.map { "\(name):\($0)" } ?? name
         let head = "\(place): \(severity.rawValue): \(message) [\(id)]"
         guard let fix else { return head }
         return head + "\n\(place): note: \(fix)"

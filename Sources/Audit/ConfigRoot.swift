@@ -57,8 +57,17 @@ public struct ConfigRoot: Sendable {
         case .missing: return .missing
         case .outside: return refuse("a symbolic link on the way leads out of --root")
         case .loop: return refuse("too many symbolic links (a loop?)")
+        case .unreadable(let code): return refuse("cannot read: \(FileFactsError(code: code))")
         case .found(let found): real = found
         }
+        // The type is checked before the file is opened: opening a device can act (a
+        // watchdog arms, a tape rewinds), so only a regular file is ever opened.
+        var before = stat()
+        guard lstat(real, &before) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return .missing }
+            return refuse("cannot read: \(FileFactsError(code: errno))")
+        }
+        guard before.st_mode & S_IFMT == S_IFREG else { return refuse("not a regular file") }
         let descriptor = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard descriptor >= 0 else {
             if errno == ENOENT { return .missing }
@@ -67,7 +76,10 @@ public struct ConfigRoot: Sendable {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return refuse("cannot stat: \(FileFactsError(code: errno))") }
-        guard info.st_mode & S_IFMT == S_IFREG else { return refuse("not a regular file") }
+        // Swapped between the check and the open (a tree someone else writes): not read.
+        guard info.st_mode & S_IFMT == S_IFREG, info.st_dev == before.st_dev, info.st_ino == before.st_ino else {
+            return refuse("changed while it was being opened")
+        }
         guard Int(info.st_size) <= Self.maximumBytes else {
             return refuse("\(info.st_size) bytes, above the limit of \(Self.maximumBytes) bytes")
         }
@@ -101,21 +113,41 @@ public struct ConfigRoot: Sendable {
     }
 
     /// The names in directory `path` (absolute, as on the audited system), sorted; [] when it
-    /// is missing, unreadable or leads out of the root.
+    /// is missing or not a directory. Use ``listing(_:)`` where a directory that cannot be
+    /// read must be reported (a `.d` directory whose files decide a setting).
     public func entries(_ path: String) -> [String] {
-        guard case .found(let real) = resolve(path),
-              case .success(let facts) = FileFacts.of(real), facts.isDirectory,
-              let directory = opendir(real) else { return [] }
+        (try? listing(path).get()) ?? []
+    }
+
+    /// The names in directory `path`, sorted: [] when there is no such directory; a refusal
+    /// when it leads out of the root, cannot be read, or holds more than ``maximumEntries``.
+    public func listing(_ path: String) -> Result<[String], AuditFinding> {
+        func refuse(_ message: String) -> Result<[String], AuditFinding> {
+            .failure(AuditFinding(id: "unreadable-config", severity: .error, file: display(path),
+                                  message: "directory " + message + ": its files were not audited",
+                                  fix: "audit reads directories under --root that it can list"))
+        }
+        let real: String
+        switch resolve(path) {
+        case .missing: return .success([])
+        case .outside: return refuse("behind a symbolic link that leads out of --root")
+        case .loop: return refuse("behind too many symbolic links (a loop?)")
+        case .unreadable(let code): return refuse("cannot be read: \(FileFactsError(code: code))")
+        case .found(let found): real = found
+        }
+        guard case .success(let facts) = FileFacts.of(real), facts.isDirectory else { return .success([]) }
+        guard let directory = opendir(real) else { return refuse("cannot be read: \(FileFactsError(code: errno))") }
         defer { closedir(directory) }
         var names: [String] = []
-        while names.count < Self.maximumEntries, let entry = readdir(directory) {
+        while let entry = readdir(directory) {
+            guard names.count < Self.maximumEntries else { return refuse("holds more than \(Self.maximumEntries) entries") }
             // Safety: d_name is a NUL-terminated array inside the dirent readdir returned.
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        return names.sorted()
+        return .success(names.sorted())
     }
 
     /// Whether `path` exists under the root (any type; links followed inside the root).
@@ -129,6 +161,9 @@ public struct ConfigRoot: Sendable {
         case missing
         case outside
         case loop
+        /// A component could not be examined (EACCES, EIO, ...): not "missing", which would
+        /// let defaults pass for a file that is there.
+        case unreadable(Int32)
     }
 
     /// `path` with every symbolic link resolved the way the audited system would, but inside
@@ -147,7 +182,9 @@ public struct ConfigRoot: Sendable {
             }
             let candidate = root + "/" + (done + [part]).joined(separator: "/")
             var info = stat()
-            guard lstat(candidate, &info) == 0 else { return .missing }
+            guard lstat(candidate, &info) == 0 else {
+                return errno == ENOENT || errno == ENOTDIR ? .missing : .unreadable(errno)
+            }
             guard info.st_mode & S_IFMT == S_IFLNK else {
                 done.append(part)
                 continue
@@ -156,7 +193,7 @@ public struct ConfigRoot: Sendable {
             guard links <= 40 else { return .loop }
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let length = readlink(candidate, &buffer, Int(PATH_MAX))
-            guard length > 0 else { return .missing }
+            guard length > 0 else { return length == 0 ? .missing : .unreadable(errno) }
             let target = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let targetParts = target.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
             if target.hasPrefix("/") { done = [] }
@@ -169,6 +206,7 @@ public struct ConfigRoot: Sendable {
 /// `--root` is not a directory that can be audited (exit 2).
 public struct AuditRootError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 

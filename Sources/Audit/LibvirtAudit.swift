@@ -24,7 +24,7 @@ enum LibvirtAudit {
         }
         let daemons = RemoteDaemonAudit(context: context)
         findings += daemons.findings()
-        if let sasl = SaslMechanisms.read(context.root) {
+        if let sasl = SaslMechanisms.read(context.root, refusals: &findings) {
             findings += sasl.findings(context, tcpListeners: daemons.tcpListenersWithSASL)
         }
         return findings
@@ -56,8 +56,8 @@ struct LibvirtFile {
             findings.append(AuditFinding(
                 id: "repeated-setting", severity: differs ? .warning : .info, file: shown, line: ignored.line,
                 setting: ignored.name,
-                message: "\(ignored.name) is set again here (\(ignored.value.shown)); libvirt reads only the first, at line \(first.line) (\(first.value.shown))",
-                fix: "keep one \(ignored.name) line, with the value you mean"))
+                message: "\(Excerpt.quoted(ignored.name)) is set again here\(differs ? " to another value" : ""); libvirt reads only the first, at line \(first.line)",
+                fix: "keep one \(Excerpt.quoted(ignored.name)) line, with the value you mean"))
         }
     }
 

@@ -25,9 +25,10 @@ public struct LibvirtConf: Sendable {
         /// The value as libvirt's file shows it, quoted for a message.
         public var shown: String {
             switch self {
-            case .integer(let text): text
+            case .integer(let text): Excerpt.quoted(text, limit: Excerpt.fileTokenCharacters)
             case .string(let text): "\"\(Excerpt.quoted(text))\""
-            case .list(let items): "[" + items.map(\.shown).joined(separator: ", ") + "]"
+            // A list is never quoted: only how long it is.
+            case .list(let items): "[a list of \(items.count)]"
             }
         }
     }
@@ -92,14 +93,14 @@ public struct LibvirtConf: Sendable {
             let name = scanner.name()
             scanner.skipBlanksAndComments(newlines: false, semicolons: false)
             guard scanner.peek == UInt8(ascii: "=") else {
-                return fail(scanner.line, "expected '=' after \(name)")
+                return fail(scanner.line, "expected '=' after \(Excerpt.quoted(name))")
             }
             scanner.advance()
             scanner.skipBlanksAndComments(newlines: false, semicolons: false)
             guard let value = value(&scanner) else { return }
             scanner.skipBlanksAndComments(newlines: false, semicolons: false)
             if let next = scanner.peek, next != UInt8(ascii: "\n"), next != UInt8(ascii: ";") {
-                return fail(scanner.line, "expected the end of the statement after \(name), found \(scanner.token())")
+                return fail(scanner.line, "expected the end of the statement after \(Excerpt.quoted(name)), found \(scanner.token())")
             }
             entries.append(Entry(name: name, value: value, line: line))
         }

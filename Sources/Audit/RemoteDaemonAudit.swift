@@ -36,6 +36,9 @@ struct RemoteDaemonAudit {
         let sockets = SystemdSockets(root: context.root)
         let tcpUnit = sockets.enablingLink("\(daemon)-tcp.socket")
         let tlsUnit = sockets.enablingLink("\(daemon)-tls.socket")
+        defer {
+            for refusal in sockets.refusals where !collected.contains(refusal) { collected.append(refusal) }
+        }
         // Without a conf file and without socket units there is no such daemon to audit.
         guard file != nil || tcpUnit != nil || tlsUnit != nil else { return }
 
@@ -45,7 +48,7 @@ struct RemoteDaemonAudit {
         let noVerify = file?.boolean("tls_no_verify_certificate", into: &scratch) ?? false
         collected += scratch
         let socketActivated = tcpUnit != nil || tlsUnit != nil
-        let listenFlag = daemon == "libvirtd" ? Self.listenFlag(context.root) : (file: nil, line: nil, on: true)
+        let listenFlag = daemon == "libvirtd" ? Self.listenFlag(context.root, refusals: &collected) : (file: nil, line: nil, on: true)
         let confHonoured = !socketActivated && listenFlag.on
         let tcpOn = tcpUnit != nil || (confHonoured && listenTCP)
         let tlsOn = tlsUnit != nil || (confHonoured && listenTLS)
@@ -102,9 +105,17 @@ struct RemoteDaemonAudit {
 
     /// Whether libvirtd runs with `--listen`/`-l` (LIBVIRTD_ARGS), the only way its conf's
     /// listeners are honoured without socket activation.
-    static func listenFlag(_ root: ConfigRoot) -> (file: String?, line: Int?, on: Bool) {
+    /// A file that cannot be read is reported in `refusals`, never taken as "no --listen".
+    static func listenFlag(_ root: ConfigRoot, refusals: inout [AuditFinding]) -> (file: String?, line: Int?, on: Bool) {
         for path in ["/etc/default/libvirtd", "/etc/sysconfig/libvirtd"] {
-            guard case .text(let text) = root.read(path) else { continue }
+            let text: ConfigText
+            switch root.read(path) {
+            case .text(let read): text = read
+            case .missing: continue
+            case .refused(let refusal):
+                refusals.append(refusal)
+                continue
+            }
             for (index, raw) in text.lines.enumerated() {
                 let line = raw.trimmingCharacters(in: .whitespaces)
                 guard !line.hasPrefix("#"), line.hasPrefix("LIBVIRTD_ARGS=") else { continue }

@@ -1,5 +1,6 @@
 import Foundation
 import Policy
+import Prefix
 
 /// `/etc/sasl2/libvirt.conf`: which SASL mechanisms libvirt's TCP listeners offer. Only
 /// GSSAPI (Kerberos) authenticates and encrypts the connection; DIGEST-MD5 is broken (RFC
@@ -9,9 +10,17 @@ struct SaslMechanisms {
     var line: Int?
     var mechanisms: [String]?
 
-    /// The file's `mech_list`, or nil when there is no file.
-    static func read(_ root: ConfigRoot) -> SaslMechanisms? {
-        guard case .text(let text) = root.read(LibvirtAudit.saslConf) else { return nil }
+    /// The file's `mech_list`, or nil when there is no file; a file that cannot be read is
+    /// reported in `refusals`.
+    static func read(_ root: ConfigRoot, refusals: inout [AuditFinding]) -> SaslMechanisms? {
+        let text: ConfigText
+        switch root.read(LibvirtAudit.saslConf) {
+        case .text(let read): text = read
+        case .missing: return nil
+        case .refused(let refusal):
+            refusals.append(refusal)
+            return nil
+        }
         var result = SaslMechanisms(file: text.shown)
         for (index, raw) in text.lines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
@@ -25,7 +34,7 @@ struct SaslMechanisms {
 
     func findings(_ context: AuditContext, tcpListeners: [String]) -> [AuditFinding] {
         guard mechanisms.map({ !$0.contains("gssapi") }) ?? false else { return [] }
-        let listed = (mechanisms ?? []).joined(separator: " ")
+        let listed = Excerpt.quoted((mechanisms ?? []).joined(separator: " "))
         if context.policy.authentication?.value == .kerberos {
             return [AuditFinding(
                 id: "sasl-no-gssapi", severity: .warning, file: file, line: line, setting: "mech_list",

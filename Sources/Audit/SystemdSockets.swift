@@ -2,16 +2,30 @@ import Foundation
 
 /// The systemd socket units a root enables, read from the files alone (no systemctl): a unit
 /// is enabled when a `*.wants/` directory under /etc/systemd/system links it.
-struct SystemdSockets {
+final class SystemdSockets {
     let root: ConfigRoot
+    /// Directories and unit files that could not be read: reported, never taken as absent.
+    private(set) var refusals: [AuditFinding] = []
+
+    init(root: ConfigRoot) { self.root = root }
+
+    /// The names in `path`, a refusal recorded when it cannot be listed.
+    private func names(_ path: String) -> [String] {
+        switch root.listing(path) {
+        case .success(let names): return names
+        case .failure(let refusal):
+            if !refusals.contains(refusal) { refusals.append(refusal) }
+            return []
+        }
+    }
     static let unitDirectories = ["/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
                                   "/usr/lib/systemd/system", "/lib/systemd/system"]
 
     /// The `.wants` link that enables `unit`, as a display path; nil when none does.
     func enablingLink(_ unit: String) -> String? {
         let directory = "/etc/systemd/system"
-        return root.entries(directory).filter { $0.hasSuffix(".wants") }
-            .first { root.entries("\(directory)/\($0)").contains(unit) }
+        return names(directory).filter { $0.hasSuffix(".wants") }
+            .first { names("\(directory)/\($0)").contains(unit) }
             .map { root.display("\(directory)/\($0)/\(unit)") }
     }
 
@@ -34,14 +48,21 @@ struct SystemdSockets {
         if let main = Self.unitDirectories.map({ "\($0)/\(unit)" }).first(where: root.exists) { files.append(main) }
         var dropIns: [String: String] = [:]
         for directory in Self.unitDirectories.reversed() {
-            for name in root.entries("\(directory)/\(unit).d") where name.hasSuffix(".conf") {
+            for name in names("\(directory)/\(unit).d") where name.hasSuffix(".conf") {
                 dropIns[name] = "\(directory)/\(unit).d/\(name)"
             }
         }
         files += dropIns.keys.sorted().compactMap { dropIns[$0] }
         var result: [Listen] = []
         for file in files {
-            guard case .text(let text) = root.read(file) else { continue }
+            let text: ConfigText
+            switch root.read(file) {
+            case .text(let read): text = read
+            case .missing: continue
+            case .refused(let refusal):
+                if !refusals.contains(refusal) { refusals.append(refusal) }
+                continue
+            }
             var section = ""
             for (index, raw) in text.lines.enumerated() {
                 let line = raw.trimmingCharacters(in: .whitespaces)

@@ -14,7 +14,14 @@ enum XapiAudit {
         var findings: [AuditFinding] = []
         var files: [ConfigText] = []
         var present = false
-        let paths = [mainPath] + context.root.entries(fragmentDirectory).map { "\(fragmentDirectory)/\($0)" }
+        var fragments: [String] = []
+        switch context.root.listing(fragmentDirectory) {
+        case .success(let names): fragments = names
+        case .failure(let refusal):
+            present = true
+            findings.append(refusal)
+        }
+        let paths = [mainPath] + fragments.map { "\(fragmentDirectory)/\($0)" }
         for path in paths {
             switch context.root.read(path) {
             case .missing: continue

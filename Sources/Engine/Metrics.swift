@@ -35,6 +35,9 @@ public struct ReconcileMetrics: Sendable {
     public var unguardedPaths: [String]?
     /// `reconcile --audit`: the audit's findings per severity; nil when no audit ran.
     public var auditFindings: (errors: Int, warnings: Int, infos: Int)?
+    /// `reconcile --audit`: whether the audit ran (false: it failed, and there are no
+    /// findings to count); nil when no audit was asked for.
+    public var auditRan: Bool?
     /// How many refused sources get a `source` label.
     public static let refusedExported = 5
 
@@ -83,6 +86,10 @@ public struct ReconcileMetrics: Sendable {
             metric("unguarded_paths", "1 for each way to the hypervisor(s) the policy leaves unfiltered by its own choice "
                    + "(other_interfaces: open; a bridged gateway without protected_side).",
                    GuardedPaths.unguardedKinds.map { ("{path=\"\($0)\"}", unguardedPaths.contains($0) ? "1" : "0") })
+        }
+        if let auditRan {
+            metric("audit_ok", "1 if the last `reconcile --audit` could audit the hypervisor's settings, 0 if it failed.",
+                   [("", auditRan ? "1" : "0")])
         }
         if let auditFindings {
             metric("audit_findings", "Findings of the last `reconcile --audit` in the hypervisor's own settings, per severity.",

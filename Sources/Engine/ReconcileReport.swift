@@ -65,6 +65,7 @@ public final class ReconcileReport {
     /// and the journal notice when a package upgrade or a colleague turns TLS off.
     public func audited(_ record: AuditRecord, stateDirectory: String, namespace: String?) {
         metrics.auditFindings = (record.errors, record.warnings, record.infos)
+        metrics.auditRan = true
         let path = AuditRecord.path(directory: stateDirectory, namespace: namespace)
         for finding in record.newErrors(since: AuditRecord.load(path: path)) {
             log.error("audit: new error: \(finding)")
@@ -72,9 +73,11 @@ public final class ReconcileReport {
         do { try record.save(path: path) } catch { log.warning("audit record not saved: \(error)") }
     }
 
-    /// The audit could not run (its root is missing): logged, and no audit metrics.
+    /// The audit could not run (its root is missing): logged, and `migfw_audit_ok 0` in the
+    /// metrics (the findings' counts are left out: nothing was counted).
     public func auditFailed(_ message: String) {
         log.error("audit: \(message)")
+        metrics.auditRan = false
     }
 
     /// The run failed: logged, and the metrics' last error.

@@ -60,7 +60,14 @@ struct AuditCommand: ParsableCommand {
     /// Audits `policy` against the files under `root` and the NIC addresses in `namespace`.
     static func audit(_ policy: Policy, root: String, namespace: String?) throws -> AuditReport {
         let configRoot = try ConfigRoot(root)
-        let assigned = (try? AssignedAddresses.read(namespace: namespace)) ?? []
+        let assigned: [(interface: String, address: AnyCIDR, prefixLength: Int)]
+        do {
+            assigned = try AssignedAddresses.read(namespace: namespace)
+        } catch {
+            // A namespace that cannot be entered is an error, not "no NIC here": that would
+            // skip every address check and still exit 0.
+            throw AuditRootError(message: "--netns \(namespace ?? "(current)"): \(error)")
+        }
         let names = Set(policy.interfaces.map(\.value))
         let onNIC = assigned.filter { names.contains($0.interface) }.map {
             InterfaceAddress(address: $0.address, subnet: Self.subnet($0.address, $0.prefixLength))

@@ -408,6 +408,16 @@ def scenario(f, hosts):
         f.check(results.task(APPLY_TASK).get(host, {}).get("_status") in (None, "skipped"),
                 "second run: %s skipped the full path" % host)
 
+    # A policy file someone made world-writable is not "as the role leaves it": the fast
+    # path must not take it, and the full path puts the mode back.
+    policy_hv1 = os.path.join(f.work, "hv1", "root/etc/migfw/migfw.yaml")
+    os.chmod(policy_hv1, 0o666)
+    rc, printed, results = f.ansible(fleet_yml, inventory)
+    fast = results.task(FAST_TASK).get("hv1", {})
+    f.check(rc == 0 and fast.get("fast") is False and any("mode" in r for r in fast.get("reasons", [])),
+            "fast path: a world-writable policy file is a difference (%s)" % fast.get("reasons"))
+    f.check(oct(os.stat(policy_hv1).st_mode & 0o777) == "0o600", "full path: the policy file is 0600 again")
+
     new = hosts + 1
     new_name = "hv%d" % new
     all_names = names + [new_name]

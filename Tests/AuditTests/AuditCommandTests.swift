@@ -57,6 +57,13 @@ import TestSupport
         #expect(invalid.stdout.isEmpty)
     }
 
+    @Test func aNamespaceThatCannotBeEnteredExits2() throws {
+        let root = try rootWithQemu("migrate_tls_force = 1\n")
+        let result = try migfw(["audit", "-c", Self.policy, "--root", root.path, "--netns", "mfwt-no-such-namespace"])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("--netns mfwt-no-such-namespace"))
+    }
+
     @Test func theAuditChangesNoFile() throws {
         let root = try rootWithQemu("migrate_tls_force = 0\n")
         func listing() throws -> [String: Date] {

@@ -106,6 +106,52 @@ import Testing
         #expect(!finding.message.contains("\u{1b}") && finding.message.contains("\\u{1b}"))
     }
 
+    /// A device where a config file belongs is refused without being opened (opening
+    /// /dev/watchdog arms it; this one is a harmless /dev/null made inside the root).
+    @Test(.enabled(if: geteuid() == 0, "mknod needs root")) func aDeviceInTheRootIsRefusedUnopened() throws {
+        let root = try FakeRoot()
+        try FileManager.default.createDirectory(atPath: root.path + "/etc/libvirt", withIntermediateDirectories: true)
+        #expect(mknod(root.path + Self.qemu, S_IFCHR | 0o600, dev_t((1 << 8) | 3)) == 0)  // major 1, minor 3
+        let finding = try refusal(root)
+        #expect(finding.message.contains("not a regular file"))
+    }
+
+    /// A directory whose files decide a setting is reported when it cannot be listed, never
+    /// taken as empty: an xapi.conf.d behind a link out of the root.
+    @Test func aFragmentDirectoryOutOfTheRootIsReported() throws {
+        let root = try FakeRoot()
+        try root.write("/etc/xapi.conf", "migration-https-only = true\n")
+        try root.link("/etc/xapi.conf.d", to: "../../../../../../../../../tmp")
+        let report = try audit(try Repo.policy("xen.yaml"), root)
+        let finding = try #require(report.findings.first { $0.id == "unreadable-config" })
+        #expect(finding.file == root.path + "/etc/xapi.conf.d" && finding.severity == .error)
+    }
+
+    /// An unreadable /etc/default/libvirtd is reported, not read as "no --listen".
+    @Test func anUnreadableListenFlagFileIsReported() throws {
+        let root = try FakeRoot()
+        try root.write("/etc/libvirt/libvirtd.conf", "listen_tcp = 1\nauth_tcp = \"none\"\n")
+        try FileManager.default.createDirectory(atPath: root.path + "/etc/default", withIntermediateDirectories: true)
+        try Data("LIBVIRTD_ARGS=\"--listen\" # caf\u{e9}\n".data(using: .isoLatin1)!).write(to: URL(fileURLWithPath: root.path + "/etc/default/libvirtd"))
+        let report = try audit(try Repo.policy("libvirt-tls.yaml"), root)
+        #expect(report.findings.contains { $0.id == "unreadable-config" && $0.file.hasSuffix("/etc/default/libvirtd") })
+    }
+
+    /// Repeated secrets are not printed: only the lines.
+    @Test func aRepeatedPasswordIsNotQuoted() throws {
+        let root = try FakeRoot()
+        try root.write(Self.qemu, "vnc_password = \"first-secret\"\nvnc_password = \"second-secret\"\n")
+        let report = try audit(try Repo.policy("libvirt-tls.yaml"), root)
+        let repeated = try #require(report.findings.first { $0.id == "repeated-setting" })
+        #expect(!repeated.description.contains("secret"), "\(repeated.description)")
+    }
+
+    /// A file name with control characters is printed escaped.
+    @Test func aFileNameIsEscaped() {
+        let finding = AuditFinding(id: "x", severity: .error, file: "/etc/xapi.conf.d/a\nforged: error", line: 1, message: "m")
+        #expect(!finding.description.contains("\n/etc") && finding.description.contains("\\u{a}"))
+    }
+
     @Test func aMissingOrNonDirectoryRootIsRefused() throws {
         #expect(throws: AuditRootError.self) { try ConfigRoot("/nonexistent/migfw-root") }
         let root = try FakeRoot()

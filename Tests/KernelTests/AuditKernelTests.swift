@@ -46,6 +46,7 @@ struct AuditKernelTests {
                 #expect(first.status == 0, "\(first.stderr)")
                 let metrics = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
                 #expect(metrics.contains("migfw_audit_findings{severity=\"error\"} 1"), "\(metrics)")
+                #expect(metrics.contains("migfw_audit_ok 1"))
                 #expect(metrics.contains("migfw_audit_findings{severity=\"warning\"} "))
                 #expect(first.stderr.contains("audit: new error: \(root)/etc/libvirt/qemu.conf:1: migrate_tls_x509_verify = 0"), "\(first.stderr)")
 
@@ -72,10 +73,13 @@ struct AuditKernelTests {
             // Without --audit there is no audit metric.
             #expect(try lab.run("reconcile", ["--metrics-file", lab.metricsFile]).status == 0)
             #expect(!(try String(contentsOfFile: lab.metricsFile, encoding: .utf8)).contains("migfw_audit_findings"))
-            // A missing audit root is logged; the reconcile itself still succeeds.
-            let missing = try lab.run("reconcile", ["--audit", "--audit-root", "/nonexistent/migfw-root"])
+            // A missing audit root is logged and shows as migfw_audit_ok 0 (so an alert fires
+            // instead of the error count just vanishing); the reconcile itself still succeeds.
+            let missing = try lab.run("reconcile", ["--metrics-file", lab.metricsFile, "--audit", "--audit-root", "/nonexistent/migfw-root"])
             #expect(missing.status == 0)
             #expect(missing.stderr.contains("audit: --root /nonexistent/migfw-root: no such file"), "\(missing.stderr)")
+            let failed = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
+            #expect(failed.contains("migfw_audit_ok 0") && !failed.contains("migfw_audit_findings"), "\(failed)")
         }
     }
 }

@@ -37,6 +37,10 @@ options:
     description: Files the role would copy, path to SHA-1 (set by the action plugin).
     type: dict
     default: {}
+  modes:
+    description: Path to the mode (C("0600")) the role gives it; the file must be a regular file of this user with that mode.
+    type: dict
+    default: {}
   local_files:
     description: Host path to controller path, for the action plugin (read on the controller only)
     type: dict
@@ -99,6 +103,7 @@ reasons:
 
 import hashlib
 import os
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -133,6 +138,14 @@ def differences(module):
     for path, expected in sorted(p["checksums"].items()):
         if sha1(path) != expected:
             reasons.append("file " + path)
+    for path, mode in sorted(p["modes"].items()):
+        try:
+            info = os.lstat(path)
+        except OSError:
+            reasons.append("file " + path)
+            continue
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) != int(str(mode), 8):
+            reasons.append("owner, type or mode of " + path)
     package = p["package"]
     if package:
         rc, out, _ = module.run_command(["dpkg-query", "--showformat=${Status} ${Version}", "--show", package["name"]])
@@ -173,6 +186,7 @@ def main():
             policy=dict(type="str", required=True),
             files=dict(type="dict", default={}),
             checksums=dict(type="dict", default={}),
+            modes=dict(type="dict", default={}),
             local_files=dict(type="dict", default={}),
             local_dirs=dict(type="dict", default={}),
             package=dict(type="dict"),
