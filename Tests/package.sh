@@ -114,7 +114,7 @@ page=$(man -w migfw)
 [ "$page" = /usr/share/man/man8/migfw.8.gz ] || fail "man -w migfw: $page"
 # The README links to docs/: the pages ship beside it (dh_compress may gzip the larger ones).
 for doc in docs/*.md; do
-  ls "/usr/share/doc/migfw/$doc" "/usr/share/doc/migfw/$doc.gz" 2>/dev/null | grep -q . || fail "/usr/share/doc/migfw/$doc is missing"
+  [ -s "/usr/share/doc/migfw/$doc" ] || [ -s "/usr/share/doc/migfw/$doc.gz" ] || fail "/usr/share/doc/migfw/$doc is missing"
 done
 warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null) || true
 [ -z "$warnings" ] || fail "man reports: $warnings"
