@@ -112,13 +112,6 @@ public struct ConfigRoot: Sendable {
         return .text(ConfigText(path: path, shown: shown, text: text))
     }
 
-    /// The names in directory `path` (absolute, as on the audited system), sorted; [] when it
-    /// is missing or not a directory. Use ``listing(_:)`` where a directory that cannot be
-    /// read must be reported (a `.d` directory whose files decide a setting).
-    public func entries(_ path: String) -> [String] {
-        (try? listing(path).get()) ?? []
-    }
-
     /// The names in directory `path`, sorted: [] when there is no such directory; a refusal
     /// when it leads out of the root, cannot be read, or holds more than ``maximumEntries``.
     public func listing(_ path: String) -> Result<[String], AuditFinding> {

@@ -131,12 +131,12 @@ struct QemuMigrationAudit {
             return
         }
         let guarded = context.policy.migrationPorts.filter { $0.transport == .tcp }.map(\.range)
-        let missing = Self.uncovered(UInt16(lower)...UInt16(upper), by: guarded)
+        let missing = PortRange(lower: UInt16(lower), upper: UInt16(upper))!.subtracting(guarded)
         guard !missing.isEmpty else { return }
         let guardedText = guarded.isEmpty ? "no TCP port" : guarded.map(\.description).joined(separator: ", ")
         findings.append(finding("migration-ports-unguarded", .error, decidingSetting,
                                 line: file.conf.entry("migration_port_min")?.line ?? file.conf.entry("migration_port_max")?.line,
-                                "QEMU migrates on TCP \(lower)-\(upper), but the policy's firewall guards \(guardedText): \(missing.map(Self.rangeText).joined(separator: ", ")) are open to anyone",
+                                "QEMU migrates on TCP \(lower)-\(upper), but the policy's firewall guards \(guardedText): \(missing.map(\.description).joined(separator: ", ")) are open to anyone",
                                 fix: "set migration_port_min/max inside the profile's ports, or add the range to the policy's ports"))
     }
 
@@ -154,24 +154,5 @@ struct QemuMigrationAudit {
 
     static func unbracketed(_ value: String) -> String {
         value.hasPrefix("[") && value.hasSuffix("]") ? String(value.dropFirst().dropLast()) : value
-    }
-
-    /// The parts of `range` no range of `guarded` covers.
-    static func uncovered(_ range: ClosedRange<UInt16>, by guarded: [PortRange]) -> [ClosedRange<UInt16>] {
-        var pieces = [range]
-        for cut in guarded {
-            pieces = pieces.flatMap { piece -> [ClosedRange<UInt16>] in
-                guard cut.upper >= piece.lowerBound, cut.lower <= piece.upperBound else { return [piece] }
-                var rest: [ClosedRange<UInt16>] = []
-                if cut.lower > piece.lowerBound { rest.append(piece.lowerBound...(cut.lower - 1)) }
-                if cut.upper < piece.upperBound { rest.append((cut.upper + 1)...piece.upperBound) }
-                return rest
-            }
-        }
-        return pieces
-    }
-
-    static func rangeText(_ range: ClosedRange<UInt16>) -> String {
-        range.count == 1 ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
     }
 }

@@ -45,6 +45,21 @@ public struct PortRange: Hashable, Sendable, Comparable, CustomStringConvertible
     public var description: String { lower == upper ? "\(lower)" : "\(lower)-\(upper)" }
     /// Whether `port` lies in the range.
     public func contains(_ port: UInt16) -> Bool { lower <= port && port <= upper }
+
+    /// The parts of this range that none of `cuts` covers, ascending.
+    public func subtracting(_ cuts: [PortRange]) -> [PortRange] {
+        var pieces = [self]
+        for cut in cuts {
+            pieces = pieces.flatMap { piece -> [PortRange] in
+                guard cut.upper >= piece.lower, cut.lower <= piece.upper else { return [piece] }
+                var rest: [PortRange] = []
+                if cut.lower > piece.lower, let left = PortRange(lower: piece.lower, upper: cut.lower - 1) { rest.append(left) }
+                if cut.upper < piece.upper, let right = PortRange(lower: cut.upper + 1, upper: piece.upper) { rest.append(right) }
+                return rest
+            }
+        }
+        return pieces.sorted()
+    }
 }
 
 /// One port or range of one protocol that migration uses.
@@ -228,17 +243,10 @@ public struct Policy: Hashable, Sendable {
         let shared = profile.value.shared + self.shared.map(\.value)
         var result: [MigrationPort] = []
         for transport in TransportProtocol.allCases {
-            var free = migrationPorts.filter { $0.transport == transport }.map { ($0.range.lower, $0.range.upper) }
-            for cut in shared where cut.transport == transport {
-                free = free.flatMap { lower, upper -> [(UInt16, UInt16)] in
-                    guard cut.range.upper >= lower, cut.range.lower <= upper else { return [(lower, upper)] }
-                    var pieces: [(UInt16, UInt16)] = []
-                    if cut.range.lower > lower { pieces.append((lower, cut.range.lower - 1)) }
-                    if cut.range.upper < upper { pieces.append((cut.range.upper + 1, upper)) }
-                    return pieces
-                }
+            let cuts = shared.filter { $0.transport == transport }.map(\.range)
+            for port in migrationPorts where port.transport == transport {
+                result += port.range.subtracting(cuts).map { MigrationPort(transport, $0) }
             }
-            result += free.compactMap { PortRange(lower: $0.0, upper: $0.1).map { MigrationPort(transport, $0) } }
         }
         return Array(Set(result)).sorted()
     }

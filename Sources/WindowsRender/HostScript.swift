@@ -30,15 +30,7 @@ public enum HostScript {
         lines.append("# block everything else (\(blockCount) entries). A block rule wins over every allow rule, so no")
         lines.append("# other rule can open these ports to an untrusted source. At most \(FirewallAddresses.entriesPerRule) entries a rule.")
         for rule in plan.rules {
-            var call = "Sync-MigfwFirewallRule -Name \(PowerShellLiteral.quoted(rule.name))"
-            call += " -Action \(PowerShellLiteral.quoted(rule.action.rawValue))"
-            call += " -Protocol \(PowerShellLiteral.quoted(rule.transport))"
-            call += " -LocalPort \(PowerShellLiteral.array(rule.localPorts))"
-            if let alias = rule.interfaceAlias { call += " -InterfaceAlias \(PowerShellLiteral.quoted(alias))" }
-            var entries: [String] = []
-            call += " -RemoteAddress " + ScriptSkeleton.column(rule.remoteAddresses, into: &entries)
-            lines.append(call)
-            lines += entries
+            lines += ruleCall("Sync-MigfwFirewallRule", rule, ports: ("-LocalPort", rule.localPorts))
         }
         if plan.disablesOpenMigrationRules {
             lines.append("Disable-MigfwOpenMigrationRules -Protocol 'TCP' -LocalPort \(PowerShellLiteral.quoted(HyperVHostPlan.migrationPort))")
@@ -57,6 +49,20 @@ public enum HostScript {
     }
 
     /// Text for the comment header: printable ASCII without `#>` (which would end the block).
+    /// One `FUNCTION -Name ... -Action ... -Protocol ... PORTS [-InterfaceAlias ...] -RemoteAddress @(...)`
+    /// call and its address column: the inbound rules name `-LocalPort`, the egress rules
+    /// `-RemotePort`.
+    static func ruleCall(_ function: String, _ rule: FirewallRuleSpec, ports: (parameter: String, values: [String])) -> [String] {
+        var call = "\(function) -Name \(PowerShellLiteral.quoted(rule.name))"
+        call += " -Action \(PowerShellLiteral.quoted(rule.action.rawValue))"
+        call += " -Protocol \(PowerShellLiteral.quoted(rule.transport))"
+        call += " \(ports.parameter) \(PowerShellLiteral.array(ports.values))"
+        if let alias = rule.interfaceAlias { call += " -InterfaceAlias \(PowerShellLiteral.quoted(alias))" }
+        var entries: [String] = []
+        call += " -RemoteAddress " + ScriptSkeleton.column(rule.remoteAddresses, into: &entries)
+        return [call] + entries
+    }
+
     static func safeComment(_ text: String) -> String {
         let printable = String(String.UnicodeScalarView(text.unicodeScalars.map {
             $0.value >= 0x20 && $0.value < 0x7f ? $0 : "?"

@@ -24,15 +24,7 @@ extension HostScript {
             }
         }
         for rule in plan.egressRules {
-            var call = "Sync-MigfwEgressRule -Name \(PowerShellLiteral.quoted(rule.name))"
-            call += " -Action \(PowerShellLiteral.quoted(rule.action.rawValue))"
-            call += " -Protocol \(PowerShellLiteral.quoted(rule.transport))"
-            call += " -RemotePort \(PowerShellLiteral.array(rule.remotePorts))"
-            if let alias = rule.interfaceAlias { call += " -InterfaceAlias \(PowerShellLiteral.quoted(alias))" }
-            var entries: [String] = []
-            call += " -RemoteAddress " + ScriptSkeleton.column(rule.remoteAddresses, into: &entries)
-            lines.append(call)
-            lines += entries
+            lines += ruleCall("Sync-MigfwEgressRule", rule, ports: ("-RemotePort", rule.remotePorts))
         }
         lines.append("")
         lines.append("# Every other rule in group '\(HyperVHostPlan.ruleGroup)', inbound or outbound, is removed.")

@@ -23,8 +23,9 @@ import sys
 import tempfile
 import time
 
+from collection_support import Tally, install_collection
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(ROOT, "templates", "ansible", "build-collection.sh")
 APPLY_TASK = "Apply the policy (check mode plans only)"
 
 
@@ -45,24 +46,14 @@ def main():
     work = tempfile.mkdtemp(prefix="migfw-deb-ansible.")
     os.chmod(work, 0o700)
     ns = "mfwt-deb-%d" % os.getpid()
-    failures, passed = [], 0
-
-    def check(condition, what):
-        nonlocal passed
-        if condition:
-            passed += 1
-            print("  ok   " + what)
-        else:
-            failures.append(what)
-            print("  FAIL " + what)
+    tally = Tally()
+    check = tally.check
 
     try:
         subprocess.run(["ip", "netns", "add", ns], check=True)
         subprocess.run(["ip", "-n", ns, "link", "add", "mig0", "type", "veth", "peer", "name", "mig0p"], check=True)
         subprocess.run(["ip", "-n", ns, "addr", "add", "10.66.0.11/24", "dev", "mig0"], check=True)
-        artifact = sh("bash", BUILD, os.path.join(work, "artifact"), check=True).stdout.strip()
-        collections = os.path.join(work, "collections")
-        sh("ansible-galaxy", "collection", "install", "--force", "-p", collections, artifact, check=True)
+        collections, _ = install_collection(work)
         host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
                 "migfw_interface": "mig0", "migfw_migration_address": "10.66.0.11",
                 "migfw_netns": ns, "migfw_state_dir": os.path.join(work, "state"),
@@ -126,13 +117,13 @@ def main():
             shutil.rmtree("/etc/systemd/system/%s.d" % unit, ignore_errors=True)
         shutil.rmtree("/var/cache/migfw", ignore_errors=True)
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        if not failures and "--keep" not in sys.argv:
+        if not tally.failures and "--keep" not in sys.argv:
             shutil.rmtree(work, ignore_errors=True)
     check(not installed(), "cleanup: the package is purged")
-    if failures:
-        print("deb install test (Ansible): FAILED: %d passed, %d failed (logs in %s)" % (passed, len(failures), work))
+    if tally.failures:
+        print("deb install test (Ansible): FAILED: %d passed, %d failed (logs in %s)" % (tally.passed, len(tally.failures), work))
         sys.exit(1)
-    print("deb install test (Ansible): ok, %d assertions passed" % passed)
+    print("deb install test (Ansible): ok, %d assertions passed" % tally.passed)
 
 
 if __name__ == "__main__":

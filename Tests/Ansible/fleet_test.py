@@ -44,8 +44,9 @@ import sys
 import tempfile
 import time
 
+from collection_support import install_collection
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTION_BUILD = os.path.join(ROOT, "templates", "ansible", "build-collection.sh")
 TCP_PY = os.path.join(ROOT, "Tests", "Testbed", "tcp.py")
 PORT = 49152  # libvirt's first migration port
 SUBNET = "10.77.0."
@@ -78,10 +79,7 @@ class Fleet:
 
     def install_collection(self):
         """Builds the collection artifact and installs it where ansible-playbook looks."""
-        artifact = subprocess.run(["bash", COLLECTION_BUILD, os.path.join(self.work, "artifact")], check=True,
-                                  capture_output=True, text=True).stdout.strip()
-        subprocess.run(["ansible-galaxy", "collection", "install", "--force", "-p", self.collections, artifact],
-                       check=True, capture_output=True, text=True)
+        self.collections, artifact = install_collection(self.work)
         installed = os.path.join(self.collections, "ansible_collections", "migfw", "fleet")
         self.require(os.path.isfile(os.path.join(installed, "roles/migfw/files/profiles/libvirt.yaml"))
                      and os.path.isfile(os.path.join(installed, "plugins/modules/migfw_apply.py")),

@@ -23,6 +23,8 @@ import sys
 import tempfile
 import zipfile
 
+from collection_support import Tally, install_collection
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ANSIBLE_DIR = os.path.join(ROOT, "templates", "ansible")
 BUILD = os.path.join(ROOT, ".build", "ansible")
@@ -60,23 +62,11 @@ def main():
         print("WARNING: hyperv test SKIPPED: ansible.windows could not be fetched (pip download %s)" % ANSIBLE_PACKAGE)
         sys.exit(1 if os.environ.get("MIGFW_REQUIRE_KERNEL_TESTS") == "1" else 0)
     work = tempfile.mkdtemp(prefix="migfw-hyperv.")
-    failures, passed = [], 0
-
-    def check(condition, what):
-        nonlocal passed
-        if condition:
-            passed += 1
-            print("  ok   " + what)
-        else:
-            failures.append(what)
-            print("  FAIL " + what)
+    tally = Tally()
+    check = tally.check
 
     try:
-        artifact = subprocess.run(["bash", os.path.join(ANSIBLE_DIR, "build-collection.sh"), os.path.join(work, "artifact")],
-                                  check=True, capture_output=True, text=True).stdout.strip()
-        collections = os.path.join(work, "collections")
-        subprocess.run(["ansible-galaxy", "collection", "install", "--force", "-p", collections, artifact],
-                       check=True, capture_output=True, text=True)
+        collections, _ = install_collection(work)
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections + ":" + windows, ANSIBLE_NOCOLOR="1",
                    ANSIBLE_HOME=os.path.join(work, ".ansible-home"), ANSIBLE_LOCAL_TEMP=os.path.join(work, ".tmp"))
         inventory = os.path.join(ANSIBLE_DIR, "inventory.example.yml")
@@ -118,12 +108,12 @@ def main():
             check(peer in text and "param([switch]$Check)" in text,
                   "rendered tasks: %s's script trusts its peer %s and takes -Check" % (host, peer))
     finally:
-        if not failures:
+        if not tally.failures:
             shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print("hyperv test (Ansible): FAILED: %d passed, %d failed (work kept in %s)" % (passed, len(failures), work))
+    if tally.failures:
+        print("hyperv test (Ansible): FAILED: %d passed, %d failed (work kept in %s)" % (tally.passed, len(tally.failures), work))
         sys.exit(1)
-    print("hyperv test (Ansible): ok, %d checks passed" % passed)
+    print("hyperv test (Ansible): ok, %d checks passed" % tally.passed)
 
 
 if __name__ == "__main__":

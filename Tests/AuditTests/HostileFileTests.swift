@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Policy
 import Testing
+import TestSupport
 
 /// Hostile configuration trees get what hostile policies get: refused or reported with their
 /// location, never a hang, never more of a file than the token at fault.
@@ -24,7 +25,7 @@ import Testing
         #expect(finding.severity == .error && finding.message.contains("not a regular file"))
     }
 
-    @Test func aDeviceIsRefused() throws {
+    @Test func aLinkToTheHostsDeviceIsRefused() throws {
         let root = try FakeRoot()
         try root.link(Self.qemu, to: "/dev/zero")
         try FileManager.default.createDirectory(atPath: root.path + "/dev", withIntermediateDirectories: true)
@@ -108,7 +109,7 @@ import Testing
 
     /// A device where a config file belongs is refused without being opened (opening
     /// /dev/watchdog arms it; this one is a harmless /dev/null made inside the root).
-    @Test(.enabled(if: geteuid() == 0, "mknod needs root")) func aDeviceInTheRootIsRefusedUnopened() throws {
+    @Test(.enabled(if: KernelGate.available, "mknod needs root")) func aDeviceInTheRootIsRefusedUnopened() throws {
         let root = try FakeRoot()
         try FileManager.default.createDirectory(atPath: root.path + "/etc/libvirt", withIntermediateDirectories: true)
         #expect(mknod(root.path + Self.qemu, S_IFCHR | 0o600, dev_t((1 << 8) | 3)) == 0)  // major 1, minor 3

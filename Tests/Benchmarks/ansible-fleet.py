@@ -23,6 +23,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "Ansible"))  # fleet_test imports collection_support
 spec = importlib.util.spec_from_file_location("fleet_test", os.path.join(ROOT, "Tests", "Ansible", "fleet_test.py"))
 fleet_test = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(fleet_test)
