@@ -28,8 +28,26 @@
 # (-O 1), client pinned to CPU 0, server to CPU 1 (-A 0,1). Medians, min-max, and the ratio of
 # the median to `none`'s median on the same cell; sender/receiver CPU as iperf3 reports it.
 #
+# --profile answers where the CPU goes instead of how fast the stream is: throughput on one
+# busy core spreads 10-30% from run to run, far more than the 3% in question, while the share
+# of CPU time a packet spends in netfilter is read off a kernel profile to a tenth of a percent.
+# Every run is sampled system-wide (`perf record -a`, cpu-clock at FREQ Hz, package linux-perf)
+# and the samples of the flow (iperf3, ksoftirqd and the softirqs run on the idle task; idle
+# itself and every other process left out) are sorted by kernel function into:
+#   rules      nftables rule evaluation: nft_do_chain*, the expressions (nft_*_eval, meta,
+#              cmp, payload, counter, lookup) and the set back-ends (rbtree, hash, bitmap,
+#              pipapo): the cost of the rules themselves, migfw's and any other table's
+#   conntrack  connection tracking: nf_conntrack_*, nf_ct_*, nf_confirm, ipv4/ipv6_conntrack_*,
+#              the defrag hooks conntrack registers
+#   hooks      netfilter's hook dispatch (nf_hook_slow*)
+# as a share of the flow's samples. Configurations: none, ct, migfw, ct+migfw, notrack+migfw.
+# Results in Tests/Benchmarks/results/packet-profile.txt.
+#
 # Usage: Tests/Benchmarks/packet-path.sh [--quick] [--runs N] [--seconds S] [--migfw PATH]
+#                                        [--profile [--freq HZ]]
 #   --quick        1 run of 1 s per cell (a smoke check; the results file is not written)
+#   --profile      the CPU profile above instead of the throughput table (default 3 rounds)
+#   --freq HZ      perf's sampling rate for --profile (default 2999)
 #   --runs N       rounds (default 5)          --seconds S  measured seconds per run (default 4)
 #   --migfw PATH   the binary (default .build/release/migfw if present, else .build/debug/migfw;
 #                  if neither exists, a release build in .build-bench)
@@ -42,10 +60,12 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 TESTBED_SH="$ROOT/Tests/Testbed/testbed.sh"
 
-RUNS=5 SECONDS_PER_RUN=4 QUICK=false MIGFW=""
+RUNS="" SECONDS_PER_RUN=4 QUICK=false MIGFW="" PROFILE=false FREQ=2999
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=true ;;
+    --profile) PROFILE=true ;;
+    --freq) FREQ=${2:?--freq HZ}; shift ;;
     --runs) RUNS=${2:?--runs N}; shift ;;
     --seconds) SECONDS_PER_RUN=${2:?--seconds S}; shift ;;
     --migfw) MIGFW=${2:?--migfw PATH}; shift ;;
@@ -54,11 +74,14 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+if $PROFILE; then RUNS=${RUNS:-3}; else RUNS=${RUNS:-5}; fi
 if $QUICK; then RUNS=1 SECONDS_PER_RUN=1; fi
-[[ "$RUNS" =~ ^[1-9][0-9]*$ && "$SECONDS_PER_RUN" =~ ^[1-9][0-9]*$ ]] || {
-  echo "packet-path: --runs and --seconds take positive integers" >&2; exit 2; }
+[[ "$RUNS" =~ ^[1-9][0-9]*$ && "$SECONDS_PER_RUN" =~ ^[1-9][0-9]*$ && "$FREQ" =~ ^[1-9][0-9]*$ ]] || {
+  echo "packet-path: --runs, --seconds and --freq take positive integers" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "packet-path: run as root" >&2; exit 2; }
 command -v iperf3 >/dev/null || { echo "packet-path: iperf3 missing (apt-get install -y iperf3)" >&2; exit 2; }
+! $PROFILE || command -v perf >/dev/null || {
+  echo "packet-path: perf missing for --profile (apt-get install -y linux-perf)" >&2; exit 2; }
 
 if [ -z "$MIGFW" ]; then
   if [ -x .build/release/migfw ]; then MIGFW=.build/release/migfw
@@ -99,6 +122,7 @@ hv_nft() { ip netns exec "$HV" nft "$@"; }
 
 # --- the configurations --------------------------------------------------------------------
 CONFIGS=(none ct migfw ct+migfw notrack notrack+migfw)
+$PROFILE && CONFIGS=(none ct migfw ct+migfw notrack+migfw)
 
 load_hostfw() {
   hv_nft -f - <<'EOF'
@@ -182,11 +206,14 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-# One iperf3 run; prints "Gbit/s sender-CPU% receiver-CPU% retransmits".
+# One iperf3 run; prints "Gbit/s sender-CPU% receiver-CPU% retransmits". With --profile it
+# runs under perf, whose data is left in $WORK/perf.data.
+SAMPLER=()
+$PROFILE && SAMPLER=(perf record -q -a -F "$FREQ" -o "$WORK/perf.data" --)
 measure() {
   local cell=$1 seconds=$2 omit=$3 out="$WORK/last.json" attempt
   for attempt in 1 2 3; do
-    if ip netns exec "$NAME-${CELL_NODE[$cell]}" iperf3 -c "${CELL_ADDR[$cell]}" -p "${CELL_PORT[$cell]}" \
+    if "${SAMPLER[@]}" ip netns exec "$NAME-${CELL_NODE[$cell]}" iperf3 -c "${CELL_ADDR[$cell]}" -p "${CELL_PORT[$cell]}" \
          -t "$seconds" -O "$omit" "${PIN[@]}" -J > "$out" 2>/dev/null; then
       python3 - "$out" <<'EOF' && return 0
 import json, sys
@@ -217,6 +244,8 @@ for run in $(seq "$RUNS"); do
     set_config "$config"
     for cell in "${CELLS[@]}"; do
       echo "$config $cell $run $(measure "$cell" "$SECONDS_PER_RUN" 1)" >> "$samples"
+      ! $PROFILE || echo "$config $cell $run $(perf report -i "$WORK/perf.data" --stdio --sort comm,sym -n \
+        --percent-limit 0 2>/dev/null | python3 "$ROOT/Tests/Benchmarks/perf_shares.py")" >> "$WORK/profile"
     done
     case $config in *migfw) ACCEPTS[$config]=$(migfw_accepts) ;; esac
     [ "$config" != ct+migfw ] || [ -s "$WORK/chains" ] ||
@@ -233,12 +262,33 @@ set_config none
 # --- the table -----------------------------------------------------------------------------
 results=()
 line() { results+=("$1"); echo "$1"; }
-
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+load_during=$(sort -n "$WORK/load" | awk '{ a[NR] = $1 } END { printf "min %s, median %s, max %s over %d samples", a[1], a[int((NR + 1) / 2)], a[NR], NR }')
+if $PROFILE; then
+  line "# migfw packet path: where the CPU goes, a kernel profile of each iperf3 run ($(date -u +%Y-%m-%dT%H:%MZ))"
+  line "# kernel $(uname -r), $cpu_model, $(nproc) cores, $(iperf3 --version | head -1 | cut -d' ' -f1-2), $(perf --version), migfw $("$MIGFW" --version 2>/dev/null | head -1) ($MIGFW_SOURCE, $(date -u -r "$MIGFW_SOURCE" +%Y-%m-%dT%H:%MZ))"
+  line "# $RUNS interleaved round(s), iperf3 -t $SECONDS_PER_RUN -O 1 ${PIN[*]} under perf record -a -F $FREQ (cpu-clock); one TCP stream over veth (GSO/GRO on)"
+  line "# load average at start $load_start, at end $load_end; 1-min load at each configuration switch: $load_during"
+  line "# shares of the flow's CPU samples (medians over the rounds); see --help for what each part holds"
+  line ""
+  while IFS= read -r l; do line "$l"; done < <(python3 "$ROOT/Tests/Benchmarks/perf_shares.py" report \
+    "$WORK/profile" "$WORK/samples" "${CONFIGS[@]}")
+  line ""
+  line "# migfw's chains as measured (libvirt policy, dedicated mig0):"
+  while read -r l; do line "#   $l"; done < "$WORK/chains"
+  line ""
+  line "# raw: config cell run flow-samples rules conntrack hooks"
+  while read -r l; do line "# $l"; done < "$WORK/profile"
+  if ! $QUICK; then
+    mkdir -p Tests/Benchmarks/results
+    printf '%s\n' "${results[@]}" > Tests/Benchmarks/results/packet-profile.txt
+  fi
+  exit 0
+fi
+
 line "# migfw packet path: TCP throughput through hv's firewall ($(date -u +%Y-%m-%dT%H:%MZ))"
 line "# kernel $(uname -r), $cpu_model, $(nproc) cores, $(iperf3 --version | head -1 | cut -d' ' -f1-2), migfw $("$MIGFW" --version 2>/dev/null | head -1) ($MIGFW_SOURCE, $(date -u -r "$MIGFW_SOURCE" +%Y-%m-%dT%H:%MZ))"
 line "# $RUNS interleaved round(s), iperf3 -t $SECONDS_PER_RUN -O 1 ${PIN[*]}, one TCP stream over veth (GSO/GRO on);"
-load_during=$(sort -n "$WORK/load" | awk '{ a[NR] = $1 } END { printf "min %s, median %s, max %s over %d samples", a[1], a[int((NR + 1) / 2)], a[NR], NR }')
 line "# load average at start $load_start, at end $load_end; 1-min load at each configuration switch: $load_during"
 line "# Gbit/s: median (min-max); vs none: median / median of 'none' on the same path; CPU: medians, % of one core"
 line ""
