@@ -136,4 +136,4 @@ echo "  untrusted -> mig0:49152  $result"
 [ "$result" = open ] || failed=1
 
 [ "$failed" = 0 ] || fail "something did not behave as shown above"
-bold "Done: of these peers, only the trusted ones reached migration port 49152, on mig0 and on mgmt0, IPv4 and IPv6; after migfw delete the untrusted one did again."
+bold "Done: on mig0, IPv4 and IPv6, the trusted peer and host reached migration port 49152 and the untrusted and excluded peers did not; on mgmt0 the management peer did not; after migfw delete the untrusted peer did again."

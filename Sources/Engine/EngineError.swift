@@ -17,6 +17,9 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case keptChanging(attempts: Int)
     /// The policy's interface does not exist in `place` (and missing interfaces are not allowed).
     case interfaceMissing(name: String, place: String)
+    /// The policy's interface is a port of `master` (a `kind`: bridge, bond, VRF): its IP
+    /// traffic arrives under the master's name, so rules for it would filter nothing.
+    case interfaceEnslaved(name: String, master: String, kind: String)
     /// Another run holds the lock and did not finish in time.
     case lockTimeout(path: String, seconds: Double)
     /// The lock file could not be opened or locked.
@@ -45,6 +48,9 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "nothing was applied. Another tool is writing nftables: retry later"
         case .interfaceMissing(let name, let place):
             "interface \"\(name)\" does not exist in \(place); nothing applied"
+        case .interfaceEnslaved(let name, let master, let kind):
+            "interface \"\(name)\" is a port of \(kind) \"\(master)\": its IP traffic arrives as \(master)'s, so rules "
+                + "for \(name) would filter nothing; name \(master) instead. Nothing applied"
         case .lockTimeout(let path, let seconds):
             "another migfw run holds \(path); gave up after waiting \(seconds.formatted2) s"
         case .lockFailed(let path, let errno):
@@ -75,8 +81,10 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Whether the input was refused before the kernel was touched (an interface that is
     /// not there): the CLI's "invalid input" exit code.
     public var isInvalidInput: Bool {
-        if case .interfaceMissing = self { return true }
-        return false
+        switch self {
+        case .interfaceMissing, .interfaceEnslaved: return true
+        default: return false
+        }
     }
 }
 

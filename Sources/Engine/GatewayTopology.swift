@@ -1,4 +1,5 @@
 import Foundation
+import Netlink
 import Policy
 import Prefix
 
@@ -20,11 +21,44 @@ public enum GatewayTopology {
         }
     }
 
-    /// The findings for `policy` on this machine (none in host mode).
-    public static func findings(_ policy: Policy, netRoot: String = "/proc/net", sysRoot: String = "/sys/class/net") -> [Finding] {
+    /// The findings for `policy` on this machine (none in host mode). `addresses` are this
+    /// machine's own (nil: read from the current network namespace).
+    public static func findings(_ policy: Policy, netRoot: String = "/proc/net", sysRoot: String = "/sys/class/net",
+                                addresses: [HostNetwork.AssignedAddress]? = nil) -> [Finding] {
+        guard policy.gateway != nil,
+              FileManager.default.fileExists(atPath: "\(sysRoot)/\(policy.interface.value)") else { return [] }
+        return pathFindings(policy, netRoot: netRoot, sysRoot: sysRoot)
+            + trustedOwnAddresses(policy, addresses ?? HostNetwork.assignedAddresses())
+    }
+
+    /// The gateway's own addresses inside the trusted set: its own connections to the
+    /// protected hosts' migration ports pass, and so does every client of a relay on it
+    /// (`ssh -L`, a proxy), whose connections leave from the gateway's address.
+    static func trustedOwnAddresses(_ policy: Policy, _ addresses: [HostNetwork.AssignedAddress]) -> [Finding] {
+        let trusted = policy.trustedSet()
+        var seen = Set<AnyCIDR>()
+        return addresses.compactMap { assigned -> Finding? in
+            guard assigned.interface != "lo" else { return nil }
+            let (inside, text): (Bool, String)
+            switch assigned.address {
+            case .v4(let host): (inside, text) = (trusted.ipv4.contains { $0.contains(host.address) }, "\(host.address)")
+            case .v6(let host): (inside, text) = (trusted.ipv6.contains { $0.contains(host.address) }, "\(host.address)")
+            }
+            guard inside, seen.insert(assigned.address).inserted else { return nil }
+            let entry = policy.trusted.networks.first { AddressSpaceCheck.contains($0.value, assigned.address) }?.location
+                ?? policy.trusted.hosts.first { AddressSpaceCheck.contains($0.address.value, assigned.address) }?.address.location
+                ?? policy.trusted.location ?? policy.interface.location
+            return Finding(
+                id: "gateway-address-trusted", severity: .warning, location: entry,
+                message: "this gateway's own address \(text) (\(assigned.interface)) is trusted: its own connections to the protected hosts' migration ports pass, and so does anyone who uses a relay on it (ssh -L, a proxy), whose connections leave from this address",
+                hint: "add \(text) to exclude")
+        }
+    }
+
+    /// Whether the protected hosts' traffic passes this machine and its protected side.
+    static func pathFindings(_ policy: Policy, netRoot: String, sysRoot: String) -> [Finding] {
         guard let gateway = policy.gateway else { return [] }
         let interface = policy.interface
-        guard FileManager.default.fileExists(atPath: "\(sysRoot)/\(interface.value)") else { return [] }
         switch gateway.via {
         case .bridge:
             guard FileManager.default.fileExists(atPath: "\(sysRoot)/\(interface.value)/bridge") else {

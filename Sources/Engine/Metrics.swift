@@ -99,7 +99,7 @@ public struct ReconcileMetrics: Sendable {
         metric("fast_path", "1 if the last run proved the kernel unchanged by its generation id, without a dump.",
                [("", fastPath ? "1" : "0")])
         metric("alert", "1 if the host is not protected although the kernel may match the policy (see `migfw status`).",
-               ["interface_missing", "unconfirmed_apply"].map { ("{kind=\"\($0)\"}", alertKinds.contains($0) ? "1" : "0") })
+               ProtectionAlert.kinds.map { ("{kind=\"\($0)\"}", alertKinds.contains($0) ? "1" : "0") })
         if let refused {
             metric("refused_sources", "Sources refused on the migration ports, held in migfw's refused4/refused6 sets.",
                    [("", "\(refused.count)")])

@@ -7,15 +7,20 @@ public enum Preflight {
     /// Whether the policy's interface is missing, when `allowMissing` lets that pass (the
     /// boot unit: a VLAN, bond or bridge NIC may come later; the rules match it by name).
     /// Throws ``EngineError/interfaceMissing(name:place:)`` when it is missing and not
-    /// allowed, and ``LockoutGuard/Risk`` when, in dedicated mode, the NIC carries the
-    /// default route or this SSH session (unless `force`).
+    /// allowed, ``EngineError/interfaceEnslaved(name:master:kind:)`` when the rules would
+    /// match IP traffic (`ipTraffic`: not a bridged gateway's bridge) on a port of a bridge,
+    /// bond or VRF, which never carries it under its own name, and ``LockoutGuard/Risk`` when,
+    /// in dedicated mode, the NIC carries the default route or this SSH session (unless `force`).
     public static func checkInterface(_ interface: String, dedicated: Bool, namespace: String?,
-                                      allowMissing: Bool, force: Bool,
+                                      allowMissing: Bool, force: Bool, ipTraffic: Bool = true,
                                       environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Bool {
         if try !interfaceExists(interface, namespace: namespace) {
             guard allowMissing else { throw EngineError.interfaceMissing(name: interface, place: place(namespace)) }
             // A NIC that does not exist carries neither the default route nor this session.
             return true
+        }
+        if ipTraffic, let master = try interfaceMaster(interface, namespace: namespace) {
+            throw EngineError.interfaceEnslaved(name: interface, master: master.name, kind: master.kind ?? "device")
         }
         if !force {
             try LockoutGuard.check(interface: interface, dedicated: dedicated, namespace: namespace, environment: environment)
@@ -26,6 +31,11 @@ public enum Preflight {
     /// Whether network interface `name` exists in `namespace` (nil: the current one).
     public static func interfaceExists(_ name: String, namespace: String?) throws -> Bool {
         try netlink { try NetworkNamespace.run(in: namespace) { NetworkNamespace.interfaceIndex(name) != nil } }
+    }
+
+    /// The device interface `name` is a port of in `namespace` (nil: none, or no such NIC).
+    public static func interfaceMaster(_ name: String, namespace: String?) throws -> LinkMaster? {
+        try netlink { try NetworkNamespace.run(in: namespace) { try LinkMaster.of(name) } }
     }
 
     /// Where a run applies, for messages.

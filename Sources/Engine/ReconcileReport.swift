@@ -86,27 +86,30 @@ public final class ReconcileReport {
         metrics.lastError = message
     }
 
-    /// Ends the run. Unless it `failed`, checks the protection alerts (a killed
-    /// `apply --confirm`, a missing `interface`) and logs each; reads the refused sources of
-    /// table `family` when metrics are written; writes `metricsFile`. Returns false when an
-    /// alert or a failed write makes the run an error.
+    /// Ends the run. Checks the protection alerts (a killed `apply --confirm`, also when the
+    /// run `failed` before it knew the policy; a missing or enslaved `interface`) and logs
+    /// each; reads the refused sources of table `family` when metrics are written; writes
+    /// `metricsFile`. Returns false when the run failed, or an alert or a failed write makes
+    /// it an error.
     public func finish(failed: Bool, interfaces: [String], family: TableFamily?, metricsFile: String?,
                        stateDirectory: String, namespace: String?) -> Bool {
         var ok = !failed
-        if !failed {
-            do {
-                let alerts = try ProtectionAlerts.check(interfaces: interfaces, tableLoaded: true,
-                                                        stateDirectory: stateDirectory, namespace: namespace)
-                for alert in alerts { log.critical("ALERT: \(alert)") }
-                metrics.alertKinds = Set(alerts.map(\.kind))
-                if let first = alerts.first {
-                    metrics.lastError = first.description
-                    ok = false
-                }
-            } catch {
-                self.failed("\(error)")
+        do {
+            // An unreadable policy must not clear the unconfirmed-apply alert: it needs no
+            // policy. The interfaces' alerts need the policy's NICs (none when it failed).
+            let alerts = try ProtectionAlerts.check(interfaces: interfaces, tableLoaded: !interfaces.isEmpty,
+                                                    family: family ?? .inet, stateDirectory: stateDirectory,
+                                                    namespace: namespace)
+            for alert in alerts { log.critical("ALERT: \(alert)") }
+            metrics.alertKinds = Set(alerts.map(\.kind))
+            if let first = alerts.first, !failed {
+                metrics.lastError = first.description
                 ok = false
             }
+        } catch {
+            // A failed run has said why already; its alerts are best effort.
+            if !failed { self.failed("\(error)") }
+            ok = false
         }
         if metricsFile != nil, let family {
             // Runtime state, read apart from the plan: the fast path dumps no table.

@@ -1,3 +1,4 @@
+import Foundation
 import Netlink
 import Plan
 import Ruleset
@@ -80,22 +81,39 @@ public enum StatusReader {
            state.belongs(toNamespace: namespace), state.digest == content {
             stored = content
         }
+        let alerts = try ProtectionAlerts.check(interfaces: table.interfaceNames, tableLoaded: true, family: family,
+                                                stateDirectory: stateDirectory, namespace: namespace)
         return StatusReport(
             family: family, sets: table.sets.map { .init(name: $0.name, keyType: $0.keyType, intervals: $0.elements.count,
                                          kernelElements: snapshot.kernelElementCounts[$0.name] ?? 0,
                                          dynamic: $0.isDynamic, size: $0.size) },
             chains: table.chains.map(\.name), rules: rules, storedDigest: stored,
-            digestMatches: stored.map { $0 == RulesetDigest.digest(table) }, generation: snapshot.generation,
-            alerts: try ProtectionAlerts.check(interfaces: table.interfaceNames, tableLoaded: true,
-                                               stateDirectory: stateDirectory, namespace: namespace),
-            conflicts: try netlink { try foreignConflicts(table, session) },
-            refused: RefusedSources.list(snapshot), paths: GuardedPaths(table))
+            digestMatches: stored.map { $0 == content }, generation: snapshot.generation,
+            alerts: alerts,
+            conflicts: try netlink { try foreignConflicts(table, session, namespace: namespace) },
+            refused: RefusedSources.list(snapshot),
+            paths: guardedPaths(table, digestMatches: stored.map { $0 == content }, alerts: alerts))
+    }
+
+    /// What the table guards (``GuardedPaths``), unless its rules are not what migfw wrote or
+    /// a migration NIC is a port of another device: then what status cannot claim.
+    static func guardedPaths(_ table: Table, digestMatches: Bool?, alerts: [ProtectionAlert]) -> GuardedPaths {
+        var paths = GuardedPaths(table)
+        for case .interfaceEnslaved(let name, let master) in alerts where paths.migrationInterfaces.contains(name) {
+            paths.doubt = "migration is NOT filtered on \(name): it is a port of \(master.kind ?? "device") \(master.name) (see the ALERT)"
+            return paths
+        }
+        if digestMatches == false, paths.doubt == nil {
+            paths.doubt = "cannot tell which paths the table guards: its rules are not what migfw wrote (digest mismatch; `migfw plan` shows the difference, `migfw reconcile` repairs it)"
+        }
+        return paths
     }
 
     /// What in the other tables can drop migfw's traffic (``ForeignConflicts``): the tables
     /// of every family a migration packet can cross (inet, ip, ip6, netdev, bridge), read
-    /// (never written) with their sets, so port sets can be evaluated, and rule handles.
-    static func foreignConflicts(_ migfw: Table, _ session: NetlinkSession) throws -> [ForeignConflict] {
+    /// (never written) with their sets, so port sets can be evaluated, and rule handles; for
+    /// a bridged gateway, with what br_netfilter does in `namespace`.
+    static func foreignConflicts(_ migfw: Table, _ session: NetlinkSession, namespace: String?) throws -> [ForeignConflict] {
         var tables: [Table] = []
         var handles: [String: [UInt64]] = [:]
         for (family, name, flags) in try session.listTables()
@@ -107,6 +125,30 @@ public enum StatusReader {
                 handles[ForeignConflicts.handleKey(snapshot.table, chain)] = chainHandles
             }
         }
-        return ForeignConflicts.find(migfw: migfw, others: tables, handles: handles)
+        let bridgeNetfilter = migfw.family == .bridge ? Self.bridgeNetfilter(namespace: namespace) : .unknown
+        return ForeignConflicts.find(migfw: migfw, others: tables, handles: handles, bridgeNetfilter: bridgeNetfilter)
+    }
+
+    /// br_netfilter's `bridge-nf-call-iptables` and `-ip6tables` in `namespace`, read with
+    /// the calling thread inside it (the sysctls are per namespace). One that cannot be read
+    /// counts as on, unless br_netfilter is not in the kernel at all.
+    static func bridgeNetfilter(namespace: String?) -> BridgeNetfilter {
+        let paths = ["iptables", "ip6tables"].map { "/proc/sys/net/bridge/bridge-nf-call-\($0)" }
+        let values = (try? NetworkNamespace.run(in: namespace) { paths.map(readSysctl) }) ?? [nil, nil]
+        func on(_ value: String?) -> Bool { value.map { $0 != "0" } ?? bridgeNetfilterPresent(paths[0]) }
+        return BridgeNetfilter(ipv4: on(values[0]), ipv6: on(values[1]))
+    }
+
+    /// Whether br_netfilter is in the kernel: loaded as a module, or its sysctl is there in
+    /// migfw's own namespace (built in; older kernels have it in the first namespace only).
+    private static func bridgeNetfilterPresent(_ sysctl: String) -> Bool {
+        FileManager.default.fileExists(atPath: "/sys/module/br_netfilter") || FileManager.default.fileExists(atPath: sysctl)
+    }
+
+    /// A sysctl file's value, trimmed; nil when it cannot be read.
+    private static func readSysctl(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path)
+            .flatMap { String(data: $0, encoding: .utf8) }?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -7,6 +7,7 @@ public struct ForeignConflict: Hashable, Sendable {
     public var family: TableFamily
     public var table: String
     public var chain: String
+    /// The chain's hook; a netdev chain's ingress is `prerouting`, its egress `input`.
     public var hook: BaseChain.Hook
     public var priority: Int32
     /// Why: `policy drop`, or the rule (nft text) and what it drops; for an uncertain one,
@@ -18,26 +19,54 @@ public struct ForeignConflict: Hashable, Sendable {
     public var certain = true
 }
 
+/// Whether bridged frames also cross the IP families' hooks (br_netfilter's
+/// `net.bridge.bridge-nf-call-iptables` and `-ip6tables` in the bridge's namespace): then
+/// `inet`, `ip` and `ip6` prerouting, forward and postrouting chains see a bridged gateway's
+/// traffic too.
+public struct BridgeNetfilter: Hashable, Sendable {
+    /// `bridge-nf-call-iptables` is 1: `ip` (and `inet`) chains see bridged IPv4.
+    public var ipv4: Bool
+    /// `bridge-nf-call-ip6tables` is 1: `ip6` (and `inet`) chains see bridged IPv6.
+    public var ipv6: Bool
+
+    public init(ipv4: Bool, ipv6: Bool) {
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+    }
+
+    /// Not known (the sysctls could not be read): assume both are on.
+    public static let unknown = BridgeNetfilter(ipv4: true, ipv6: true)
+}
+
 /// Finds what can drop migration traffic migfw accepts in other tables, on every hook a
-/// migration packet crosses in the mode migfw's table is in: host mode prerouting and input
-/// (and output and postrouting with `egress`), netdev ingress included; a routed gateway
-/// prerouting, forward and postrouting; a bridged gateway the bridge family's. Chains of
-/// every type (filter, nat, route). A rule is judged from its kernel expressions
-/// (``RuleJudgement``): it passes migration traffic, drops it (always, or when its other
-/// conditions match), or cannot be read well enough (a verdict map, a concatenation, a
-/// masked port, an expression migfw does not model): then it is reported as "cannot tell",
-/// never left out. Jumps and gotos are followed into the table's regular chains. Accept
-/// rules are not credited: a later drop is reported even where an earlier accept would win.
-/// Pure: reads the model of tables someone already read from the kernel.
+/// migration packet crosses in the mode migfw's table is in, the replies from the migration
+/// ports included. Host mode: prerouting and input for the peers' packets, output and
+/// postrouting for the replies (and for this host's own migrations with `egress`), in the
+/// `inet`, `ip`, `ip6` and `bridge` families (the migration NIC can be a bridge), netdev
+/// ingress and egress. A routed gateway: prerouting, forward and postrouting, netdev ingress
+/// and egress, the bridge family's hooks but forward. A bridged gateway: the bridge family's
+/// prerouting, forward and postrouting, netdev ingress and egress, and the IP families'
+/// when br_netfilter hands them bridged frames (``BridgeNetfilter``). Chains of every type
+/// (filter, nat, route). A rule is judged from its kernel expressions (``RuleJudgement``),
+/// by the destination port for a packet to the migration port, by the source port for a
+/// reply (whose destination is the peer's ephemeral port): it passes migration traffic,
+/// drops it (always, or when its other conditions match), or cannot be read well enough (a
+/// verdict map, a concatenation, a masked port, an expression migfw does not model): then it
+/// is reported as "cannot tell", never left out. Jumps and gotos are followed into the
+/// table's regular chains. Accept rules are not credited: a later drop is reported even
+/// where an earlier accept would win. Pure: reads the model of tables someone already read
+/// from the kernel.
 public enum ForeignConflicts {
     /// The conflicts between migfw's table `migfw` (as read from the kernel) and `others`;
-    /// `handles` gives rule handles by ``handleKey(_:_:)``.
-    public static func find(migfw: Table, others: [Table], handles: [String: [UInt64]] = [:]) -> [ForeignConflict] {
-        let traffic = MigrationTraffic(migfw)
+    /// `handles` gives rule handles by ``handleKey(_:_:)``; `bridgeNetfilter` what the
+    /// namespace's br_netfilter sysctls say (it matters for a bridged gateway only).
+    public static func find(migfw: Table, others: [Table], handles: [String: [UInt64]] = [:],
+                            bridgeNetfilter: BridgeNetfilter = .unknown) -> [ForeignConflict] {
+        let traffic = MigrationTraffic(migfw, bridgeNetfilter: bridgeNetfilter)
         guard !traffic.ports.isEmpty else { return [] }
         var conflicts: [ForeignConflict] = []
         for table in others where table.family != migfw.family || table.name != migfw.name {
-            guard traffic.families.contains(table.family), !table.flags.contains(.dormant) else { continue }
+            guard traffic.crosses(table.family), !table.flags.contains(.dormant) else { continue }
             for chain in table.chains {
                 conflicts += chainConflicts(chain, in: table, traffic: traffic, handles: handles[handleKey(table, chain.name)] ?? [])
             }
@@ -58,17 +87,19 @@ public enum ForeignConflicts {
             return [ForeignConflict(family: table.family, table: table.name, chain: chain.name, hook: .prerouting, priority: 0,
                                     reason: "cannot tell: a base chain on a hook migfw does not model (\(detail))", certain: false)]
         }
-        guard let base = chain.base, let direction = traffic.direction(of: base.hook, family: table.family) else { return [] }
+        guard let base = chain.base else { return [] }
+        let directions = traffic.directions(of: base.hook, family: table.family)
+        guard !directions.isEmpty else { return [] }
+        let note = hookNote(base.hook, family: table.family)
         var conflicts: [ForeignConflict] = []
         func add(_ reason: String, handle: UInt64?, certain: Bool) {
             conflicts.append(ForeignConflict(family: table.family, table: table.name, chain: chain.name, hook: base.hook,
-                                             priority: base.priority, reason: reason, handle: handle, certain: certain))
+                                             priority: base.priority, reason: reason + note, handle: handle, certain: certain))
         }
-        let interfaces = traffic.interfaces(for: direction)
         for (index, rule) in chain.rules.enumerated() {
             let handle = index < handles.count ? handles[index] : nil
             let text = "rule `\(NftText.render(rule: rule))`"
-            switch RuleJudgement.judge(rule, in: table, ports: traffic.ports, interfaces: interfaces, direction: direction) {
+            switch judge(rule, in: table, traffic: traffic, directions: directions) {
             case .passes: continue
             case .drops(let what): add("\(text) \(what)", handle: handle, certain: true)
             case .cannotTell(let why):
@@ -76,76 +107,27 @@ public enum ForeignConflicts {
                 add("cannot tell: \(place): \(text) (\(why))", handle: handle, certain: false)
             }
         }
-        if base.policy == .drop { add("policy drop: whatever its rules do not accept is dropped", handle: nil, certain: true) }
+        if base.policy == .drop {
+            let replies = directions.allSatisfy(\.isReply) ? ", replies from the migration ports too" : ""
+            add("policy drop: whatever its rules do not accept is dropped\(replies)", handle: nil, certain: true)
+        }
         return conflicts
     }
-}
 
-/// Which way a packet travels through a hook, as migfw's traffic does.
-enum TrafficDirection { case inbound, outbound, forwarded }
-
-/// What migfw accepts, as its own table says: the TCP ports of its `tcp_ports` set, the
-/// hooks its traffic crosses, and the interfaces its base chains dispatch to the migration
-/// rules (host mode).
-struct MigrationTraffic {
-    var ports: [ClosedRange<UInt16>] = []
-    var hooks: Set<BaseChain.Hook> = []
-    var interfaces: [BaseChain.Hook: [[UInt8]]] = [:]
-    /// Table families whose base chains migration packets cross.
-    var families: Set<TableFamily> = [.inet, .ip, .ip6, .netdev]
-    var gateway = false
-
-    init(_ table: Table) {
-        for set in table.sets where set.name == "tcp_ports" {
-            if case .ports(let ranges) = set.elements { ports = ranges }
+    /// The worst of what `rule` does to migration packets of each of `directions`: a drop
+    /// before a "cannot tell", either before a pass.
+    private static func judge(_ rule: Rule, in table: Table, traffic: MigrationTraffic,
+                              directions: [TrafficDirection]) -> RuleJudgement {
+        let judgements = directions.map {
+            RuleJudgement.judge(rule, in: table, ports: traffic.ports, interfaces: traffic.interfaces(for: $0, family: table.family),
+                                direction: $0)
         }
-        if table.family == .bridge { families = [.bridge, .netdev] }
-        for chain in table.chains {
-            guard let base = chain.base else { continue }
-            hooks.insert(base.hook)
-            if base.hook == .forward { gateway = true }
-            // `iifname "mig0" goto migration_in` (one per migration NIC), or a table from before
-            // other NICs were closed: `iifname != "mig0" return`. Migration is accepted there only.
-            for rule in chain.rules {
-                let e = rule.expressions
-                guard e.count >= 3, case .meta(let key, _) = e[0], key == .iifname || key == .oifname,
-                      case .cmp(let op, _, let data) = e[1] else { continue }
-                switch (op, e[2]) {
-                case (.neq, .verdict(.return)), (.eq, .verdict(.goto)), (.eq, .verdict(.jump)):
-                    interfaces[base.hook, default: []].append(RuleMatch.trimmed(data))
-                default: continue
-                }
-            }
-        }
+        return judgements.first { if case .drops = $0 { true } else { false } }
+            ?? judgements.first { $0 != .passes } ?? .passes
     }
 
-    /// How migfw's traffic crosses `hook` of a `family` table, or nil when it does not. A
-    /// netdev table's hook 0 is ingress (inbound, modelled as prerouting), 1 egress.
-    func direction(of hook: BaseChain.Hook, family: TableFamily) -> TrafficDirection? {
-        if gateway {
-            if family == .netdev { return hook == .prerouting ? .forwarded : nil }
-            return [.prerouting, .forward, .postrouting].contains(hook) ? .forwarded : nil
-        }
-        if family == .netdev {
-            switch hook {
-            case .prerouting: return hooks.contains(.input) ? .inbound : nil
-            case .input: return hooks.contains(.output) ? .outbound : nil
-            default: return nil
-            }
-        }
-        switch hook {
-        case .prerouting, .input: return hooks.contains(.input) ? .inbound : nil
-        case .output, .postrouting: return hooks.contains(.output) ? .outbound : nil
-        case .forward: return nil
-        }
-    }
-
-    /// The migration NICs a packet of `direction` comes in or goes out on; nil: any.
-    func interfaces(for direction: TrafficDirection) -> [[UInt8]]? {
-        switch direction {
-        case .inbound: interfaces[.input]
-        case .outbound: interfaces[.output]
-        case .forwarded: nil
-        }
+    /// Where the hook name misleads: the model names netdev egress (hook 1) `input`.
+    private static func hookNote(_ hook: BaseChain.Hook, family: TableFamily) -> String {
+        family == .netdev && hook == .input ? " [netdev egress]" : ""
     }
 }

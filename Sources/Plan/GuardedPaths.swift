@@ -10,6 +10,8 @@ public struct GuardedPaths: Hashable, Sendable {
     public var migrationInterfaces: [String] = []
     /// Host mode: TCP ports dropped on every other NIC (empty: other NICs are open).
     public var closedElsewhere: [ClosedRange<UInt16>] = []
+    /// Host mode: UDP ports dropped on every other NIC (a custom profile's UDP ports).
+    public var closedElsewhereUDP: [ClosedRange<UInt16>] = []
     /// Host mode: the TCP migration ports filtered on the migration NICs only.
     public var filteredOnMigrationNICs: [ClosedRange<UInt16>] = []
     /// Gateway mode: the interfaces toward the protected hosts whose migration ports are
@@ -18,6 +20,10 @@ public struct GuardedPaths: Hashable, Sendable {
     /// Gateway mode: whether the gateway's own connections meet the rules (an output chain).
     public var ownConnections = false
     public var gateway = false
+    /// Why nothing can be claimed about the paths (a rule before the closing drop that lets
+    /// packets past it, a table that is not what migfw wrote, a migration NIC that is a
+    /// bridge's port): said instead of the paths.
+    public var doubt: String? = nil
 
     public init(_ table: Table) {
         gateway = table.chain(named: "forward")?.base?.hook == .forward
@@ -37,12 +43,44 @@ public struct GuardedPaths: Hashable, Sendable {
             if case .verdict(.goto) = e[2], op == .eq { migrationInterfaces.append(name) }
             if case .verdict(.return) = e[2], op == .neq { migrationInterfaces.append(name); oldShape = true }
         }
-        // Only the drops of the migration-only set close other NICs: the base chain of an old
+        // Only the drops of the migration-only sets close other NICs: the base chain of an old
         // table also holds the migration NIC's own drops of `tcp_ports`.
-        let closing = RulesetCompiler.migrationOnlySets.tcp
-        let closes = input.rules.contains { $0.expressions.contains(.verdict(.drop)) && Self.lookedUpSets($0).contains(closing) }
-        closedElsewhere = !oldShape && closes ? Self.ports(table, closing) : []
+        let sets = RulesetCompiler.migrationOnlySets
+        let closing = input.rules.filter { $0.expressions.contains(.verdict(.drop)) }.flatMap(Self.lookedUpSets)
+        if !oldShape {
+            if closing.contains(sets.tcp) { closedElsewhere = Self.ports(table, sets.tcp) }
+            if closing.contains(sets.udp) { closedElsewhereUDP = Self.ports(table, sets.udp) }
+        }
+        if !closedElsewhere.isEmpty || !closedElsewhereUDP.isEmpty, let rule = Self.escape(before: [sets.tcp, sets.udp], in: input.rules) {
+            doubt = "cannot tell whether the NICs that are not migration NICs are closed: the input chain's rule `\(NftText.render(rule: rule))` lets packets past the closing drop"
+        }
         filteredOnMigrationNICs = RuleMatch.intersection(Self.ports(table, "tcp_ports"), RuleMatch.complement(closedElsewhere))
+    }
+
+    /// The first rule of a host table's input chain, before the drop of the migration-only
+    /// sets `closing`, that can end the chain for a packet of a NIC that is not a migration
+    /// NIC: anything but the rules migfw writes there (the migration NICs' `goto`, loopback's
+    /// `return`, the established connections' `ct state ... return`, and rules without a
+    /// verdict). Nil when there is none.
+    private static func escape(before closing: [String], in rules: [Rule]) -> Rule? {
+        for rule in rules {
+            let e = rule.expressions
+            let verdicts = e.compactMap { if case .verdict(let v) = $0 { v } else { nil } }
+            if verdicts == [.drop], lookedUpSets(rule).contains(where: closing.contains) { return nil }
+            guard let verdict = verdicts.first else { continue }
+            switch verdict {
+            case .goto:
+                if e.count == 3, case .meta(.iifname, _) = e[0], case .cmp(.eq, _, _) = e[1] { continue }
+            case .return:
+                if e.count == 3, case .meta(.iifname, _) = e[0], case .cmp(.eq, _, let data) = e[1],
+                   data.prefix(while: { $0 != 0 }).elementsEqual("lo".utf8) { continue }
+                if case .ct(.state, _) = e[0] { continue }
+            default:
+                break
+            }
+            return rule
+        }
+        return nil
     }
 
     /// The kinds of path a policy can leave unfiltered by its own choice, as metric labels.
@@ -53,15 +91,17 @@ public struct GuardedPaths: Hashable, Sendable {
     /// without a protected side).
     public var unguarded: [String] {
         if gateway { return protectedSide.isEmpty ? ["unlisted_addresses"] : [] }
-        return !migrationInterfaces.isEmpty && closedElsewhere.isEmpty ? ["other_interfaces"] : []
+        return !migrationInterfaces.isEmpty && closedElsewhere.isEmpty && closedElsewhereUDP.isEmpty
+            ? ["other_interfaces"] : []
     }
 
     /// One line per path, for `migfw status`.
     public var lines: [String] {
+        if let doubt { return ["paths: \(doubt)"] }
         if gateway {
             var lines: [String] = []
             if protectedSide.isEmpty {
-                lines.append("paths: only the protected sets' addresses are guarded; the hosts' other addresses (link-local, SLAAC, privacy, an unlisted IP version) are NOT (no gateway.protected_side)")
+                lines.append("paths: only the protected sets' addresses are guarded; the hosts' other addresses (link-local, SLAAC, privacy, an unlisted IP version) are NOT (no gateway.protected_side, or every migration port is marked shared)")
             } else {
                 lines.append("paths: migration-only ports toward \(protectedSide.joined(separator: ", ")) pass from trusted sources only, whatever the destination address; the other migration ports on the protected addresses only")
             }
@@ -71,10 +111,12 @@ public struct GuardedPaths: Hashable, Sendable {
         }
         guard !migrationInterfaces.isEmpty else { return [] }
         let nics = migrationInterfaces.joined(separator: ", ")
-        guard !closedElsewhere.isEmpty else {
-            return ["paths: migration ports are filtered on \(nics) only; every other NIC passes them unfiltered (other_interfaces: open, or a table written before migfw closed other NICs: run migfw apply)"]
+        guard !closedElsewhere.isEmpty || !closedElsewhereUDP.isEmpty else {
+            return ["paths: migration ports are filtered on \(nics) only; every other NIC passes them unfiltered (other_interfaces: open, every migration port marked shared, or a table written before migfw closed other NICs: run migfw apply)"]
         }
-        var line = "paths: migration ports are filtered on \(nics); every other NIC (loopback excepted) drops new connections to TCP \(Self.text(closedElsewhere))"
+        let closed = [("TCP", closedElsewhere), ("UDP", closedElsewhereUDP)].filter { !$0.1.isEmpty }
+            .map { "\($0.0) \(Self.text($0.1))" }.joined(separator: " and ")
+        var line = "paths: migration ports are filtered on \(nics); every other NIC (loopback excepted) drops new connections to \(closed)"
         if !filteredOnMigrationNICs.isEmpty { line += "; shared TCP \(Self.text(filteredOnMigrationNICs)) are filtered on \(nics) only" }
         return [line]
     }
@@ -95,8 +137,8 @@ public struct GuardedPaths: Hashable, Sendable {
     }
 
     private static func ports(_ table: Table, _ set: String) -> [ClosedRange<UInt16>] {
-        guard let named = table.set(named: set), named.keyType == .inetService, case .ports(let ranges) = named.elements,
-              set.hasPrefix("tcp") else { return [] }
+        guard let named = table.set(named: set), named.keyType == .inetService, case .ports(let ranges) = named.elements
+        else { return [] }
         return ranges
     }
 

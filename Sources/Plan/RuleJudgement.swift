@@ -10,13 +10,17 @@ enum RuleJudgement: Equatable {
     /// It might: migfw cannot read part of it well enough to say (the reason).
     case cannotTell(String)
 
-    /// Judges `rule` of `table` for TCP packets to `ports` travelling in `direction` over
-    /// one of `interfaces` (nil: any); jumps are followed into `table`'s chains.
+    /// Judges `rule` of `table` for TCP packets of migration connections on `ports`
+    /// travelling in `direction` over one of `interfaces` (nil: any); jumps are followed into
+    /// `table`'s chains. A request has the migration port as its destination port, a reply
+    /// as its source port.
     static func judge(_ rule: Rule, in table: Table, ports: [ClosedRange<UInt16>], interfaces: [[UInt8]]?,
                       direction: TrafficDirection, depth: Int = 0) -> RuleJudgement {
         let match = RuleMatch(rule, in: table)
         if match.neverMatches(ports: ports, interfaces: interfaces, direction: direction) { return .passes }
-        let when = match.conditional ? " when its other conditions match" : ""
+        let conditional = match.isConditional(for: direction, interfaces: interfaces)
+        let when = conditional ? " when its other conditions match" : ""
+        let uncertainty = match.uncertainty(for: direction)
         switch match.effect {
         case .none:
             return match.unknownEffect.map { .cannotTell("an expression migfw does not know (\($0))") } ?? .passes
@@ -24,7 +28,7 @@ enum RuleJudgement: Equatable {
             return .cannotTell(what)
         case .jump(let name):
             guard depth < 8, let target = table.chain(named: name) else { return .cannotTell("a jump to chain \(name) migfw cannot follow") }
-            if let uncertainty = match.uncertainty { return .cannotTell(uncertainty) }
+            if let uncertainty { return .cannotTell(uncertainty) }
             for inner in target.rules {
                 switch judge(inner, in: table, ports: ports, interfaces: interfaces, direction: direction, depth: depth + 1) {
                 case .passes: continue
@@ -34,26 +38,37 @@ enum RuleJudgement: Equatable {
             }
             return .passes
         case .drop:
-            if let uncertainty = match.uncertainty { return .cannotTell(uncertainty) }
-            guard let matched = match.ports else {
-                return .drops(match.conditional ? "can drop migration traffic when its other conditions match"
-                                                : "drops every packet that reaches it")
-            }
-            let hit = RuleMatch.intersection(matched, ports)
-            let text = hit.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-            let noun = hit.count == 1 && hit[0].count == 1 ? "port" : "ports"
-            return .drops("drops TCP dport \(text.joined(separator: ", ")) (migration \(noun))\(when)")
+            if let uncertainty { return .cannotTell(uncertainty) }
+            return .drops(dropText(match.ports(direction.migrationPortField), ports: ports, direction: direction, conditional: conditional))
         }
+    }
+
+    /// What a dropping rule drops: the migration ports it names (`matched`: nil, it names none).
+    private static func dropText(_ matched: [ClosedRange<UInt16>]?, ports: [ClosedRange<UInt16>],
+                                 direction: TrafficDirection, conditional: Bool) -> String {
+        guard let matched else {
+            let what = direction.isReply ? "replies from the migration ports" : "migration traffic"
+            return conditional ? "can drop \(what) when its other conditions match" : "drops every packet that reaches it"
+        }
+        let hit = RuleMatch.intersection(matched, ports)
+        let text = hit.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+        let noun = hit.count == 1 && hit[0].count == 1 ? "port" : "ports"
+        let field = direction.isReply ? "replies from TCP sport" : "TCP dport"
+        let when = conditional ? " when its other conditions match" : ""
+        return "drops \(field) \(text.joined(separator: ", ")) (migration \(noun))\(when)"
     }
 }
 
 /// One rule read as matches on loaded registers, enough to tell whether it can drop
 /// migration traffic, and where it cannot be read.
 struct RuleMatch {
+    /// Which of a TCP header's two ports a rule loads.
+    enum PortField: Hashable { case source, destination }
     enum Load: Equatable {
-        case inputName, outputName, destinationPort, transportProtocol, family, ctState, other
-        /// A destination port under a mask (`tcp dport & 0xff00 == ...`).
-        case maskedPort
+        case inputName, outputName, transportProtocol, family, ctState, other
+        case port(PortField)
+        /// A port under a mask (`tcp dport & 0xff00 == ...`).
+        case maskedPort(PortField)
         /// `ct state` under a mask: the states it tests.
         case ctStateBits(UInt32)
     }
@@ -66,8 +81,10 @@ struct RuleMatch {
     }
 
     var effect = Effect.none
-    /// The destination ports it matches, when it tests them (nil: it does not).
-    var ports: [ClosedRange<UInt16>]?
+    /// The ports it matches, by field, for each field it tests.
+    var portTests: [PortField: [ClosedRange<UInt16>]] = [:]
+    /// A port test migfw cannot read (a mask, a set of another type), by field.
+    var unreadPorts: [PortField: String] = [:]
     /// Interface name tests: `iifname "eth0"` compares the name with its NUL (exact),
     /// `iifname "eth*"` only the prefix.
     var interfaceTests: [(input: Bool, op: CmpOp, name: [UInt8], exact: Bool)] = []
@@ -75,12 +92,16 @@ struct RuleMatch {
     var conditional = false
     /// It matches a transport protocol other than TCP.
     var notTCP = false
-    /// It matches only connection states migfw never accepts (invalid, untracked).
-    var onlyInvalidStates = false
+    /// The connection states it matches, when it tests them (`ct state new,invalid`).
+    var states: UInt32?
     /// A part migfw cannot read, when there is one.
     var uncertainty: String?
     /// An expression migfw does not know to be a plain match: it may act on the packet.
     var unknownEffect: String?
+
+    /// The ports a peer (or this host, connecting out) picks a connection's own port from:
+    /// every stack's ephemeral range lies above the well-known ports.
+    static let ephemeralPorts: [ClosedRange<UInt16>] = [1024...UInt16.max]
 
     /// Expressions that decide the packet's fate elsewhere, or send it elsewhere.
     static let diverting = ["lookup": "a verdict map", "queue": "a queue to userspace", "nat": "NAT (the packet is diverted)",
@@ -105,13 +126,15 @@ struct RuleMatch {
                 case .nfproto: loads[dreg] = .family
                 default: loads[dreg] = .other
                 }
+            case .payload(.transport, 0, 2, let dreg):
+                loads[dreg] = .port(.source)
             case .payload(.transport, 2, 2, let dreg):
-                loads[dreg] = .destinationPort
+                loads[dreg] = .port(.destination)
             case .ct(let key, let dreg):
                 loads[dreg] = key == .state ? .ctState : .other
             case .bitwise(let sreg, let dreg, _, let mask, _):
                 switch loads[sreg] ?? .other {
-                case .destinationPort: loads[dreg] = .maskedPort
+                case .port(let field): loads[dreg] = .maskedPort(field)
                 case .ctState where mask.count == 4:
                     loads[dreg] = .ctStateBits(mask.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
                 default: loads[dreg] = .other
@@ -121,20 +144,14 @@ struct RuleMatch {
             case .cmp(let op, let sreg, let data):
                 compare(op, loads[sreg] ?? .other, data)
             case .range(let op, let sreg, let from, let to):
-                if loads[sreg] == .destinationPort, from.count == 2, to.count == 2 {
+                if case .port(let field) = loads[sreg], from.count == 2, to.count == 2 {
                     let range = (UInt16(from[0]) << 8 | UInt16(from[1]))...(UInt16(to[0]) << 8 | UInt16(to[1]))
-                    narrow(op == .eq ? [range] : Self.complement([range]))
+                    narrow(field, op == .eq ? [range] : Self.complement([range]))
                 } else {
                     unread(loads[sreg], "a range match")
                 }
             case .lookup(let name, let sreg, let inverted):
-                let set = table.sets.first { $0.name == name }
-                switch (loads[sreg] ?? .other, set?.elements) {
-                case (.destinationPort, .ports(let ranges)?): narrow(inverted ? Self.complement(ranges) : ranges)
-                case (.destinationPort, _), (.maskedPort, _): uncertainty = "a set lookup on the port migfw cannot read (@\(name))"
-                case (_, .unknown?), (_, nil): uncertainty = "a set lookup migfw cannot read (@\(name): a concatenation or a map?)"
-                default: conditional = true
-                }
+                lookup(table.sets.first { $0.name == name }, named: name, load: loads[sreg] ?? .other, inverted: inverted)
             case .verdict(.drop):
                 effect = .drop
             case .verdict(.jump(let chain)), .verdict(.goto(let chain)):
@@ -160,54 +177,87 @@ struct RuleMatch {
         switch load {
         case .inputName, .outputName:
             interfaceTests.append((load == .inputName, op, Self.trimmed(data), data.contains(0)))
-        case .destinationPort where data.count == 2:
+        case .port(let field) where data.count == 2:
             let port = UInt16(data[0]) << 8 | UInt16(data[1])
             switch op {
-            case .eq: narrow([port...port])
-            case .neq: narrow(Self.complement([port...port]))
-            case .lt: narrow(port == 0 ? [] : [0...(port - 1)])
-            case .lte: narrow([0...port])
-            case .gt: narrow(port == .max ? [] : [(port + 1)...UInt16.max])
-            case .gte: narrow([port...UInt16.max])
+            case .eq: narrow(field, [port...port])
+            case .neq: narrow(field, Self.complement([port...port]))
+            case .lt: narrow(field, port == 0 ? [] : [0...(port - 1)])
+            case .lte: narrow(field, [0...port])
+            case .gt: narrow(field, port == .max ? [] : [(port + 1)...UInt16.max])
+            case .gte: narrow(field, [port...UInt16.max])
             }
-        case .maskedPort:
-            uncertainty = "a masked port match"
+        case .maskedPort(let field):
+            unreadPorts[field] = "a masked port match"
         case .transportProtocol where data.count == 1:
             // IPPROTO_TCP is 6.
             if (op == .eq && data[0] != 6) || (op == .neq && data[0] == 6) { notTCP = true }
         case .family:
             break
         case .ctStateBits(let bits) where op == .neq && data.allSatisfy { $0 == 0 }:
-            // `ct state invalid` (and untracked) never match a connection migfw accepts.
-            if bits & ~(CtState.invalid.rawValue | CtState.untracked.rawValue) == 0 { onlyInvalidStates = true } else { conditional = true }
+            states = states.map { $0 & bits } ?? bits
         default:
             conditional = true
         }
     }
 
-    private mutating func unread(_ load: Load?, _ what: String) {
-        if load == .maskedPort || load == .destinationPort { uncertainty = "\(what) on the port migfw cannot read" } else { conditional = true }
+    private mutating func lookup(_ set: NamedSet?, named name: String, load: Load, inverted: Bool) {
+        switch (load, set?.elements) {
+        case (.port(let field), .ports(let ranges)?): narrow(field, inverted ? Self.complement(ranges) : ranges)
+        case (.port(let field), _), (.maskedPort(let field), _):
+            unreadPorts[field] = "a set lookup on the port migfw cannot read (@\(name))"
+        case (_, .unknown?), (_, nil): uncertainty = "a set lookup migfw cannot read (@\(name): a concatenation or a map?)"
+        default: conditional = true
+        }
     }
 
-    /// Whether the rule certainly never matches a migration packet: another protocol, other
-    /// ports, other interfaces for every migration NIC, or only states migfw never accepts.
+    private mutating func unread(_ load: Load?, _ what: String) {
+        switch load {
+        case .port(let field)?, .maskedPort(let field)?: unreadPorts[field] = "\(what) on the port migfw cannot read"
+        default: conditional = true
+        }
+    }
+
+    /// The ports of `field` it matches, when it tests them (nil: it does not).
+    func ports(_ field: PortField) -> [ClosedRange<UInt16>]? { portTests[field] }
+
+    /// What migfw cannot read about a packet of `direction`: an unreadable port test on the
+    /// migration port makes the whole rule unreadable; one on the peer's port only a condition.
+    func uncertainty(for direction: TrafficDirection) -> String? {
+        uncertainty ?? unreadPorts[direction.migrationPortField]
+    }
+
+    /// Whether it tests more than the migration port and the migration NICs' names: the
+    /// peer's port, an address, a state, or an interface where the NICs are not known
+    /// (`interfaces` nil).
+    func isConditional(for direction: TrafficDirection, interfaces: [[UInt8]]?) -> Bool {
+        let peer = direction.peerPortField
+        return conditional || states != nil || portTests[peer] != nil || unreadPorts[peer] != nil
+            || (interfaces == nil && !interfaceTests.isEmpty)
+    }
+
+    /// Whether the rule certainly never matches a migration packet of `direction`: another
+    /// protocol, other migration ports, a peer port no stack picks, other interfaces for every
+    /// migration NIC, or only states such a packet never has.
     func neverMatches(ports migrationPorts: [ClosedRange<UInt16>], interfaces: [[UInt8]]?, direction: TrafficDirection) -> Bool {
-        if notTCP || onlyInvalidStates { return true }
-        if let ports, Self.intersection(ports, migrationPorts).isEmpty { return true }
-        guard direction != .forwarded, let interfaces else { return false }
-        // Inbound: the packet's input name is the NIC's and its output name empty; outbound
+        if notTCP { return true }
+        if let states, states & ~direction.impossibleStates.rawValue == 0 { return true }
+        if let ports = portTests[direction.migrationPortField], Self.intersection(ports, migrationPorts).isEmpty { return true }
+        if let peer = portTests[direction.peerPortField], Self.intersection(peer, Self.ephemeralPorts).isEmpty { return true }
+        guard direction.path != .forwarded, let interfaces else { return false }
+        // Arriving: the packet's input name is the NIC's and its output name empty; leaving
         // the other way round.
         return interfaces.allSatisfy { nic in
             interfaceTests.contains { test in
-                let name = test.input == (direction == .inbound) ? nic : []
+                let name = test.input == (direction.path == .inbound) ? nic : []
                 let matches = test.exact ? test.name == name : name.starts(with: test.name)
                 return (test.op == .eq && !matches) || (test.op == .neq && matches)
             }
         }
     }
 
-    private mutating func narrow(_ ranges: [ClosedRange<UInt16>]) {
-        ports = ports.map { Self.intersection($0, ranges) } ?? ranges
+    private mutating func narrow(_ field: PortField, _ ranges: [ClosedRange<UInt16>]) {
+        portTests[field] = portTests[field].map { Self.intersection($0, ranges) } ?? ranges
     }
 
     static func trimmed(_ data: [UInt8]) -> [UInt8] {

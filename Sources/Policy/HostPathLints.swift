@@ -3,9 +3,16 @@
 /// migration from anyone who reaches that NIC.
 extension PolicyLinter {
     static func otherInterfaces(_ policy: Policy) -> [Finding] {
-        guard policy.mode == .host else { return [] }
         let nics = policy.interfaces.map(\.value).joined(separator: ", ")
         let migrationOnly = policy.migrationOnlyPorts
+        if policy.mode == .gateway {
+            guard migrationOnly.isEmpty, !policy.migrationPorts.isEmpty else { return sharedMigrationPorts(policy) }
+            return [Finding(
+                id: "no-migration-only-ports", severity: .warning, location: policy.profile.location,
+                message: "every migration port of this policy is marked shared, so the gateway guards the protected sets' listed addresses only: the hosts' other addresses (link-local, SLAAC, privacy, an unlisted IP version) and this gateway's own connections pass them",
+                hint: "mark as shared only ports that other paths really carry (a service besides migration)")]
+        }
+        guard policy.mode == .host else { return [] }
         if let opened = policy.otherInterfaces, opened.value == .open, !migrationOnly.isEmpty {
             return [Finding(
                 id: "other-interfaces-open", severity: .warning, location: opened.location,
@@ -18,7 +25,30 @@ extension PolicyLinter {
                 message: "every migration port of this policy is marked shared, so none is closed on the NICs that are not \(nics): migration is filtered on \(nics) only",
                 hint: "mark as shared only ports that other NICs really carry (a service besides migration)")]
         }
-        return []
+        return policy.otherInterfacesPolicy == .drop ? sharedMigrationPorts(policy) : []
+    }
+
+    /// A policy's `shared` entry that takes ports the profile marks migration-only (a part of
+    /// a range is enough): they are no longer closed where only migration reaches them.
+    static func sharedMigrationPorts(_ policy: Policy) -> [Finding] {
+        let profile = policy.profile.value
+        return policy.shared.compactMap { entry -> Finding? in
+            let cuts = profile.shared.filter { $0.transport == entry.value.transport }.map(\.range)
+            let onlyMigration = profile.ports.filter { $0.transport == entry.value.transport }
+                .flatMap { $0.range.subtracting(cuts) }
+            let ports = onlyMigration.compactMap { range -> MigrationPort? in
+                PortRange(lower: max(range.lower, entry.value.range.lower), upper: min(range.upper, entry.value.range.upper))
+                    .map { MigrationPort(entry.value.transport, $0) }
+            }
+            guard !ports.isEmpty else { return nil }
+            let opened = policy.mode == .gateway
+                ? "the gateway guards them on the protected sets' listed addresses only, not on the hosts' other addresses nor for its own connections"
+                : "they stay open on every NIC but \(policy.interfaces.map(\.value).joined(separator: ", ")), where QEMU and the hypervisor listen by default"
+            return Finding(
+                id: "shared-migration-ports", severity: .warning, location: entry.location,
+                message: "shared: \(entry.value) takes the \(profile.name) profile's migration-only port(s) \(list(ports)): \(opened)",
+                hint: "mark as shared only ports another service needs on those paths; the profile's shared ports are \(profile.shared.isEmpty ? "none" : list(profile.shared.sorted()))")
+        }
     }
 
     /// SSH's port among the migration-only ones would be closed on the management NICs by

@@ -87,7 +87,8 @@ struct Apply: ParsableCommand {
         do {
             for interface in policy.interfaces {
                 if try Preflight.checkInterface(interface.value, dedicated: policy.dedicated, namespace: namespace.netns,
-                                                allowMissing: allowMissingInterface, force: force) {
+                                                allowMissing: allowMissingInterface, force: force,
+                                                ipTraffic: desired.family != .bridge) {
                     missingInterfaces.append(interface.value)
                 }
             }

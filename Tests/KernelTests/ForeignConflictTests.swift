@@ -52,8 +52,8 @@ struct ForeignConflictTests {
         try withPlanLab(tag: "confnone") { lab in
             #expect(try lab.run("apply").status == 0)
             // Drops elsewhere: another port, another interface, the forward hook, a dormant
-            // table, a conditional drop without a port, a drop policy on a nat-free output
-            // chain while migfw has no output chain (no egress in this policy).
+            // table, a conditional drop without a port, output drops on another source port
+            // and a well-known peer port (an output drop policy would drop the replies, #20).
             try lab.namespace.exec(["nft", "-f", "-"], input: """
                 table ip quiet {
                   chain inbound {
@@ -64,7 +64,7 @@ struct ForeignConflictTests {
                     tcp dport != 49152-49215 tcp dport 1-1000 drop
                   }
                   chain forwarding { type filter hook forward priority 0; policy drop; }
-                  chain outgoing { type filter hook output priority 0; policy drop; }
+                  chain outgoing { type filter hook output priority 0; policy accept; tcp sport 8080 drop; tcp dport 443 drop; }
                 }
                 table inet asleep {
                   flags dormant

@@ -62,4 +62,30 @@ struct GatewayTopologyTests {
             #expect(!elsewhere.ids.contains("gateway-no-route"), "not on the gateway: \(elsewhere.ids)")
         }
     }
+
+    /// A gateway whose own address is trusted lets its own connections and every client of a
+    /// relay on it through (the review's finding: a broad trusted network said so unnoticed).
+    @Test func warnsWhenTheGatewaysOwnAddressIsTrusted() throws {
+        try withNamespace(tag: "topo") { namespace in
+            for command in [
+                ["ip", "link", "add", "prod0", "type", "veth", "peer", "name", "prod0p"],
+                ["ip", "addr", "add", "10.20.30.1/24", "dev", "prod0"],
+                ["ip", "link", "add", "trust0", "type", "veth", "peer", "name", "trust0p"],
+                ["ip", "addr", "add", "10.10.30.1/24", "dev", "trust0"],
+                ["ip", "link", "set", "prod0", "up"], ["ip", "link", "set", "trust0", "up"],
+            ] {
+                try namespace.exec(command)
+            }
+            let trusted = try check(Self.policy(via: "routed", interface: "prod0", protected: "10.20.30.21"), in: namespace)
+            #expect(trusted.status == 0, "a warning, not an error")
+            #expect(trusted.ids.filter { $0 == "gateway-address-trusted" }.count == 1, "\(trusted.ids)")
+            let excluded = try check(Self.policy(via: "routed", interface: "prod0", protected: "10.20.30.21") + "\nexclude: [10.10.30.1]\n",
+                                     in: namespace)
+            #expect(!excluded.ids.contains("gateway-address-trusted"), "\(excluded.ids)")
+            _ = try namespace.exec(["ip", "addr", "del", "10.10.30.1/24", "dev", "trust0"])
+            _ = try namespace.exec(["ip", "addr", "add", "10.10.31.1/24", "dev", "trust0"])
+            let untrusted = try check(Self.policy(via: "routed", interface: "prod0", protected: "10.20.30.21"), in: namespace)
+            #expect(!untrusted.ids.contains("gateway-address-trusted"), "\(untrusted.ids)")
+        }
+    }
 }

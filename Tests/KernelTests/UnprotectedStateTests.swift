@@ -38,6 +38,15 @@ struct UnprotectedStateTests {
             let status = try Self.status(lab)
             #expect(status.stdout.contains("ALERT: an `apply --confirm`"), "\(status.stdout)")
             #expect(try Self.status(lab, ["--json"]).stdout.contains("\"kind\":\"unconfirmed_apply\""))
+            // A policy that cannot be read does not clear it: the alert needs no policy (the
+            // review saw the metric go to 0 while the pending file stayed).
+            let good = try String(contentsOfFile: lab.policyPath, encoding: .utf8)
+            try "version: 1\ninterface: [\n".write(toFile: lab.policyPath, atomically: true, encoding: .utf8)
+            #expect(try lab.run("reconcile", ["--metrics-file", lab.metricsFile]).status == 1)
+            let unread = try String(contentsOfFile: lab.metricsFile, encoding: .utf8)
+            #expect(unread.contains("migfw_alert{kind=\"unconfirmed_apply\"} 1"), "\(unread)")
+            #expect(unread.contains("migfw_last_error{reason=\"") && unread.contains("invalid policy"), "\(unread)")
+            try good.write(toFile: lab.policyPath, atomically: true, encoding: .utf8)
             // A deliberate apply settles it.
             let applied = try lab.run("apply")
             #expect(applied.status == 0)

@@ -28,12 +28,84 @@ import Testing
         return table
     }
 
-    @Test func outputChainsMatterOnlyWhenMigfwFiltersEgress() {
+    /// The review found output chains ignored without `egress` (#20): the replies to accepted
+    /// migration connections leave through them.
+    @Test func outputChainsCarryTheRepliesWithOrWithoutEgress() {
         let other = Self.foreign(hook: .output, policy: .drop, [])
-        #expect(ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [other]).isEmpty)
+        let replies = ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [other])
+        #expect(replies.map(\.reason) == ["policy drop: whatever its rules do not accept is dropped, replies from the migration ports too"])
         let found = ForeignConflicts.find(migfw: Self.migfw(egress: true), others: [other])
         #expect(found.map(\.reason) == ["policy drop: whatever its rules do not accept is dropped"])
         #expect(found.first?.table == "other" && found.first?.chain == "c" && found.first?.hook == .output)
+    }
+
+    /// A reply is judged by its source port (the migration port); its destination port is the
+    /// peer's ephemeral one.
+    @Test func repliesAreJudgedBySourcePort() {
+        let sport: Expression = .payload(.transport, offset: 0, length: 2, dreg: .reg1)
+        func drop(_ port: Expression, _ value: UInt16) -> [ForeignConflict] {
+            let rule = Rule([port, .cmp(.eq, sreg: .reg1, data: Self.port(value)), .verdict(.drop)])
+            return ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [Self.foreign(hook: .output, [rule])])
+        }
+        #expect(drop(sport, 49152).map { $0.reason.hasSuffix("` drops replies from TCP sport 49152 (migration port)") } == [true])
+        #expect(drop(sport, 8080).isEmpty, "another source port")
+        // A peer port that can be ephemeral: it drops the replies to that peer port.
+        #expect(drop(Self.dport, 40000).map { $0.reason.hasSuffix("` can drop replies from the migration ports when its other conditions match") }
+            == [true])
+        #expect(drop(Self.dport, 443).isEmpty, "no stack picks a well-known port as its own")
+        // An inbound drop on the source port alone: the peer's port, so a condition.
+        let inbound = Rule([sport, .cmp(.eq, sreg: .reg1, data: Self.port(40000)), Self.dport,
+                            .cmp(.eq, sreg: .reg1, data: Self.port(49152)), .verdict(.drop)])
+        let found = ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [Self.foreign(hook: .input, [inbound])])
+        #expect(found.first?.reason.hasSuffix("drops TCP dport 49152 (migration port) when its other conditions match") == true, "\(found)")
+        // A masked source port on a reply cannot be read; `ct state new` never meets a reply.
+        let masked = Rule([sport, .bitwise(sreg: .reg1, dreg: .reg1, length: 2, mask: [0xff, 0], xor: [0, 0]),
+                           .cmp(.eq, sreg: .reg1, data: [0xc0, 0]), .verdict(.drop)])
+        let new = Rule([.ct(.state, dreg: .reg1), .bitwise(sreg: .reg1, dreg: .reg1, length: 4, mask: [8, 0, 0, 0], xor: [0, 0, 0, 0]),
+                        .cmp(.neq, sreg: .reg1, data: [0, 0, 0, 0]), .verdict(.drop)])
+        let judged = ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [Self.foreign(hook: .postrouting, [masked, new])])
+        #expect(judged.map(\.certain) == [false], "\(judged)")
+    }
+
+    /// The migration NIC can be a bridge: bridge-family chains see its frames first (#20).
+    @Test func hostModeJudgesTheBridgeFamily() {
+        var bridge = Self.foreign(hook: .input, [Rule([Self.dport, .cmp(.eq, sreg: .reg1, data: Self.port(49152)), .verdict(.drop)])])
+        bridge.family = .bridge
+        #expect(ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [bridge]).map(\.certain) == [true])
+        // A bridge chain's input name is a port's, not the NIC's: a name test is a condition.
+        let port = Rule([.meta(.iifname, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: Self.name("veth9")), .verdict(.drop)])
+        bridge.chains[0].rules = [port]
+        let found = ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [bridge])
+        #expect(found.map { $0.reason.hasSuffix("can drop migration traffic when its other conditions match") } == [true], "\(found)")
+        bridge.chains[0].base?.hook = .forward
+        #expect(ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [bridge]).isEmpty, "the host's own frames are not forwarded")
+    }
+
+    /// netdev egress (hook 1, modelled as input) carries the replies in host mode and the
+    /// forwarded packets of a gateway (#20).
+    @Test func netdevEgressIsJudged() {
+        var egress = Self.foreign(hook: .input, policy: .drop, [])
+        egress.family = .netdev
+        let found = ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [egress])
+        #expect(found.first?.reason.hasSuffix("[netdev egress]") == true, "\(found)")
+        var gateway = Self.migfw(egress: false)
+        gateway.chains = [Chain(name: "forward", base: BaseChain(hook: .forward))]
+        #expect(ForeignConflicts.find(migfw: gateway, others: [egress]).count == 1)
+    }
+
+    /// With br_netfilter, the IP families' hooks see a bridged gateway's frames (#20).
+    @Test func bridgedGatewayJudgesIPFamiliesWhenBrNetfilterIsOn() {
+        var bridged = Self.migfw(egress: false)
+        bridged.family = .bridge
+        bridged.chains = [Chain(name: "forward", base: BaseChain(hook: .forward))]
+        let forward = Self.foreign(hook: .forward, policy: .drop, [])  // table ip other
+        #expect(ForeignConflicts.find(migfw: bridged, others: [forward]).count == 1, "unknown: assumed on")
+        let off = BridgeNetfilter(ipv4: false, ipv6: true)
+        #expect(ForeignConflicts.find(migfw: bridged, others: [forward], bridgeNetfilter: off).isEmpty)
+        var inet = forward
+        inet.family = .inet
+        #expect(ForeignConflicts.find(migfw: bridged, others: [inet], bridgeNetfilter: off).count == 1)
+        #expect(ForeignConflicts.find(migfw: bridged, others: [inet], bridgeNetfilter: BridgeNetfilter(ipv4: false, ipv6: false)).isEmpty)
     }
 
     @Test func interfaceNamesExactAndWildcard() {

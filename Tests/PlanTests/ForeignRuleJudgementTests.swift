@@ -122,6 +122,9 @@ import Testing
         policyDrop.chains = [Chain(name: "f", base: BaseChain(hook: .forward, priority: -200, policy: .drop))]
         #expect(ForeignConflicts.find(migfw: bridged, others: [policyDrop]).map(\.reason)
             == ["policy drop: whatever its rules do not accept is dropped"])
-        #expect(ForeignConflicts.find(migfw: routed, others: [policyDrop]).isEmpty, "a bridge table never sees routed traffic")
+        #expect(ForeignConflicts.find(migfw: routed, others: [policyDrop]).isEmpty, "a bridge's forward hook never sees routed traffic")
+        // A routed gateway's interface can be a bridge: its frames go up through bridge prerouting.
+        policyDrop.chains[0].base?.hook = .prerouting
+        #expect(ForeignConflicts.find(migfw: routed, others: [policyDrop]).count == 1)
     }
 }

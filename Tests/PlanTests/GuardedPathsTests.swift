@@ -37,4 +37,55 @@ import Testing
         #expect(paths.filteredOnMigrationNICs == [16514...16514])
         #expect(paths.unguarded.isEmpty)
     }
+
+    static func name(_ text: String) -> [UInt8] { Array(text.utf8) + Array(repeating: 0, count: 16 - text.utf8.count) }
+    static let dispatch = Rule([.meta(.iifname, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: name("mig0")),
+                                .verdict(.goto("migration_in"))])
+    static let loopback = Rule([.meta(.iifname, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: name("lo")), .verdict(.return)])
+    static let established = Rule([.ct(.state, dreg: .reg1),
+                                   .bitwise(sreg: .reg1, dreg: .reg1, length: 4, mask: [6, 0, 0, 0], xor: [0, 0, 0, 0]),
+                                   .cmp(.neq, sreg: .reg1, data: [0, 0, 0, 0]), .verdict(.return)])
+
+    static func hostTable(_ rules: [Rule], udp: Bool = false) -> Table {
+        let set = udp ? "udp_migration_only" : "tcp_migration_only"
+        return Table(sets: [NamedSet(name: "tcp_ports", elements: .ports([49152...49215])),
+                            NamedSet(name: set, elements: .ports(udp ? [4791...4791] : [49152...49215]))],
+                     chains: [Chain(name: "migration_in"),
+                              Chain(name: "input", base: BaseChain(hook: .input),
+                                    rules: rules + [Rule(lookup(set) + [.counter, .verdict(.drop)])])])
+    }
+
+    /// The rules migfw writes before the closing drop let it claim other NICs are closed; a
+    /// rule someone inserted there that ends the chain for another NIC does not (the review:
+    /// `iifname "mgmt0" return` opened mgmt0 while status said "drops").
+    @Test func aRuleThatLetsPacketsPastTheDropIsCannotTell() {
+        let clean = GuardedPaths(Self.hostTable([Self.dispatch, Self.loopback, Self.established]))
+        #expect(clean.doubt == nil)
+        #expect(clean.lines.first?.contains("drops new connections to TCP 49152-49215") == true, "\(clean.lines)")
+        let rogue = Rule([.meta(.iifname, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: Self.name("mgmt0")), .verdict(.return)])
+        for tampered in [[Self.dispatch, Self.loopback, rogue, Self.established],
+                         [Self.dispatch, Rule([.verdict(.accept)]), Self.loopback],
+                         [Self.dispatch, Rule([.meta(.iifname, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: Self.name("mgmt0")),
+                                               .verdict(.jump("elsewhere"))])]] {
+            let paths = GuardedPaths(Self.hostTable(tampered))
+            #expect(paths.doubt != nil)
+            #expect(paths.lines.count == 1)
+            #expect(paths.lines.first?.hasPrefix("paths: cannot tell whether the NICs that are not migration NICs are closed") == true,
+                    "\(paths.lines)")
+        }
+        // A rule after the drop cannot open what it dropped.
+        var after = Self.hostTable([Self.dispatch, Self.loopback])
+        after.chains[1].rules.append(rogue)
+        #expect(GuardedPaths(after).doubt == nil)
+    }
+
+    /// A custom profile's UDP migration-only ports are closed on other NICs too: status says so
+    /// and the metric does not call other NICs unguarded (the review: it read TCP only).
+    @Test func udpMigrationOnlyPortsCount() {
+        let paths = GuardedPaths(Self.hostTable([Self.dispatch, Self.loopback], udp: true))
+        #expect(paths.closedElsewhereUDP == [4791...4791])
+        #expect(paths.closedElsewhere.isEmpty)
+        #expect(paths.unguarded.isEmpty)
+        #expect(paths.lines.first?.contains("drops new connections to UDP 4791") == true, "\(paths.lines)")
+    }
 }

@@ -94,6 +94,43 @@ import Testing
             .map(\.id) == ["interface"])
     }
 
+    /// `shared` that takes a part of the profile's migration-only range reopens that part on
+    /// every other NIC (host) or on the hosts' unlisted addresses (gateway): a warning at the
+    /// entry, even when other migration-only ports remain (the review's finding).
+    @Test func aSharedEntryThatTakesMigrationOnlyPortsIsWarnedAbout() throws {
+        let scratch = try ScratchDirectory()
+        let warned = { (text: String) throws -> [Finding] in
+            PolicyLinter.lint(try loadPolicy(text, in: scratch)).filter { $0.id == "shared-migration-ports" }
+        }
+        let part = try warned(Self.head + "interface: mig0\nshared: [16509, 49152-49214]\n")
+        #expect(part.count == 1)
+        #expect(part.first?.location.line == 5)
+        #expect(part.first?.location.column == 17, "the entry that takes them, not the first")
+        #expect(part.first?.message.contains("migration-only port(s) 49152-49214: they stay open on every NIC but mig0") == true)
+        #expect(part.first?.severity == .warning)
+        // The profile's own shared ports, a port the policy added itself, and the opt-out
+        // (which has its own warning) are not this lint's business.
+        #expect(try warned(Self.head + "interface: mig0\nshared: [16509]\n").isEmpty)
+        #expect(try warned(Self.head + "interface: mig0\nports: [7000]\nshared: [7000]\n").isEmpty)
+        #expect(try warned(Self.head + "interface: mig0\nshared: [49215]\nother_interfaces: open\n").isEmpty)
+        let gateway = "version: 1\nmode: gateway\ngateway: { via: routed }\ninterface: prod0\nprofile: libvirt\n"
+            + "protected: { hosts: [10.20.30.21] }\ntrusted: { networks: [10.10.30.0/24] }\nshared: [49200]\n"
+        #expect(try warned(gateway).first?.message.contains("listed addresses only") == true)
+    }
+
+    /// Every migration port shared: host mode and a gateway both warn (the gateway guarded
+    /// the listed addresses only, without a word).
+    @Test func everyPortSharedIsWarnedAboutInBothModes() throws {
+        let scratch = try ScratchDirectory()
+        let gateway = "version: 1\nmode: gateway\ngateway: { via: routed }\ninterface: prod0\nprofile: hyperv\n"
+            + "protected: { hosts: [10.20.30.21] }\ntrusted: { networks: [10.10.30.0/24] }\n"
+        let findings = PolicyLinter.lint(try loadPolicy(gateway + "shared: [6600]\n", in: scratch))
+        #expect(findings.map(\.id).contains("no-migration-only-ports"), "\(findings.map(\.id))")
+        #expect(!PolicyLinter.lint(try loadPolicy(gateway, in: scratch)).map(\.id).contains("no-migration-only-ports"))
+        let host = PolicyLinter.lint(try loadPolicy(Self.head + "interface: mig0\nshared: [49152-49215]\n", in: scratch))
+        #expect(host.map(\.id).contains("no-migration-only-ports"), "\(host.map(\.id))")
+    }
+
     @Test func aProfileSharedPortMustBeOneOfItsPorts() throws {
         let scratch = try ScratchDirectory()
         let path = try scratch.write("odd.yaml", "summary: odd\nports: [7000]\nshared: [7001]\n")

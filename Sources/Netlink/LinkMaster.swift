@@ -1,0 +1,121 @@
+import Glibc
+
+/// The device an interface is enslaved to (a bridge, a bond, a team, a VRF), read with
+/// rtnetlink (`RTM_GETLINK`, `IFLA_MASTER`) in the calling thread's network namespace.
+///
+/// A migration NIC that is a port of a bridge or a slave of a bond does not carry IP traffic
+/// under its own name: the kernel hands the packets to the IP stack with the master as their
+/// input interface, so rules that match the port by name never see them.
+public struct LinkMaster: Hashable, Sendable {
+    /// The master's name (`br0`, `bond0`, `vrf-mig`).
+    public var name: String
+    /// Its kind as the kernel names it (`bridge`, `bond`, `team`, `vrf`); nil if not told.
+    public var kind: String?
+
+    public init(name: String, kind: String?) {
+        self.name = name
+        self.kind = kind
+    }
+
+    /// The master of interface `name` in the calling thread's namespace; nil when the
+    /// interface has none or does not exist. Throws when rtnetlink cannot be asked.
+    public static func of(_ name: String) throws -> LinkMaster? {
+        guard let index = NetworkNamespace.interfaceIndex(name),
+              let link = try LinkQuery.link(index: index), let masterIndex = link.master else { return nil }
+        let master = try LinkQuery.link(index: masterIndex)
+        return LinkMaster(name: master?.name ?? "index \(masterIndex)", kind: master?.kind)
+    }
+}
+
+/// One `RTM_GETLINK` request and its reply, on a NETLINK_ROUTE socket of its own.
+enum LinkQuery {
+    struct Link {
+        var name: String?
+        var master: UInt32?
+        var kind: String?
+    }
+
+    // <linux/rtnetlink.h>, <linux/if_link.h>
+    private static let rtmNewLink: UInt16 = 16
+    private static let rtmGetLink: UInt16 = 18
+    private static let iflaIfname: UInt16 = 3
+    private static let iflaMaster: UInt16 = 10
+    private static let iflaLinkinfo: UInt16 = 18
+    private static let iflaInfoKind: UInt16 = 1
+    private static let netlinkRoute: Int32 = 0  // NETLINK_ROUTE, <linux/netlink.h>
+    private static let requestFlag: UInt16 = 1  // NLM_F_REQUEST
+    private static let errorType: UInt16 = 2    // NLMSG_ERROR
+    private static let headerSize = 16      // struct nlmsghdr
+    private static let ifinfoSize = 16      // struct ifinfomsg
+
+    /// The link with interface index `index`; nil if the kernel says there is none.
+    static func link(index: UInt32) throws -> Link? {
+        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkRoute)
+        guard fd >= 0 else { throw NetlinkError.system(call: "socket(netlinkRoute)", errno: errno) }
+        defer { close(fd) }
+
+        var request = [UInt8](repeating: 0, count: headerSize + ifinfoSize)
+        put32(&request, 0, UInt32(request.count))                   // nlmsg_len
+        put16(&request, 4, rtmGetLink)                              // nlmsg_type
+        put16(&request, 6, requestFlag)                   // nlmsg_flags
+        put32(&request, 8, 1)                                       // nlmsg_seq
+        request[headerSize] = UInt8(AF_UNSPEC)                      // ifi_family
+        put32(&request, headerSize + 4, index)                      // ifi_index
+        let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        guard sent == request.count else { throw NetlinkError.system(call: "send(RTM_GETLINK)", errno: errno) }
+
+        var reply = [UInt8](repeating: 0, count: 32768)
+        let received = reply.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard received >= headerSize else {
+            throw NetlinkError.system(call: "recv(RTM_GETLINK)", errno: received < 0 ? errno : EBADMSG)
+        }
+        return try reply.withUnsafeBytes { bytes in
+            try parse(UnsafeRawBufferPointer(rebasing: bytes[0..<received]))
+        }
+    }
+
+    /// The first message of a reply: RTM_NEWLINK's attributes, or NLMSG_ERROR's errno.
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws -> Link? {
+        guard bytes.count >= headerSize else { throw NetlinkError.malformedReply("RTM_GETLINK: short reply") }
+        // Safety: the 16-byte header lies inside `bytes` (checked); unaligned loads of plain bytes.
+        let length = Int(bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+        let type = bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
+        guard length >= headerSize, length <= bytes.count else {
+            throw NetlinkError.malformedReply("RTM_GETLINK: message length \(length) of \(bytes.count) bytes")
+        }
+        if type == errorType {
+            guard length >= headerSize + 4 else { throw NetlinkError.malformedReply("RTM_GETLINK: short error") }
+            // Safety: the error code lies inside the message (checked just above).
+            let code = -bytes.loadUnaligned(fromByteOffset: headerSize, as: Int32.self)
+            if code == ENODEV { return nil }
+            throw NetlinkError.kernel(operation: "RTM_GETLINK", errno: code, extack: nil)
+        }
+        guard type == rtmNewLink, length >= headerSize + ifinfoSize else {
+            throw NetlinkError.malformedReply("RTM_GETLINK: unexpected message type \(type)")
+        }
+        let attributes = Attributes(bytes: UnsafeRawBufferPointer(rebasing: bytes[(headerSize + ifinfoSize)..<length]))
+        var link = Link()
+        for attribute in attributes {
+            switch attribute.type {
+            case iflaIfname: link.name = attribute.string
+            case iflaMaster:
+                // Host byte order, unlike nf_tables' attributes.
+                // Safety: four bytes are there (checked); unaligned load of plain bytes.
+                if attribute.payload.count >= 4 { link.master = attribute.payload.loadUnaligned(as: UInt32.self) }
+            case iflaLinkinfo:
+                link.kind = attribute.nested.first(iflaInfoKind)?.string
+            default: break
+            }
+        }
+        if link.master == 0 { link.master = nil }
+        return link
+    }
+
+    private static func put16(_ bytes: inout [UInt8], _ offset: Int, _ value: UInt16) {
+        withUnsafeBytes(of: value) { for i in 0..<2 { bytes[offset + i] = $0[i] } }
+    }
+
+    private static func put32(_ bytes: inout [UInt8], _ offset: Int, _ value: UInt32) {
+        withUnsafeBytes(of: value) { for i in 0..<4 { bytes[offset + i] = $0[i] } }
+    }
+}
