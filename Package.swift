@@ -69,7 +69,7 @@ if Context.environment["MIGFW_FUZZ"] == "1" {
         .executableTarget(name: "FuzzPrefixParser", dependencies: ["Prefix"], path: "Tests/Fuzz/PrefixParser"),
         .executableTarget(name: "FuzzPrefixListReader", dependencies: ["Prefix"], path: "Tests/Fuzz/PrefixListReader"),
         .executableTarget(name: "FuzzPolicyDecoder", dependencies: ["Policy", "Ruleset"], path: "Tests/Fuzz/PolicyDecoder"),
-        .executableTarget(name: "FuzzTableDump", dependencies: ["Netlink", "Ruleset", "Prefix"], path: "Tests/Fuzz/TableDump"),
+        .executableTarget(name: "FuzzTableDump", dependencies: ["Netlink", "Ruleset", "Plan", "Prefix"], path: "Tests/Fuzz/TableDump"),
         .executableTarget(name: "FuzzAuditConfig", dependencies: ["Audit", "Policy", "Prefix"], path: "Tests/Fuzz/AuditConfig"),
     ]
 }

@@ -59,9 +59,10 @@ for file in samples/*.yaml templates/profiles/*.yaml Tests/PolicyTests/Corpus/*.
   count=$((count + 1))
   cp "$file" "$seeds/FuzzPolicyDecoder/$count-$(basename "$file")"
 done
-# Table dump decoder: raw reply bytes of `readTable` captured from real migfw tables.
+# Table dump decoder: raw reply bytes of `readTable` captured from real migfw tables, and
+# from a table of other tools' constructs (Seeds/ForeignDump, what status reads elsewhere).
 # Inputs that once crashed a fuzzer (Tests/Fuzz/Regressions/TARGET-*) are seeds too.
-cp Tests/Fuzz/Seeds/TableDump/* Tests/Fuzz/Regressions/TableDump-* "$seeds/FuzzTableDump/"
+cp Tests/Fuzz/Seeds/TableDump/* Tests/Fuzz/Seeds/ForeignDump/*.dump Tests/Fuzz/Regressions/TableDump-* "$seeds/FuzzTableDump/"
 
 # Audit: the audit corpus's files, each behind the byte that sends it to its path (the
 # fuzzer's target list order), and Debian's qemu.conf when the audit tests fetched it.

@@ -63,4 +63,50 @@ import TestSupport
             }
         }
     }
+
+    /// Other tools' constructs (verdict maps, concatenations, masked ports, fib, NAT, reject,
+    /// jumps and gotos, an inet ingress chain) in a table named like migfw's, so the decoder
+    /// takes it: what `status` reads from every other table. `foreign.nft` is the table; its
+    /// dump is a seed of the dump decoder's fuzzer (written again with MIGFW_FUZZ_SEED_DIR).
+    static let foreignDirectory = packageRoot.appendingPathComponent("Tests/Fuzz/Seeds/ForeignDump")
+
+    @Test(.enabled(if: KernelGate.available, "kernel tests need root"))
+    func foreignConstructsDecodeLikeReadTable() throws {
+        let script = Self.foreignDirectory.appendingPathComponent("foreign.nft").path
+        try withNamespace(tag: "fdump") { namespace in
+            let loaded = try namespace.exec(["nft", "-f", script])
+            try #require(loaded.status == 0, "\(loaded.stderr)")
+            let session = try NetlinkSession(namespace: namespace.name)
+            let bytes = try session.captureTableDump()
+            let read = try #require(try session.readTable())
+            let decoded = try #require(TableDump.decode(bytes))
+            #expect(decoded.table == read.table)
+            #expect(decoded.ruleHandles == read.ruleHandles)
+            let listed = try namespace.exec(["nft", "-a", "list", "table", "inet", "migfw"]).stdout
+            // Every rule nft lists is read, by its handle.
+            let ruleHandles = listed.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { line in !["table ", "chain ", "set ", "map "].contains { line.hasPrefix($0) } }
+                .compactMap { line in line.range(of: "# handle ").flatMap { UInt64(line[$0.upperBound...]) } }
+            #expect(Set(read.ruleHandles.values.flatMap { $0 }).isSuperset(of: ruleHandles), "\(listed)")
+            #expect(ruleHandles.count == 21, "\(listed)")
+            #expect(read.table.chains.count == 7)
+            // Constructs migfw does not model come out as unknown expressions, never as a
+            // crash or an exit (the class 7).
+            let unknown = read.table.chains.flatMap(\.rules).filter { $0.expressions.contains { if case .unknown = $0 { true } else { false } } }
+            #expect(unknown.count >= 5, "\(unknown.count)")
+            if let directory = ProcessInfo.processInfo.environment["MIGFW_FUZZ_SEED_DIR"] {
+                try Data(bytes).write(to: URL(fileURLWithPath: directory).appendingPathComponent("foreign.dump"))
+            }
+        }
+    }
+
+    /// The committed foreign seed decodes, whole and cut short anywhere.
+    @Test func committedForeignSeedDecodes() throws {
+        let bytes = try [UInt8](Data(contentsOf: Self.foreignDirectory.appendingPathComponent("foreign.dump")))
+        let decoded = try #require(TableDump.decode(bytes))
+        #expect(decoded.table.chains.count == 7)
+        for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+            _ = TableDump.decode(Array(bytes[..<cut]))
+        }
+    }
 }
