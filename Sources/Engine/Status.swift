@@ -126,7 +126,22 @@ public enum StatusReader {
             }
         }
         let bridgeNetfilter = migfw.family == .bridge ? Self.bridgeNetfilter(namespace: namespace) : .unknown
-        return ForeignConflicts.find(migfw: migfw, others: tables, handles: handles, bridgeNetfilter: bridgeNetfilter)
+        return ForeignConflicts.find(migfw: migfw, others: tables, handles: handles, bridgeNetfilter: bridgeNetfilter,
+                                     hostBridges: hostBridges(migfw, namespace: namespace))
+    }
+
+    /// Whether one of a host table's migration NICs is a bridge (its bridge-family chains see
+    /// migration frames); true when one cannot be asked, or for a gateway's table.
+    static func hostBridges(_ migfw: Table, namespace: String?) -> Bool {
+        let nics = GuardedPaths(migfw).migrationInterfaces
+        guard !nics.isEmpty else { return true }
+        do {
+            return try NetworkNamespace.run(in: namespace) {
+                try nics.contains { try LinkKind.of($0) == "bridge" }
+            }
+        } catch {
+            return true
+        }
     }
 
     /// br_netfilter's `bridge-nf-call-iptables` and `-ip6tables` in `namespace`, read with

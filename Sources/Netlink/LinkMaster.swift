@@ -27,6 +27,16 @@ public struct LinkMaster: Hashable, Sendable {
     }
 }
 
+/// What kind of device an interface is, as the kernel names it (`bridge`, `bond`, `veth`,
+/// `vlan`; nil for a plain NIC, which has no link info kind, or none by that name).
+public enum LinkKind {
+    /// The kind of interface `name` in the calling thread's namespace.
+    public static func of(_ name: String) throws -> String? {
+        guard let index = NetworkNamespace.interfaceIndex(name) else { return nil }
+        return try LinkQuery.link(index: index)?.kind
+    }
+}
+
 /// One `RTM_GETLINK` request and its reply, on a NETLINK_ROUTE socket of its own.
 enum LinkQuery {
     struct Link {

@@ -59,10 +59,12 @@ public struct BridgeNetfilter: Hashable, Sendable {
 public enum ForeignConflicts {
     /// The conflicts between migfw's table `migfw` (as read from the kernel) and `others`;
     /// `handles` gives rule handles by ``handleKey(_:_:)``; `bridgeNetfilter` what the
-    /// namespace's br_netfilter sysctls say (it matters for a bridged gateway only).
+    /// namespace's br_netfilter sysctls say (it matters for a bridged gateway only);
+    /// `hostBridges` whether a host's migration NIC is a bridge (false: bridge-family chains
+    /// never see its traffic and are not judged; unknown counts as true).
     public static func find(migfw: Table, others: [Table], handles: [String: [UInt64]] = [:],
-                            bridgeNetfilter: BridgeNetfilter = .unknown) -> [ForeignConflict] {
-        let traffic = MigrationTraffic(migfw, bridgeNetfilter: bridgeNetfilter)
+                            bridgeNetfilter: BridgeNetfilter = .unknown, hostBridges: Bool = true) -> [ForeignConflict] {
+        let traffic = MigrationTraffic(migfw, bridgeNetfilter: bridgeNetfilter, hostBridges: hostBridges)
         guard !traffic.ports.isEmpty else { return [] }
         var conflicts: [ForeignConflict] = []
         for table in others where table.family != migfw.family || table.name != migfw.name {

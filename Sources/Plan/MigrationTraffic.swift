@@ -47,9 +47,13 @@ struct MigrationTraffic {
     var bridged = false
     /// Whether the IP families' hooks see bridged frames (a bridged gateway only).
     var bridgeNetfilter = BridgeNetfilter.unknown
+    /// Host mode: whether a migration NIC is a bridge, whose bridge-family chains then see
+    /// its frames (no bridge: those chains never meet migration traffic).
+    var hostBridges = true
 
-    init(_ table: Table, bridgeNetfilter: BridgeNetfilter = .unknown) {
+    init(_ table: Table, bridgeNetfilter: BridgeNetfilter = .unknown, hostBridges: Bool = true) {
         self.bridgeNetfilter = bridgeNetfilter
+        self.hostBridges = hostBridges
         for set in table.sets where set.name == "tcp_ports" {
             if case .ports(let ranges) = set.elements { ports = ranges }
         }
@@ -81,7 +85,8 @@ struct MigrationTraffic {
     /// gateway the IP families' do only through br_netfilter (`bridge-nf-call-iptables`).
     func crosses(_ family: TableFamily) -> Bool {
         switch family {
-        case .netdev, .bridge: true
+        case .netdev: true
+        case .bridge: bridged || gateway || hostBridges
         case .inet: !bridged || bridgeNetfilter.ipv4 || bridgeNetfilter.ipv6
         case .ip: !bridged || bridgeNetfilter.ipv4
         case .ip6: !bridged || bridgeNetfilter.ipv6

@@ -75,7 +75,8 @@ struct ForeignRuleStatusTests {
     struct CommandFailure: Error { var command: [String]; var stderr: String }
 
     /// What certainly misses migration traffic stays out of the report, replies included:
-    /// output drops on another source port and on a well-known peer port.
+    /// output drops on another source port and on a well-known peer port, and a bridge
+    /// table's drop when no migration NIC is a bridge (as a libvirt host's nwfilter tables).
     @Test("host mode: harmless output rules are not reported")
     func harmlessReplyRules() async throws {
         let testbed = try await onOwnThread { try Testbed() }
@@ -87,6 +88,7 @@ struct ForeignRuleStatusTests {
         let applied = try await onOwnThread { try testbed.apply(policy, on: .hv, scratch: scratch) }
         try #require(applied.status == 0, "\(applied.stderr)")
         let nft = "table inet t {\n  chain o {\n    type filter hook output priority 0;\n    tcp sport 8080 drop\n    tcp dport 443 drop\n  }\n}\n"
+            + "table bridge b {\n  chain c {\n    type filter hook input priority 0;\n    tcp dport 49152 drop\n  }\n}\n"
         let loaded = try await onOwnThread { try testbed.exec(.hv, ["nft", "-f", "-"], input: nft) }
         try #require(loaded.status == 0, "\(loaded.stderr)")
         _ = try await onOwnThread { try testbed.probe([probe], timeout: 3) }

@@ -79,6 +79,12 @@ import Testing
         #expect(found.map { $0.reason.hasSuffix("can drop migration traffic when its other conditions match") } == [true], "\(found)")
         bridge.chains[0].base?.hook = .forward
         #expect(ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [bridge]).isEmpty, "the host's own frames are not forwarded")
+        // No migration NIC is a bridge (status asks the kernel): no bridge chain meets its
+        // frames, and a libvirt host's nwfilter tables are not reported.
+        bridge.chains[0].base?.hook = .input
+        bridge.chains[0].rules = [Rule([Self.dport, .cmp(.eq, sreg: .reg1, data: Self.port(49152)), .verdict(.drop)])]
+        #expect(ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [bridge], hostBridges: false).isEmpty)
+        #expect(ForeignConflicts.find(migfw: Self.migfw(egress: false), others: [bridge], hostBridges: true).count == 1)
     }
 
     /// netdev egress (hook 1, modelled as input) carries the replies in host mode and the
