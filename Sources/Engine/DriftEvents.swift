@@ -55,7 +55,12 @@ public enum DriftEvents {
                     events.append((.warning, "drift: chain \(update.name) policy was \(RuleText.verdictText(policy.from)); \(did("set it back", "set it back")) to \(RuleText.verdictText(policy.to))"))
                 }
                 if let rules = update.rules {
-                    events.append((.warning, "drift: chain \(update.name) had \(rules.old.count) rules instead of the policy's \(rules.new.count) (or different ones); \(did("replaced them", "replace them"))"))
+                    let line = "drift: chain \(update.name) had \(rules.old.count) rules instead of the policy's \(rules.new.count) (or different ones); \(did("replaced them", "replace them"))"
+                    if let door = openedDoor(rules) {
+                        events.append((.critical, "open door: \(line); \(door)"))
+                    } else {
+                        events.append((.warning, line))
+                    }
                 }
             }
         }
@@ -74,5 +79,28 @@ public enum DriftEvents {
                 + "; \(did("restored them", "restore them"))"))
         }
         return events
+    }
+
+    /// What a chain's drifted rules let through that the policy's would not: drops of the
+    /// policy the chain lacked, or rules of its own that end it for a packet (accept,
+    /// return, jump, goto) in front of or instead of migfw's. Nil when the drift only
+    /// added drops or moved nothing that passes (counters, order of equal rules).
+    static func openedDoor(_ rules: RulesReplacement) -> String? {
+        let missingDrops = rules.new.filter { $0.expressions.contains(.verdict(.drop)) && !rules.old.contains($0) }
+        let foreignPasses = rules.old.filter { rule in
+            !rules.new.contains(rule) && rule.expressions.contains {
+                switch $0 {
+                case .verdict(.accept), .verdict(.return), .verdict(.jump), .verdict(.goto): true
+                default: false
+                }
+            }
+        }
+        guard !missingDrops.isEmpty || !foreignPasses.isEmpty else { return nil }
+        var parts: [String] = []
+        if !missingDrops.isEmpty { parts.append("\(missingDrops.count) of its drop rules were missing") }
+        if !foreignPasses.isEmpty {
+            parts.append("\(foreignPasses.count) rule(s) that let packets pass were not migfw's (\(foreignPasses.prefix(3).map { NftText.render(rule: $0) }.joined(separator: "; ")))")
+        }
+        return parts.joined(separator: " and ") + ": migration ports may have been open (or an older migfw wrote the table)"
     }
 }

@@ -98,6 +98,30 @@ import TestSupport
         #expect(events.contains { $0.level == .critical && $0.message.contains("possible intrusion: set trusted4") })
     }
 
+    /// Drift that opened a door in a chain (a drop of the policy missing, a rule that lets
+    /// packets pass inserted) is logged at the security level, not as plain drift (the
+    /// review: a deleted drop of other NICs' migration ports was a warning).
+    @Test func driftThatOpensADoorIsASecurityEvent() {
+        let drop = Rule([.lookup(set: "trusted4", sreg: .reg1, inverted: true), .counter, .verdict(.drop)])
+        var desired = Self.desired
+        desired.chains[0].rules.append(drop)
+        var lost = desired
+        lost.chains[0].rules.removeLast()
+        let missing = DriftEvents.events(for: Planner.plan(desired: desired, actual: lost))
+        #expect(missing.contains { $0.level == .critical && $0.message.hasPrefix("open door: drift: chain input")
+            && $0.message.contains("1 of its drop rules were missing") }, "\(missing)")
+        var inserted = desired
+        inserted.chains[0].rules.insert(Rule([.meta(.iifname, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: Array("mgmt0".utf8) + [UInt8](repeating: 0, count: 11)),
+                                              .verdict(.return)]), at: 0)
+        let passing = DriftEvents.events(for: Planner.plan(desired: desired, actual: inserted))
+        #expect(passing.contains { $0.level == .critical && $0.message.contains("iifname \"mgmt0\" return") }, "\(passing)")
+        // An extra drop opens nothing: plain drift.
+        var stricter = desired
+        stricter.chains[0].rules.append(Rule([.verdict(.drop)]))
+        let extra = DriftEvents.events(for: Planner.plan(desired: desired, actual: stricter))
+        #expect(!extra.isEmpty && extra.allSatisfy { $0.level == .warning }, "\(extra)")
+    }
+
     @Test func lockIsExclusiveAndReleasedWithItsOwner() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfwt-lock-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: path) }
