@@ -86,9 +86,11 @@ public enum DriftEvents {
     /// return, jump, goto) in front of or instead of migfw's. Nil when the drift only
     /// added drops or moved nothing that passes (counters, order of equal rules).
     static func openedDoor(_ rules: RulesReplacement) -> String? {
-        let missingDrops = rules.new.filter { $0.expressions.contains(.verdict(.drop)) && !rules.old.contains($0) }
+        // Compared by expressions: a comment someone put on a rule changes nothing it does.
+        let old = Set(rules.old.map(\.expressions)), new = Set(rules.new.map(\.expressions))
+        let missingDrops = rules.new.filter { $0.expressions.contains(.verdict(.drop)) && !old.contains($0.expressions) }
         let foreignPasses = rules.old.filter { rule in
-            !rules.new.contains(rule) && rule.expressions.contains {
+            !new.contains(rule.expressions) && rule.expressions.contains {
                 switch $0 {
                 case .verdict(.accept), .verdict(.return), .verdict(.jump), .verdict(.goto): true
                 default: false

@@ -9,17 +9,18 @@ public enum Preflight {
     /// Throws ``EngineError/interfaceMissing(name:place:)`` when it is missing and not
     /// allowed, ``EngineError/interfaceEnslaved(name:master:kind:)`` when the rules would
     /// match IP traffic (`ipTraffic`: not a bridged gateway's bridge) on a port of a bridge,
-    /// bond or VRF, which never carries it under its own name, and ``LockoutGuard/Risk`` when,
+    /// bond or VRF, which never carries it under its own name (a gateway's VRF member excepted:
+    /// see ``enslavingMaster(_:namespace:forwarding:)``), and ``LockoutGuard/Risk`` when,
     /// in dedicated mode, the NIC carries the default route or this SSH session (unless `force`).
     public static func checkInterface(_ interface: String, dedicated: Bool, namespace: String?,
-                                      allowMissing: Bool, force: Bool, ipTraffic: Bool = true,
+                                      allowMissing: Bool, force: Bool, ipTraffic: Bool = true, forwarding: Bool = false,
                                       environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Bool {
         if try !interfaceExists(interface, namespace: namespace) {
             guard allowMissing else { throw EngineError.interfaceMissing(name: interface, place: place(namespace)) }
             // A NIC that does not exist carries neither the default route nor this session.
             return true
         }
-        if ipTraffic, let master = try interfaceMaster(interface, namespace: namespace) {
+        if ipTraffic, let master = try enslavingMaster(interface, namespace: namespace, forwarding: forwarding) {
             throw EngineError.interfaceEnslaved(name: interface, master: master.name, kind: master.kind ?? "device")
         }
         if !force {
@@ -36,6 +37,14 @@ public enum Preflight {
     /// The device interface `name` is a port of in `namespace` (nil: none, or no such NIC).
     public static func interfaceMaster(_ name: String, namespace: String?) throws -> LinkMaster? {
         try netlink { try NetworkNamespace.run(in: namespace) { try LinkMaster.of(name) } }
+    }
+
+    /// The master of interface `name` under which its IP traffic reaches the firewall, nil
+    /// when it has none. A gateway (`forwarding`) sees a VRF member under its own name in the
+    /// forward hook (the route resolves to the member), so a VRF is no master there.
+    public static func enslavingMaster(_ name: String, namespace: String?, forwarding: Bool) throws -> LinkMaster? {
+        guard let master = try interfaceMaster(name, namespace: namespace) else { return nil }
+        return forwarding && master.kind == "vrf" ? nil : master
     }
 
     /// Where a run applies, for messages.

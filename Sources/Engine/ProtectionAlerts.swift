@@ -50,7 +50,7 @@ public enum ProtectionAlerts {
     /// gone, and, when migfw's table is loaded (`tableLoaded`), every name in `interfaces` that
     /// does not exist there or, for a table of IP traffic (`family` inet, not a bridge's),
     /// is a port of another device.
-    public static func check(interfaces: [String], tableLoaded: Bool, family: TableFamily = .inet,
+    public static func check(interfaces: [String], tableLoaded: Bool, family: TableFamily = .inet, forwarding: Bool = false,
                              stateDirectory: String, namespace: String?) throws -> [ProtectionAlert] {
         var alerts: [ProtectionAlert] = []
         let confirmation = Confirmation(stateDirectory: stateDirectory, namespace: namespace)
@@ -61,7 +61,8 @@ public enum ProtectionAlerts {
             for name in interfaces {
                 if try !Preflight.interfaceExists(name, namespace: namespace) {
                     alerts.append(.interfaceMissing(name: name, namespace: namespace))
-                } else if family != .bridge, let master = try Preflight.interfaceMaster(name, namespace: namespace) {
+                } else if family != .bridge,
+                          let master = try Preflight.enslavingMaster(name, namespace: namespace, forwarding: forwarding) {
                     alerts.append(.interfaceEnslaved(name: name, master: master))
                 }
             }

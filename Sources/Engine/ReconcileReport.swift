@@ -91,15 +91,16 @@ public final class ReconcileReport {
     /// each; reads the refused sources of table `family` when metrics are written; writes
     /// `metricsFile`. Returns false when the run failed, or an alert or a failed write makes
     /// it an error.
-    public func finish(failed: Bool, interfaces: [String], family: TableFamily?, metricsFile: String?,
-                       stateDirectory: String, namespace: String?) -> Bool {
+    public func finish(failed: Bool, interfaces: [String], family: TableFamily?, forwarding: Bool = false,
+                       metricsFile: String?, stateDirectory: String, namespace: String?) -> Bool {
         var ok = !failed
         do {
             // An unreadable policy must not clear the unconfirmed-apply alert: it needs no
             // policy. The interfaces' alerts need the policy's NICs (none when it failed).
-            let alerts = try ProtectionAlerts.check(interfaces: interfaces, tableLoaded: !interfaces.isEmpty,
-                                                    family: family ?? .inet, stateDirectory: stateDirectory,
-                                                    namespace: namespace)
+            // A failed run may not have loaded the table: only the unconfirmed apply is known.
+            let alerts = try ProtectionAlerts.check(interfaces: failed ? [] : interfaces, tableLoaded: !failed,
+                                                    family: family ?? .inet, forwarding: forwarding,
+                                                    stateDirectory: stateDirectory, namespace: namespace)
             for alert in alerts { log.critical("ALERT: \(alert)") }
             metrics.alertKinds = Set(alerts.map(\.kind))
             if let first = alerts.first, !failed {

@@ -82,6 +82,7 @@ public enum StatusReader {
             stored = content
         }
         let alerts = try ProtectionAlerts.check(interfaces: table.interfaceNames, tableLoaded: true, family: family,
+                                                forwarding: table.chain(named: "forward")?.base?.hook == .forward,
                                                 stateDirectory: stateDirectory, namespace: namespace)
         return StatusReport(
             family: family, sets: table.sets.map { .init(name: $0.name, keyType: $0.keyType, intervals: $0.elements.count,
@@ -130,14 +131,15 @@ public enum StatusReader {
                                      hostBridges: hostBridges(migfw, namespace: namespace))
     }
 
-    /// Whether one of a host table's migration NICs is a bridge (its bridge-family chains see
-    /// migration frames); true when one cannot be asked, or for a gateway's table.
+    /// Whether one of a host table's migration NICs is a bridge or sits on one (its
+    /// bridge-family chains see migration frames); true when one cannot be asked, or for a
+    /// gateway's table.
     static func hostBridges(_ migfw: Table, namespace: String?) -> Bool {
         let nics = GuardedPaths(migfw).migrationInterfaces
         guard !nics.isEmpty else { return true }
         do {
             return try NetworkNamespace.run(in: namespace) {
-                try nics.contains { try LinkKind.of($0) == "bridge" }
+                try nics.contains { try LinkKind.onBridge($0) }
             }
         } catch {
             return true

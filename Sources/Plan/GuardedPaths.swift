@@ -57,30 +57,43 @@ public struct GuardedPaths: Hashable, Sendable {
         filteredOnMigrationNICs = RuleMatch.intersection(Self.ports(table, "tcp_ports"), RuleMatch.complement(closedElsewhere))
     }
 
-    /// The first rule of a host table's input chain, before the drop of the migration-only
-    /// sets `closing`, that can end the chain for a packet of a NIC that is not a migration
-    /// NIC: anything but the rules migfw writes there (the migration NICs' `goto`, loopback's
-    /// `return`, the established connections' `ct state ... return`, and rules without a
-    /// verdict). Nil when there is none.
+    /// The first rule of a host table's input chain, before the drops of the migration-only
+    /// sets `closing` (each set's own), that can end the chain for a packet of a NIC that is
+    /// not a migration NIC: anything but the rules migfw writes there (the migration NICs'
+    /// `goto migration_in`, loopback's `return`, `ct state established,related return`, and
+    /// rules without a verdict). A rule migfw cannot read (a verdict map, a queue, a reject)
+    /// counts as one. Nil when there is none.
     private static func escape(before closing: [String], in rules: [Rule]) -> Rule? {
+        var pending = Set(closing.filter { set in rules.contains { isDrop($0, of: set) } })
         for rule in rules {
-            let e = rule.expressions
-            let verdicts = e.compactMap { if case .verdict(let v) = $0 { v } else { nil } }
-            if verdicts == [.drop], lookedUpSets(rule).contains(where: closing.contains) { return nil }
-            guard let verdict = verdicts.first else { continue }
-            switch verdict {
-            case .goto:
-                if e.count == 3, case .meta(.iifname, _) = e[0], case .cmp(.eq, _, _) = e[1] { continue }
-            case .return:
-                if e.count == 3, case .meta(.iifname, _) = e[0], case .cmp(.eq, _, let data) = e[1],
-                   data.prefix(while: { $0 != 0 }).elementsEqual("lo".utf8) { continue }
-                if case .ct(.state, _) = e[0] { continue }
-            default:
-                break
+            guard !pending.isEmpty else { return nil }
+            let dropped = closing.filter { isDrop(rule, of: $0) }
+            if !dropped.isEmpty {
+                pending.subtract(dropped)
+                continue
             }
+            let e = rule.expressions
+            if e.contains(where: { if case .unknown = $0 { true } else { false } }) { return rule }
+            let verdicts = e.compactMap { if case .verdict(let v) = $0 { v } else { nil } }
+            guard let verdict = verdicts.first else { continue }
+            if verdicts.count == 1, e.count == 3, case .meta(.iifname, _) = e[0], case .cmp(.eq, _, let data) = e[1] {
+                if verdict == .goto("migration_in") { continue }
+                if verdict == .return, data.prefix(while: { $0 != 0 }).elementsEqual("lo".utf8) { continue }
+            }
+            if e == establishedReturn.expressions { continue }
             return rule
         }
         return nil
+    }
+
+    /// `ct state established,related return`, as migfw writes it in the input chain.
+    private static let establishedReturn = Rule(Statement.lowered(
+        [.match(Match(.ctState, .ctState([.established, .related]))), .verdict(.return)]))
+
+    /// Whether `rule` is a plain drop of set `name`'s ports.
+    private static func isDrop(_ rule: Rule, of name: String) -> Bool {
+        let verdicts = rule.expressions.compactMap { if case .verdict(let v) = $0 { v } else { nil } }
+        return verdicts == [.drop] && lookedUpSets(rule).contains(name)
     }
 
     /// The kinds of path a policy can leave unfiltered by its own choice, as metric labels.

@@ -88,7 +88,7 @@ struct Apply: ParsableCommand {
             for interface in policy.interfaces {
                 if try Preflight.checkInterface(interface.value, dedicated: policy.dedicated, namespace: namespace.netns,
                                                 allowMissing: allowMissingInterface, force: force,
-                                                ipTraffic: desired.family != .bridge) {
+                                                ipTraffic: desired.family != .bridge, forwarding: policy.gateway != nil) {
                     missingInterfaces.append(interface.value)
                 }
             }

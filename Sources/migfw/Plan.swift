@@ -43,6 +43,7 @@ struct Plan: ParsableCommand {
             let applier = try Applier(namespace: namespace.netns, stateDirectory: state.stateDirectory, family: desired.family)
             plan = applier.plan(desired, from: try applier.snapshot())
             alerts = try ProtectionAlerts.check(interfaces: policy.interfaces.map(\.value), tableLoaded: !plan.tableMissing, family: desired.family,
+                                                forwarding: policy.gateway != nil,
                                                 stateDirectory: state.stateDirectory, namespace: namespace.netns)
         } catch {
             throw reportFailure(error, command: "plan")

@@ -60,7 +60,7 @@ struct Reconcile: ParsableCommand {
         let outcome = reconcile(report, interfaces: &interfaces, family: &family, policy: &policy)
         if audit, let policy { runAudit(policy, report: report) }
         let ok = report.finish(failed: outcome == .failure, interfaces: interfaces, family: family,
-                               metricsFile: metricsFile, stateDirectory: state.stateDirectory, namespace: namespace.netns)
+                               forwarding: policy?.gateway != nil, metricsFile: metricsFile, stateDirectory: state.stateDirectory, namespace: namespace.netns)
         if !ok { throw ExitCode.failure }
         if outcome != .success { throw outcome }
     }

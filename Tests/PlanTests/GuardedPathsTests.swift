@@ -73,6 +73,22 @@ import Testing
             #expect(paths.lines.first?.hasPrefix("paths: cannot tell whether the NICs that are not migration NICs are closed") == true,
                     "\(paths.lines)")
         }
+        // Rules migfw cannot read, a state other than established/related, a goto to
+        // another chain: each can end the chain before the drop.
+        let unknown = Rule([.meta(.l4proto, dreg: .reg1), .unknown(name: "lookup", detail: "vmap"), .counter])
+        let newState = Rule([.ct(.state, dreg: .reg1),
+                             .bitwise(sreg: .reg1, dreg: .reg1, length: 4, mask: [8, 0, 0, 0], xor: [0, 0, 0, 0]),
+                             .cmp(.neq, sreg: .reg1, data: [0, 0, 0, 0]), .verdict(.return)])
+        let elsewhere = Rule([.meta(.iifname, dreg: .reg1), .cmp(.eq, sreg: .reg1, data: Self.name("mgmt0")),
+                              .verdict(.goto("accept_all"))])
+        for rogue in [unknown, newState, elsewhere] {
+            #expect(GuardedPaths(Self.hostTable([Self.dispatch, rogue, Self.loopback])).doubt != nil, "\(rogue)")
+        }
+        // A rogue between the TCP drop and the UDP drop still opens the UDP ports.
+        var both = Self.hostTable([Self.dispatch, Self.loopback])
+        both.sets.append(NamedSet(name: "udp_migration_only", elements: .ports([4791...4791])))
+        both.chains[1].rules += [rogue, Rule(Self.lookup("udp_migration_only") + [.counter, .verdict(.drop)])]
+        #expect(GuardedPaths(both).doubt != nil)
         // A rule after the drop cannot open what it dropped.
         var after = Self.hostTable([Self.dispatch, Self.loopback])
         after.chains[1].rules.append(rogue)
