@@ -30,7 +30,7 @@
 #
 # --profile answers where the CPU goes instead of how fast the stream is: throughput on one
 # busy core spreads 10-30% from run to run, far more than the 3% in question, while the share
-# of CPU time a packet spends in netfilter is read off a kernel profile to a tenth of a percent.
+# of CPU time a packet spends in netfilter, read off a kernel profile, spreads about a point.
 # Every run is sampled system-wide (`perf record -a`, cpu-clock at FREQ Hz, package linux-perf)
 # and the samples of the flow (iperf3, ksoftirqd and the softirqs run on the idle task; idle
 # itself and every other process left out) are sorted by kernel function into:
@@ -40,7 +40,11 @@
 #   conntrack  connection tracking: nf_conntrack_*, nf_ct_*, nf_confirm, ipv4/ipv6_conntrack_*,
 #              the defrag hooks conntrack registers
 #   hooks      netfilter's hook dispatch (nf_hook_slow*)
-# as a share of the flow's samples. Configurations: none, ct, migfw, ct+migfw, notrack+migfw.
+# as a share of the flow's samples: lower bounds (time in retpoline thunks on the way to a
+# rule's expressions, and br_netfilter's own functions, are in no part), with each run's
+# spread and the share over `none` on the same path (the testbed's bridge makes the migration
+# NIC's path pay some hook dispatch with no table at all).
+# Configurations: none, ct, migfw, ct+migfw, notrack+migfw.
 # Results in Tests/Benchmarks/results/packet-profile.txt.
 #
 # Usage: Tests/Benchmarks/packet-path.sh [--quick] [--runs N] [--seconds S] [--migfw PATH]
