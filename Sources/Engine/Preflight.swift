@@ -34,16 +34,12 @@ public enum Preflight {
         try netlink { try NetworkNamespace.run(in: namespace) { NetworkNamespace.interfaceIndex(name) != nil } }
     }
 
-    /// The device interface `name` is a port of in `namespace` (nil: none, or no such NIC).
-    public static func interfaceMaster(_ name: String, namespace: String?) throws -> LinkMaster? {
-        try netlink { try NetworkNamespace.run(in: namespace) { try LinkMaster.of(name) } }
-    }
-
-    /// The master of interface `name` under which its IP traffic reaches the firewall, nil
-    /// when it has none. A gateway (`forwarding`) sees a VRF member under its own name in the
+    /// The master of interface `name` in `namespace` under which its IP traffic reaches the
+    /// firewall, nil when it has none (or there is no such NIC). A gateway (`forwarding`) sees a VRF member under its own name in the
     /// forward hook (the route resolves to the member), so a VRF is no master there.
     public static func enslavingMaster(_ name: String, namespace: String?, forwarding: Bool) throws -> LinkMaster? {
-        guard let master = try interfaceMaster(name, namespace: namespace) else { return nil }
+        guard let master = try netlink({ try NetworkNamespace.run(in: namespace) { try LinkMaster.of(name) } })
+        else { return nil }
         return forwarding && master.kind == "vrf" ? nil : master
     }
 

@@ -84,16 +84,19 @@ public enum StatusReader {
         let alerts = try ProtectionAlerts.check(interfaces: table.interfaceNames, tableLoaded: true, family: family,
                                                 forwarding: table.chain(named: "forward")?.base?.hook == .forward,
                                                 stateDirectory: stateDirectory, namespace: namespace)
+        let matches = stored.map { $0 == content }
+        let paths = guardedPaths(table, digestMatches: matches, alerts: alerts)
         return StatusReport(
             family: family, sets: table.sets.map { .init(name: $0.name, keyType: $0.keyType, intervals: $0.elements.count,
                                          kernelElements: snapshot.kernelElementCounts[$0.name] ?? 0,
                                          dynamic: $0.isDynamic, size: $0.size) },
             chains: table.chains.map(\.name), rules: rules, storedDigest: stored,
-            digestMatches: stored.map { $0 == content }, generation: snapshot.generation,
+            digestMatches: matches, generation: snapshot.generation,
             alerts: alerts,
-            conflicts: try netlink { try foreignConflicts(table, session, namespace: namespace) },
-            refused: RefusedSources.list(snapshot),
-            paths: guardedPaths(table, digestMatches: stored.map { $0 == content }, alerts: alerts))
+            conflicts: try netlink {
+                try foreignConflicts(table, session, namespace: namespace, migrationNICs: paths.migrationInterfaces)
+            },
+            refused: RefusedSources.list(snapshot), paths: paths)
     }
 
     /// What the table guards (``GuardedPaths``), unless its rules are not what migfw wrote or
@@ -114,7 +117,8 @@ public enum StatusReader {
     /// of every family a migration packet can cross (inet, ip, ip6, netdev, bridge), read
     /// (never written) with their sets, so port sets can be evaluated, and rule handles; for
     /// a bridged gateway, with what br_netfilter does in `namespace`.
-    static func foreignConflicts(_ migfw: Table, _ session: NetlinkSession, namespace: String?) throws -> [ForeignConflict] {
+    static func foreignConflicts(_ migfw: Table, _ session: NetlinkSession, namespace: String?,
+                                 migrationNICs: [String]) throws -> [ForeignConflict] {
         var tables: [Table] = []
         var handles: [String: [UInt64]] = [:]
         for (family, name, flags) in try session.listTables()
@@ -128,14 +132,13 @@ public enum StatusReader {
         }
         let bridgeNetfilter = migfw.family == .bridge ? Self.bridgeNetfilter(namespace: namespace) : .unknown
         return ForeignConflicts.find(migfw: migfw, others: tables, handles: handles, bridgeNetfilter: bridgeNetfilter,
-                                     hostBridges: hostBridges(migfw, namespace: namespace))
+                                     hostBridges: hostBridges(migrationNICs, namespace: namespace))
     }
 
     /// Whether one of a host table's migration NICs is a bridge or sits on one (its
     /// bridge-family chains see migration frames); true when one cannot be asked, or for a
     /// gateway's table.
-    static func hostBridges(_ migfw: Table, namespace: String?) -> Bool {
-        let nics = GuardedPaths(migfw).migrationInterfaces
+    static func hostBridges(_ nics: [String], namespace: String?) -> Bool {
         guard !nics.isEmpty else { return true }
         do {
             return try NetworkNamespace.run(in: namespace) {

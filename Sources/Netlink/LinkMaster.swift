@@ -27,15 +27,9 @@ public struct LinkMaster: Hashable, Sendable {
     }
 }
 
-/// What kind of device an interface is, as the kernel names it (`bridge`, `bond`, `veth`,
-/// `vlan`; nil for a plain NIC, which has no link info kind, or none by that name).
+/// What kind of device an interface is or sits on, as the kernel names it (`bridge`, `vlan`,
+/// `veth`).
 public enum LinkKind {
-    /// The kind of interface `name` in the calling thread's namespace.
-    public static func of(_ name: String) throws -> String? {
-        guard let index = NetworkNamespace.interfaceIndex(name) else { return nil }
-        return try LinkQuery.link(index: index)?.kind
-    }
-
     /// Whether interface `name` is a bridge or sits on one (a VLAN or macvlan device whose
     /// lower device is, through any number of such layers, a bridge: `vmbr0.50`), so that
     /// its frames cross the bridge family's hooks. A veth's link is its peer, not a lower

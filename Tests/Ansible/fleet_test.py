@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 
-from collection_support import install_collection
+from collection_support import Tally, install_collection
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TCP_PY = os.path.join(ROOT, "Tests", "Testbed", "tcp.py")
@@ -66,15 +66,14 @@ class Failed(Exception):
     pass
 
 
-class Fleet:
+class Fleet(Tally):
     def __init__(self, migfw, work):
+        super().__init__()
         self.migfw = migfw
         self.work = work
         suffix = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
         self.prefix = "mfwt-fl-" + suffix
         self.namespaces = []
-        self.passed = 0
-        self.failures = []
         self.collections = os.path.join(work, "collections")
 
     def install_collection(self):
@@ -249,16 +248,7 @@ class Fleet:
             raise Failed("ansible-playbook left no report (exit %d): %s" % (run.returncode, run.stderr[-2000:]))
         return run.returncode, run.stdout, Results(report)
 
-    # -- assertions ------------------------------------------------------------------------
-    def check(self, condition, what):
-        if condition:
-            self.passed += 1
-            print("  ok   " + what)
-        else:
-            self.failures.append(what)
-            print("  FAIL " + what)
-        return condition
-
+    # -- assertions (check: Tally's) -----------------------------------------------------------
     def require(self, condition, what):
         if not self.check(condition, what):
             raise Failed(what)

@@ -50,12 +50,7 @@ import TestSupport
         try withMigrationNamespace(tag: "dump") { namespace in
             let applied = try migfw(["apply", "-c", path, "--netns", namespace.name])
             try #require(applied.status == 0, "\(applied.stderr)")
-            let session = try NetlinkSession(namespace: namespace.name)
-            let bytes = try session.captureTableDump()
-            let read = try #require(try session.readTable())
-            let decoded = try #require(TableDump.decode(bytes))
-            #expect(decoded.table == read.table)
-            #expect(decoded.ruleHandles == read.ruleHandles)
+            let (bytes, read, decoded) = try Self.capture(in: namespace.name)
             #expect(decoded.kernelElementCounts == read.kernelElementCounts)
             #expect(decoded.table.sameContent(as: RulesetCompiler.compile(try PolicyLoader.load(path: path))))
             if let directory = ProcessInfo.processInfo.environment["MIGFW_FUZZ_SEED_DIR"] {
@@ -76,12 +71,7 @@ import TestSupport
         try withNamespace(tag: "fdump") { namespace in
             let loaded = try namespace.exec(["nft", "-f", script])
             try #require(loaded.status == 0, "\(loaded.stderr)")
-            let session = try NetlinkSession(namespace: namespace.name)
-            let bytes = try session.captureTableDump()
-            let read = try #require(try session.readTable())
-            let decoded = try #require(TableDump.decode(bytes))
-            #expect(decoded.table == read.table)
-            #expect(decoded.ruleHandles == read.ruleHandles)
+            let (bytes, read, _) = try Self.capture(in: namespace.name)
             let listed = try namespace.exec(["nft", "-a", "list", "table", "inet", "migfw"]).stdout
             // Every rule nft lists is read, by its handle.
             let ruleHandles = listed.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -98,6 +88,18 @@ import TestSupport
                 try Data(bytes).write(to: URL(fileURLWithPath: directory).appendingPathComponent("foreign.dump"))
             }
         }
+    }
+
+    /// migfw's table in `namespace` as raw reply bytes, as `readTable` reads it, and as the
+    /// bytes decode; the last two must agree (table and rule handles).
+    static func capture(in namespace: String) throws -> (bytes: [UInt8], read: TableSnapshot, decoded: TableSnapshot) {
+        let session = try NetlinkSession(namespace: namespace)
+        let bytes = try session.captureTableDump()
+        let read = try #require(try session.readTable())
+        let decoded = try #require(TableDump.decode(bytes))
+        #expect(decoded.table == read.table)
+        #expect(decoded.ruleHandles == read.ruleHandles)
+        return (bytes, read, decoded)
     }
 
     /// The committed foreign seed decodes, whole and cut short anywhere.
